@@ -1,0 +1,123 @@
+//! The one event type every stage shares: a parsed request line.
+//!
+//! Parsers borrow from the line (or their own scratch buffers) so that the hot
+//! path allocates only when a field really needs unescaping.
+
+use std::borrow::Cow;
+
+/// Microseconds since the Unix epoch, UTC.
+pub type Micros = i64;
+
+/// The error fields read from a response body (SPEC §1).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ApiError {
+    pub error_type: Option<String>,
+    pub code: Option<String>,
+    pub param: Option<String>,
+    pub message: Option<String>,
+}
+
+/// What the response body of a request told us.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Body {
+    /// No body was logged, or the request did not fail (bodies are only read for status >= 400).
+    #[default]
+    Absent,
+    /// A body was logged but is not a JSON error object (HTML, truncated, no `type`/`code`).
+    Unparsed,
+    /// A JSON error body.
+    Error(ApiError),
+}
+
+/// One valid request line.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event<'a> {
+    pub ts: Micros,
+    pub client: Option<Cow<'a, str>>,
+    pub method: Option<Cow<'a, str>>,
+    /// The request target without its query string.
+    pub path: Option<Cow<'a, str>>,
+    pub status: u16,
+    pub bytes: Option<u64>,
+    pub duration_ms: Option<f64>,
+    pub user_agent: Option<Cow<'a, str>>,
+    pub body: Body,
+}
+
+impl Event<'_> {
+    /// An event with only the mandatory fields set; parsers fill in the rest.
+    pub fn new(ts: Micros, status: u16) -> Self {
+        Event {
+            ts,
+            client: None,
+            method: None,
+            path: None,
+            status,
+            bytes: None,
+            duration_ms: None,
+            user_agent: None,
+            body: Body::Absent,
+        }
+    }
+}
+
+/// `2xx`, `4xx`, … for a status in 100..=599.
+pub fn status_class(status: u16) -> &'static str {
+    match status / 100 {
+        1 => "1xx",
+        2 => "2xx",
+        3 => "3xx",
+        4 => "4xx",
+        _ => "5xx",
+    }
+}
+
+/// The title the platform documents for a status, if it documents one (SPEC §1).
+pub fn status_title(status: u16) -> Option<&'static str> {
+    Some(match status {
+        200 => "OK",
+        201 => "Created",
+        202 => "Accepted",
+        204 => "No Content",
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "Not Found",
+        409 => "Conflict",
+        429 => "Too Many Requests",
+        500 => "Internal Server Error",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        504 => "Gateway Timeout",
+        _ => return None,
+    })
+}
+
+/// Formats microseconds since the epoch as UTC RFC 3339 (`2026-11-25T06:11:42Z`,
+/// with a fraction only when there is one).
+pub fn format_ts(ts: Micros) -> String {
+    use chrono::{DateTime, SecondsFormat};
+    match DateTime::from_timestamp_micros(ts) {
+        Some(dt) => dt.to_rfc3339_opts(SecondsFormat::AutoSi, true),
+        None => ts.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_utc_times() {
+        assert_eq!(format_ts(0), "1970-01-01T00:00:00Z");
+        assert_eq!(format_ts(1_500_000), "1970-01-01T00:00:01.500Z");
+    }
+
+    #[test]
+    fn classes_and_titles() {
+        assert_eq!(status_class(503), "5xx");
+        assert_eq!(status_class(101), "1xx");
+        assert_eq!(status_title(429), Some("Too Many Requests"));
+        assert_eq!(status_title(422), None);
+    }
+}

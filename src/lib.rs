@@ -1,0 +1,10 @@
+//! faultline: HTTP API access logs in, error analytics and persistent-5xx
+//! verdicts out.
+//!
+//! Data flows one way: [`input`] → [`parse`] → [`aggregate`] → [`detect`] →
+//! [`report`] → [`render`]. [`pipeline`] wires the first three together over
+//! many inputs in parallel; [`cmd`] holds one module per subcommand and is the
+//! only code that knows the command line.
+
+pub mod event;
+pub mod parse;

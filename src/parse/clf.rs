@@ -1,0 +1,333 @@
+//! nginx / Apache access logs: the common and combined formats, optionally
+//! followed by extra fields (ingress-nginx, `$request_time`, a quoted body).
+//!
+//! `client ident user [dd/Mon/yyyy:HH:MM:SS ±zzzz] "request" status bytes ["referer" "ua"] extras...`
+//!
+//! The parser walks the line once, borrowing every field; it only allocates
+//! when a field holds escapes (`\x22`, `\"`) or invalid UTF-8.
+
+use super::body;
+use super::time::ClfTimeCache;
+use super::Malformed;
+use crate::event::{Body, Event};
+use std::borrow::Cow;
+
+/// Parses one line of the common or combined format.
+#[derive(Debug, Default, Clone)]
+pub struct ClfParser {
+    times: ClfTimeCache,
+}
+
+/// What [`ClfParser::parse`] saw beyond the event: whether the line carried
+/// the combined format's referer and user agent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flavor {
+    Common,
+    Combined,
+}
+
+/// One field after the timestamp: quoted (raw, still escaped) or bare.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Field<'a> {
+    Quoted(&'a [u8]),
+    Bare(&'a [u8]),
+}
+
+impl ClfParser {
+    pub fn parse<'a>(&mut self, line: &'a [u8]) -> Result<(Event<'a>, Flavor), Malformed> {
+        let open = find_timestamp(line).ok_or(Malformed::NoTimestamp)?;
+        let ts = self
+            .times
+            .parse(&line[open + 1..open + 27])
+            .ok_or(Malformed::BadTime)?;
+        let client = client_of(&line[..open])?;
+
+        let mut pos = open + 28;
+        let request = request_field(line, &mut pos)?;
+        let status = match next_field(line, &mut pos)? {
+            Some(Field::Bare(s)) => parse_status(s)?,
+            _ => return Err(Malformed::BadStatus),
+        };
+        let bytes = match next_field(line, &mut pos)? {
+            None => None,
+            Some(Field::Bare(b"-")) => Some(0),
+            Some(Field::Bare(b)) => Some(parse_u64(b).ok_or(Malformed::BadBytes)?),
+            Some(Field::Quoted(_)) => return Err(Malformed::BadBytes),
+        };
+
+        let mut ev = Event::new(ts, status);
+        ev.client = client;
+        ev.bytes = bytes;
+        let (method, path) = split_request(request);
+        ev.method = method;
+        ev.path = path;
+
+        // Referer and user agent, when both are there and quoted.
+        let mut flavor = Flavor::Common;
+        let after_bytes = pos;
+        if let (Some(Field::Quoted(_)), Some(Field::Quoted(ua))) =
+            (next_field(line, &mut pos)?, next_field(line, &mut pos)?)
+        {
+            flavor = Flavor::Combined;
+            ev.user_agent = non_dash(text(ua));
+        } else {
+            pos = after_bytes;
+        }
+
+        // Extras: the first bare decimal is `$request_time`; the last quoted one may be the body.
+        let mut last_quoted = None;
+        while let Some(field) = next_field(line, &mut pos)? {
+            match field {
+                Field::Quoted(q) => last_quoted = Some(q),
+                Field::Bare(b) => {
+                    if ev.duration_ms.is_none() && b.contains(&b'.') {
+                        if let Some(secs) = parse_decimal(b) {
+                            ev.duration_ms = Some(secs * 1000.0);
+                        }
+                    }
+                }
+            }
+        }
+        if status >= 400 {
+            if let Some(raw) = last_quoted {
+                ev.body = body::from_text(&unescape(raw), false);
+            }
+        } else {
+            ev.body = Body::Absent;
+        }
+        Ok((ev, flavor))
+    }
+}
+
+/// The `[` that opens `[dd/Mon/yyyy:HH:MM:SS ±zzzz]`. Searching for the shape,
+/// not the first bracket, keeps a bracketed IPv6 client from confusing it.
+fn find_timestamp(line: &[u8]) -> Option<usize> {
+    memchr::memchr_iter(b'[', line).find(|&i| {
+        let t = &line[i..];
+        t.len() >= 28
+            && t[1].is_ascii_digit()
+            && t[2].is_ascii_digit()
+            && t[3] == b'/'
+            && t[27] == b']'
+    })
+}
+
+/// The client is the last address of what stands before `ident user [`:
+/// an IP, a host name, an X-Forwarded-For list, or a vhost followed by those.
+fn client_of(prefix: &[u8]) -> Result<Option<Cow<'_, str>>, Malformed> {
+    let mut tokens = prefix
+        .split(|b| b.is_ascii_whitespace())
+        .filter(|t| !t.is_empty());
+    let count = tokens.clone().count();
+    if count < 3 {
+        return Err(Malformed::NoClient);
+    }
+    let client_part = tokens.nth(count - 3).ok_or(Malformed::NoClient)?;
+    // The last whitespace-separated token before ident may still end a quoted
+    // or comma-separated list: take its last address.
+    let last = client_part
+        .split(|&b| b == b',' || b == b'"')
+        .rfind(|t| !t.is_empty())
+        .unwrap_or(client_part);
+    Ok(non_dash(text(last)))
+}
+
+/// The quoted request line. Its closing quote is the first one followed by a
+/// status code, so a raw quote inside a request does not cut it short.
+fn request_field<'a>(line: &'a [u8], pos: &mut usize) -> Result<&'a [u8], Malformed> {
+    skip_spaces(line, pos);
+    match line.get(*pos) {
+        Some(b'"') => {}
+        Some(_) => return Err(Malformed::NoRequest),
+        None => return Err(Malformed::Truncated),
+    }
+    let start = *pos + 1;
+    let mut i = start;
+    let mut first_close = None;
+    while i < line.len() {
+        match line[i] {
+            b'\\' => i += 2,
+            b'"' => {
+                first_close.get_or_insert(i);
+                if followed_by_status(&line[i + 1..]) {
+                    *pos = i + 1;
+                    return Ok(&line[start..i]);
+                }
+                i += 1;
+            }
+            _ => i += 1,
+        }
+    }
+    match first_close {
+        Some(_) => Err(Malformed::BadStatus),
+        None => Err(Malformed::UnterminatedQuote),
+    }
+}
+
+fn followed_by_status(rest: &[u8]) -> bool {
+    let digits_at = rest.iter().take_while(|b| **b == b' ').count();
+    if digits_at == 0 {
+        return false;
+    }
+    let r = &rest[digits_at..];
+    r.len() >= 3
+        && r[..3].iter().all(u8::is_ascii_digit)
+        && r.get(3).is_none_or(|b| b.is_ascii_whitespace())
+}
+
+fn skip_spaces(line: &[u8], pos: &mut usize) {
+    while line.get(*pos).is_some_and(|b| *b == b' ' || *b == b'\t') {
+        *pos += 1;
+    }
+}
+
+/// The next field: `"quoted"` (ends at an unescaped quote followed by a space
+/// or the end), `[bracketed]`, or a bare word. `Ok(None)` at the end of the line.
+fn next_field<'a>(line: &'a [u8], pos: &mut usize) -> Result<Option<Field<'a>>, Malformed> {
+    skip_spaces(line, pos);
+    let Some(&first) = line.get(*pos) else {
+        return Ok(None);
+    };
+    let start = *pos;
+    if first == b'"' {
+        let mut i = start + 1;
+        while i < line.len() {
+            match line[i] {
+                b'\\' => i += 2,
+                b'"' if line.get(i + 1).is_none_or(|b| *b == b' ' || *b == b'\t') => {
+                    *pos = i + 1;
+                    return Ok(Some(Field::Quoted(&line[start + 1..i])));
+                }
+                _ => i += 1,
+            }
+        }
+        return Err(Malformed::UnterminatedQuote);
+    }
+    let end = if first == b'[' {
+        memchr::memchr(b']', &line[start..]).map_or(line.len(), |e| start + e + 1)
+    } else {
+        line[start..]
+            .iter()
+            .position(|b| *b == b' ' || *b == b'\t')
+            .map_or(line.len(), |e| start + e)
+    };
+    *pos = end;
+    Ok(Some(Field::Bare(&line[start..end])))
+}
+
+fn parse_status(s: &[u8]) -> Result<u16, Malformed> {
+    if s.len() != 3 {
+        return Err(Malformed::BadStatus);
+    }
+    let n = parse_u64(s).ok_or(Malformed::BadStatus)?;
+    if (100..=599).contains(&n) {
+        Ok(n as u16)
+    } else {
+        Err(Malformed::StatusOutOfRange)
+    }
+}
+
+fn parse_u64(s: &[u8]) -> Option<u64> {
+    if s.is_empty() || s.len() > 19 || !s.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    Some(s.iter().fold(0u64, |acc, d| acc * 10 + u64::from(d - b'0')))
+}
+
+fn parse_decimal(s: &[u8]) -> Option<f64> {
+    if !s.iter().all(|b| b.is_ascii_digit() || *b == b'.') {
+        return None;
+    }
+    std::str::from_utf8(s).ok()?.parse().ok()
+}
+
+/// `METHOD target PROTO`, read leniently: `-` or empty is no request at all;
+/// missing protocol, extra spaces and unknown methods are fine.
+fn split_request(raw: &[u8]) -> (Option<Cow<'_, str>>, Option<Cow<'_, str>>) {
+    let req = raw.trim_ascii();
+    if req.is_empty() || req == b"-" {
+        return (None, None);
+    }
+    let mut parts = req
+        .split(|b| b.is_ascii_whitespace())
+        .filter(|p| !p.is_empty());
+    let method = parts.next().map(text);
+    let path = parts.next().map(|target| {
+        let end = memchr::memchr2(b'?', b'#', target).unwrap_or(target.len());
+        text(&target[..end])
+    });
+    (method, path)
+}
+
+fn non_dash(s: Cow<'_, str>) -> Option<Cow<'_, str>> {
+    if s.is_empty() || s == "-" {
+        None
+    } else {
+        Some(s)
+    }
+}
+
+/// A field as text: unescaped if it holds a backslash, lossy UTF-8.
+fn text(raw: &[u8]) -> Cow<'_, str> {
+    match unescape(raw) {
+        Cow::Borrowed(b) => String::from_utf8_lossy(b),
+        Cow::Owned(v) => Cow::Owned(match String::from_utf8(v) {
+            Ok(s) => s,
+            Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+        }),
+    }
+}
+
+/// Undoes both escape styles: nginx's `\xHH` (any byte) and backslash escapes
+/// (`\"`, `\\`, `\n`, `\t`, `\r`). Anything else is kept as written.
+pub fn unescape(raw: &[u8]) -> Cow<'_, [u8]> {
+    if memchr::memchr(b'\\', raw).is_none() {
+        return Cow::Borrowed(raw);
+    }
+    let mut out = Vec::with_capacity(raw.len());
+    let mut i = 0;
+    while i < raw.len() {
+        let b = raw[i];
+        if b != b'\\' || i + 1 >= raw.len() {
+            out.push(b);
+            i += 1;
+            continue;
+        }
+        match raw[i + 1] {
+            b'x' | b'X' if i + 3 < raw.len() && hex_byte(raw[i + 2], raw[i + 3]).is_some() => {
+                out.extend(hex_byte(raw[i + 2], raw[i + 3]));
+                i += 4;
+            }
+            b'"' | b'\\' => {
+                out.push(raw[i + 1]);
+                i += 2;
+            }
+            b'n' => {
+                out.push(b'\n');
+                i += 2;
+            }
+            b't' => {
+                out.push(b'\t');
+                i += 2;
+            }
+            b'r' => {
+                out.push(b'\r');
+                i += 2;
+            }
+            _ => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    Cow::Owned(out)
+}
+
+fn hex_byte(hi: u8, lo: u8) -> Option<u8> {
+    let h = (hi as char).to_digit(16)?;
+    let l = (lo as char).to_digit(16)?;
+    Some((h * 16 + l) as u8)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,227 @@
+//! Timestamp parsing: `dd/Mon/yyyy:HH:MM:SS ±zzzz`, RFC 3339 / ISO 8601 and
+//! epoch numbers, all converted to UTC microseconds.
+//!
+//! The access-log form is parsed by hand (it is on every line of a combined
+//! log) and the minute part of the last timestamp is cached, since consecutive
+//! lines nearly always share it.
+
+use crate::event::Micros;
+use chrono::{DateTime, NaiveDateTime};
+
+const MICROS_PER_SEC: i64 = 1_000_000;
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
+fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = if y >= 0 { y } else { y - 399 } / 400;
+    let yoe = y - era * 400;
+    let m = month as i64;
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + day as i64 - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+fn days_in_month(year: i64, month: u32) -> u32 {
+    match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        _ if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
+        _ => 28,
+    }
+}
+
+fn digits(b: &[u8]) -> Option<u32> {
+    if b.is_empty() || !b.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    Some(b.iter().fold(0u32, |acc, d| acc * 10 + u32::from(d - b'0')))
+}
+
+fn month_number(b: &[u8]) -> Option<u32> {
+    const MONTHS: [&[u8; 3]; 12] = [
+        b"jan", b"feb", b"mar", b"apr", b"may", b"jun", b"jul", b"aug", b"sep", b"oct", b"nov",
+        b"dec",
+    ];
+    let lower = [
+        b.first()?.to_ascii_lowercase(),
+        b.get(1)?.to_ascii_lowercase(),
+        b.get(2)?.to_ascii_lowercase(),
+    ];
+    MONTHS
+        .iter()
+        .position(|m| **m == lower)
+        .map(|i| i as u32 + 1)
+}
+
+/// Parses `dd/Mon/yyyy:HH:MM:SS ±zzzz` (the `$time_local` of nginx and Apache).
+pub fn parse_clf(s: &[u8]) -> Option<Micros> {
+    ClfTimeCache::default().parse(s)
+}
+
+/// Remembers the minute of the last parsed access-log time, so a line in the
+/// same minute and offset only parses its seconds.
+#[derive(Debug, Default, Clone)]
+pub struct ClfTimeCache {
+    /// `dd/Mon/yyyy:HH:MM` and the offset of the last successful parse.
+    key: Option<([u8; 17], [u8; 5])>,
+    /// UTC micros of that minute.
+    minute: Micros,
+}
+
+impl ClfTimeCache {
+    pub fn parse(&mut self, s: &[u8]) -> Option<Micros> {
+        // 01/Jan/2020:00:00:00 +0000
+        if s.len() != 26 || s[20] != b' ' {
+            return None;
+        }
+        let sec = digits(&s[18..20])?;
+        if s[17] != b':' || sec > 60 {
+            return None;
+        }
+        let minute_part: [u8; 17] = s[..17].try_into().ok()?;
+        let offset_part: [u8; 5] = s[21..26].try_into().ok()?;
+        if self.key != Some((minute_part, offset_part)) {
+            self.minute = parse_clf_minute(&minute_part, &offset_part)?;
+            self.key = Some((minute_part, offset_part));
+        }
+        Some(self.minute + i64::from(sec) * MICROS_PER_SEC)
+    }
+}
+
+fn parse_clf_minute(m: &[u8; 17], off: &[u8; 5]) -> Option<Micros> {
+    if m[2] != b'/' || m[6] != b'/' || m[11] != b':' || m[14] != b':' {
+        return None;
+    }
+    let day = digits(&m[0..2])?;
+    let month = month_number(&m[3..6])?;
+    let year = i64::from(digits(&m[7..11])?);
+    let hour = digits(&m[12..14])?;
+    let min = digits(&m[15..17])?;
+    if day == 0 || day > days_in_month(year, month) || hour > 23 || min > 59 {
+        return None;
+    }
+    let sign = match off[0] {
+        b'+' => 1,
+        b'-' => -1,
+        _ => return None,
+    };
+    let oh = i64::from(digits(&off[1..3])?);
+    let om = i64::from(digits(&off[3..5])?);
+    if oh > 23 || om > 59 {
+        return None;
+    }
+    let local = days_from_civil(year, month, day) * 86_400 + i64::from(hour * 3600 + min * 60);
+    Some((local - sign * (oh * 3600 + om * 60)) * MICROS_PER_SEC)
+}
+
+/// Parses RFC 3339 / ISO 8601 (`2026-11-25T06:11:42Z`, `…42.123+01:00`,
+/// a space instead of `T`); a time without an offset is read as UTC.
+pub fn parse_iso(s: &str) -> Option<Micros> {
+    let s = s.trim();
+    if let Ok(dt) = DateTime::parse_from_rfc3339(s) {
+        return Some(dt.timestamp_micros());
+    }
+    for fmt in ["%Y-%m-%dT%H:%M:%S%.f%z", "%Y-%m-%d %H:%M:%S%.f%z"] {
+        if let Ok(dt) = DateTime::parse_from_str(s, fmt) {
+            return Some(dt.timestamp_micros());
+        }
+    }
+    for fmt in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f"] {
+        if let Ok(dt) = NaiveDateTime::parse_from_str(s, fmt) {
+            return Some(dt.and_utc().timestamp_micros());
+        }
+    }
+    None
+}
+
+/// Epoch seconds (below 1e11), else milliseconds (below 1e14), else
+/// microseconds (below 1e17), else nanoseconds.
+pub fn from_epoch_number(n: f64) -> Option<Micros> {
+    if !n.is_finite() || n < 0.0 {
+        return None;
+    }
+    let micros = if n < 1e11 {
+        n * 1e6
+    } else if n < 1e14 {
+        n * 1e3
+    } else if n < 1e17 {
+        n
+    } else {
+        n / 1e3
+    };
+    Some(micros.round() as Micros)
+}
+
+/// Any time form a log field may hold: ISO, access-log, or an epoch number written as text.
+pub fn parse_any(s: &str) -> Option<Micros> {
+    let t = s.trim();
+    if let Some(v) = parse_iso(t) {
+        return Some(v);
+    }
+    let b = t.trim_start_matches('[').trim_end_matches(']').as_bytes();
+    if let Some(v) = parse_clf(b) {
+        return Some(v);
+    }
+    t.parse::<f64>().ok().and_then(from_epoch_number)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn access_log_time_with_offsets() {
+        // 2019-01-22T00:26:14Z
+        assert_eq!(
+            parse_clf(b"22/Jan/2019:03:56:14 +0330"),
+            Some(1_548_116_774 * MICROS_PER_SEC)
+        );
+        assert_eq!(
+            parse_clf(b"21/Jul/1995:14:31:46 -0400"),
+            parse_iso("1995-07-21T18:31:46Z")
+        );
+        assert_eq!(parse_clf(b"01/Jan/1970:00:00:00 +0000"), Some(0));
+    }
+
+    #[test]
+    fn access_log_time_rejects_nonsense() {
+        assert_eq!(parse_clf(b"32/Jan/2019:03:56:14 +0330"), None);
+        assert_eq!(parse_clf(b"29/Feb/2019:03:56:14 +0000"), None);
+        assert!(parse_clf(b"29/Feb/2020:03:56:14 +0000").is_some());
+        assert_eq!(parse_clf(b"22/Foo/2019:03:56:14 +0330"), None);
+        assert_eq!(parse_clf(b"22/Jan/2019:24:56:14 +0330"), None);
+        assert_eq!(parse_clf(b"22/Jan/2019:03:56:14 0330"), None);
+        assert_eq!(parse_clf(b"22/Jan/2019:03:56:14"), None);
+    }
+
+    #[test]
+    fn cache_does_not_leak_between_offsets() {
+        let mut c = ClfTimeCache::default();
+        let a = c.parse(b"22/Jan/2019:03:56:14 +0000").unwrap();
+        let b = c.parse(b"22/Jan/2019:03:56:15 +0100").unwrap();
+        assert_eq!(a - b, 3_599 * MICROS_PER_SEC);
+    }
+
+    #[test]
+    fn iso_forms() {
+        let z = parse_iso("2014-02-08T21:33:17Z").unwrap();
+        assert_eq!(parse_iso("2014-02-08T22:33:17+01:00"), Some(z));
+        assert_eq!(parse_iso("2014-02-08 21:33:17"), Some(z));
+        assert_eq!(
+            parse_iso("2014-02-08T21:33:17.054992+00:00"),
+            Some(z + 54_992)
+        );
+        assert_eq!(parse_iso("yesterday"), None);
+    }
+
+    #[test]
+    fn epoch_numbers() {
+        assert_eq!(from_epoch_number(1.5), Some(1_500_000));
+        assert_eq!(
+            from_epoch_number(1_747_652_829_925.0),
+            Some(1_747_652_829_925_000)
+        );
+        assert_eq!(from_epoch_number(-1.0), None);
+        assert_eq!(from_epoch_number(f64::NAN), None);
+    }
+}
