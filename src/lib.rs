@@ -6,5 +6,10 @@
 //! many inputs in parallel; [`cmd`] holds one module per subcommand and is the
 //! only code that knows the command line.
 
+pub mod aggregate;
+pub mod detect;
 pub mod event;
+pub mod input;
 pub mod parse;
+pub mod route;
+pub mod units;

@@ -1,0 +1,345 @@
+//! Counters that observe events and merge with each other.
+//!
+//! Every worker fills its own [`Aggregate`]; [`Aggregate::merge`] combines
+//! them. Every figure is a sum or a minimum/maximum over a deterministic key,
+//! so the merged result does not depend on how inputs were split or ordered.
+
+use crate::event::{status_class, Body, Event, Micros};
+use crate::parse::Malformed;
+use crate::route;
+use std::collections::{BTreeMap, HashMap};
+
+/// How many malformed lines are kept as samples.
+pub const MAX_SAMPLES: usize = 10;
+/// How many characters of a malformed line a sample keeps.
+pub const SAMPLE_CHARS: usize = 200;
+
+/// What the aggregate needs to know before it sees events.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AggConfig {
+    /// Bucket width in microseconds; buckets are aligned to the UTC epoch.
+    pub bucket_us: i64,
+    /// Events before this time are filtered out.
+    pub since: Option<Micros>,
+    /// Events at or after this time are filtered out.
+    pub until: Option<Micros>,
+}
+
+/// The identity of an API error: (type, code, param).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ErrorKey {
+    pub error_type: Option<String>,
+    pub code: Option<String>,
+    pub param: Option<String>,
+}
+
+/// One message seen for an error key, and where; the earliest one is kept.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Example {
+    pub ts: Micros,
+    pub source: u32,
+    pub line: u64,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ErrorStats {
+    pub count: u64,
+    pub statuses: BTreeMap<u16, u64>,
+    pub example: Option<Example>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RouteStats {
+    pub requests: u64,
+    pub errors_4xx: u64,
+    pub errors_5xx: u64,
+}
+
+/// One time bucket. The 5xx breakdowns feed the incident details.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct BucketStats {
+    pub requests: u64,
+    pub errors_4xx: u64,
+    pub errors_5xx: u64,
+    pub statuses_5xx: BTreeMap<u16, u64>,
+    /// 5xx per route key (see [`route_key`]).
+    pub routes_5xx: HashMap<String, u64>,
+    /// 5xx per error key, for 5xx responses whose body gave an error.
+    pub errors_5xx_by_key: HashMap<ErrorKey, u64>,
+}
+
+/// A malformed line kept as evidence.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct MalformedSample {
+    pub source: u32,
+    pub line: u64,
+    pub reason: Malformed,
+    pub text: String,
+}
+
+/// All counters of a run (or of one part of it).
+#[derive(Debug, Clone)]
+pub struct Aggregate {
+    pub config: AggConfig,
+    /// Non-blank lines read: `requests + malformed + filtered_out`.
+    pub lines: u64,
+    pub requests: u64,
+    pub malformed: u64,
+    pub unparsed_bodies: u64,
+    /// Valid requests outside `--since` / `--until`.
+    pub filtered_out: u64,
+    pub first_ts: Option<Micros>,
+    pub last_ts: Option<Micros>,
+    /// Requests per status, indexed by status (100..=599).
+    pub by_status: Vec<u64>,
+    pub errors: HashMap<ErrorKey, ErrorStats>,
+    /// Per (method, route), keyed by [`route_key`].
+    pub routes: HashMap<String, RouteStats>,
+    /// Per bucket index (`ts.div_euclid(bucket_us)`).
+    pub buckets: HashMap<i64, BucketStats>,
+    /// The first [`MAX_SAMPLES`] malformed lines by (source, line).
+    pub samples: Vec<MalformedSample>,
+    scratch_route: String,
+    scratch_key: String,
+}
+
+const NONE_MARK: &str = "\u{1}";
+
+/// Encodes (method, route) as one string so route lookups can reuse a buffer.
+pub fn route_key(method: Option<&str>, route: Option<&str>, out: &mut String) {
+    out.clear();
+    out.push_str(method.unwrap_or(NONE_MARK));
+    out.push('\0');
+    out.push_str(route.unwrap_or(NONE_MARK));
+}
+
+/// The inverse of [`route_key`].
+pub fn split_route_key(key: &str) -> (Option<&str>, Option<&str>) {
+    let (m, r) = key.split_once('\0').unwrap_or((key, NONE_MARK));
+    ((m != NONE_MARK).then_some(m), (r != NONE_MARK).then_some(r))
+}
+
+impl Aggregate {
+    pub fn new(config: AggConfig) -> Self {
+        Aggregate {
+            config,
+            lines: 0,
+            requests: 0,
+            malformed: 0,
+            unparsed_bodies: 0,
+            filtered_out: 0,
+            first_ts: None,
+            last_ts: None,
+            by_status: vec![0; 600],
+            errors: HashMap::new(),
+            routes: HashMap::new(),
+            buckets: HashMap::new(),
+            samples: Vec::new(),
+            scratch_route: String::new(),
+            scratch_key: String::new(),
+        }
+    }
+
+    /// Counts one valid request line.
+    pub fn observe(&mut self, ev: Event<'_>, source: u32, line: u64) {
+        self.lines += 1;
+        if self.config.since.is_some_and(|s| ev.ts < s)
+            || self.config.until.is_some_and(|u| ev.ts >= u)
+        {
+            self.filtered_out += 1;
+            return;
+        }
+        self.requests += 1;
+        self.first_ts = Some(self.first_ts.map_or(ev.ts, |t| t.min(ev.ts)));
+        self.last_ts = Some(self.last_ts.map_or(ev.ts, |t| t.max(ev.ts)));
+        let status = ev.status;
+        self.by_status[usize::from(status)] += 1;
+        let is4 = (400..500).contains(&status);
+        let is5 = status >= 500;
+
+        match &ev.path {
+            Some(p) => route::template_into(p, &mut self.scratch_route),
+            None => self.scratch_route.clear(),
+        }
+        let route = ev.path.as_ref().map(|_| self.scratch_route.as_str());
+        route_key(ev.method.as_deref(), route, &mut self.scratch_key);
+        let r = match self.routes.get_mut(self.scratch_key.as_str()) {
+            Some(r) => r,
+            None => self.routes.entry(self.scratch_key.clone()).or_default(),
+        };
+        r.requests += 1;
+        r.errors_4xx += u64::from(is4);
+        r.errors_5xx += u64::from(is5);
+
+        let bucket = self
+            .buckets
+            .entry(ev.ts.div_euclid(self.config.bucket_us))
+            .or_default();
+        bucket.requests += 1;
+        bucket.errors_4xx += u64::from(is4);
+        bucket.errors_5xx += u64::from(is5);
+        if is5 {
+            *bucket.statuses_5xx.entry(status).or_default() += 1;
+            match bucket.routes_5xx.get_mut(self.scratch_key.as_str()) {
+                Some(n) => *n += 1,
+                None => {
+                    bucket.routes_5xx.insert(self.scratch_key.clone(), 1);
+                }
+            }
+        }
+
+        match ev.body {
+            Body::Absent => {}
+            Body::Unparsed => self.unparsed_bodies += 1,
+            Body::Error(api) => {
+                let key = ErrorKey {
+                    error_type: api.error_type,
+                    code: api.code,
+                    param: api.param,
+                };
+                if is5 {
+                    *bucket.errors_5xx_by_key.entry(key.clone()).or_default() += 1;
+                }
+                let stats = self.errors.entry(key).or_default();
+                stats.count += 1;
+                *stats.statuses.entry(status).or_default() += 1;
+                if let Some(message) = api.message {
+                    let example = Example {
+                        ts: ev.ts,
+                        source,
+                        line,
+                        message,
+                    };
+                    if stats.example.as_ref().is_none_or(|e| example < *e) {
+                        stats.example = Some(example);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Counts one malformed line, keeping it as a sample if it is among the first.
+    pub fn observe_malformed(&mut self, source: u32, line: u64, reason: Malformed, text: &[u8]) {
+        self.lines += 1;
+        self.malformed += 1;
+        let full = self.samples.len() >= MAX_SAMPLES;
+        if full
+            && self
+                .samples
+                .last()
+                .is_some_and(|s| (s.source, s.line) < (source, line))
+        {
+            return;
+        }
+        self.samples.push(MalformedSample {
+            source,
+            line,
+            reason,
+            text: excerpt(text),
+        });
+        self.samples.sort();
+        self.samples.truncate(MAX_SAMPLES);
+    }
+
+    /// Adds `other` into `self`.
+    pub fn merge(&mut self, other: Aggregate) {
+        self.lines += other.lines;
+        self.requests += other.requests;
+        self.malformed += other.malformed;
+        self.unparsed_bodies += other.unparsed_bodies;
+        self.filtered_out += other.filtered_out;
+        self.first_ts = min_opt(self.first_ts, other.first_ts);
+        self.last_ts = max_opt(self.last_ts, other.last_ts);
+        for (mine, theirs) in self.by_status.iter_mut().zip(other.by_status) {
+            *mine += theirs;
+        }
+        for (key, theirs) in other.errors {
+            let mine = self.errors.entry(key).or_default();
+            mine.count += theirs.count;
+            mine.statuses.add_counts(theirs.statuses);
+            mine.example = match (mine.example.take(), theirs.example) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+        }
+        for (key, theirs) in other.routes {
+            let mine = self.routes.entry(key).or_default();
+            mine.requests += theirs.requests;
+            mine.errors_4xx += theirs.errors_4xx;
+            mine.errors_5xx += theirs.errors_5xx;
+        }
+        for (index, theirs) in other.buckets {
+            let mine = self.buckets.entry(index).or_default();
+            mine.requests += theirs.requests;
+            mine.errors_4xx += theirs.errors_4xx;
+            mine.errors_5xx += theirs.errors_5xx;
+            mine.statuses_5xx.add_counts(theirs.statuses_5xx);
+            mine.routes_5xx.add_counts(theirs.routes_5xx);
+            mine.errors_5xx_by_key.add_counts(theirs.errors_5xx_by_key);
+        }
+        self.samples.extend(other.samples);
+        self.samples.sort();
+        self.samples.truncate(MAX_SAMPLES);
+    }
+
+    /// Requests per class (`2xx`, …), with every class present.
+    pub fn by_class(&self) -> BTreeMap<&'static str, u64> {
+        let mut out: BTreeMap<&'static str, u64> = ["1xx", "2xx", "3xx", "4xx", "5xx"]
+            .into_iter()
+            .map(|c| (c, 0))
+            .collect();
+        for (status, n) in self.by_status.iter().enumerate().skip(100) {
+            *out.entry(status_class(status as u16)).or_default() += n;
+        }
+        out
+    }
+}
+
+/// Adds another count map into this one, key by key.
+trait AddCounts {
+    fn add_counts(&mut self, other: Self);
+}
+
+impl<K: Ord> AddCounts for BTreeMap<K, u64> {
+    fn add_counts(&mut self, other: Self) {
+        for (k, n) in other {
+            *self.entry(k).or_default() += n;
+        }
+    }
+}
+
+impl<K: Eq + std::hash::Hash> AddCounts for HashMap<K, u64> {
+    fn add_counts(&mut self, other: Self) {
+        for (k, n) in other {
+            *self.entry(k).or_default() += n;
+        }
+    }
+}
+
+fn min_opt(a: Option<Micros>, b: Option<Micros>) -> Option<Micros> {
+    match (a, b) {
+        (Some(x), Some(y)) => Some(x.min(y)),
+        (x, y) => x.or(y),
+    }
+}
+
+fn max_opt(a: Option<Micros>, b: Option<Micros>) -> Option<Micros> {
+    match (a, b) {
+        (Some(x), Some(y)) => Some(x.max(y)),
+        (x, y) => x.or(y),
+    }
+}
+
+/// At most [`SAMPLE_CHARS`] characters of a line, invalid UTF-8 replaced.
+fn excerpt(text: &[u8]) -> String {
+    // Four bytes per char at most, so this prefix always holds enough characters.
+    let prefix = &text[..text.len().min(SAMPLE_CHARS * 4)];
+    String::from_utf8_lossy(prefix)
+        .chars()
+        .take(SAMPLE_CHARS)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,117 @@
+//! Persistent 5xx periods (SPEC §5): pure functions over per-bucket counts.
+//!
+//! 1. A bucket is bad when its 5xx count is at least `min_errors` and at
+//!    least `min_ratio` of its requests; an empty bucket is never bad.
+//! 2. Bad buckets with at most `max_gap` non-bad buckets between them form a run.
+//! 3. A run is a period when first-bad-start to last-bad-end is at least `min_duration`.
+//! 4. A period is ongoing when the latest event's bucket is at most `max_gap`
+//!    buckets after its last bad bucket.
+
+use crate::event::Micros;
+
+/// The thresholds of the rule; the defaults are the SPEC's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DetectConfig {
+    pub bucket_us: Micros,
+    pub min_errors: u64,
+    /// The minimum 5xx share in parts per million (5 % = 50 000), kept as an
+    /// integer so that "exactly 5 %" is exact.
+    pub min_ratio_ppm: u64,
+    pub max_gap: u64,
+    pub min_duration_us: Micros,
+}
+
+impl Default for DetectConfig {
+    fn default() -> Self {
+        DetectConfig {
+            bucket_us: 60_000_000,
+            min_errors: 5,
+            min_ratio_ppm: 50_000,
+            max_gap: 2,
+            min_duration_us: 300_000_000,
+        }
+    }
+}
+
+impl DetectConfig {
+    /// Rule 1: both thresholds, both inclusive.
+    pub fn is_bad(&self, requests: u64, errors_5xx: u64) -> bool {
+        requests > 0
+            && errors_5xx >= self.min_errors
+            && u128::from(errors_5xx) * 1_000_000
+                >= u128::from(self.min_ratio_ppm) * u128::from(requests)
+    }
+
+    /// Rule 3 for a run from bucket `first` to bucket `last`, both bad.
+    pub fn long_enough(&self, first: i64, last: i64) -> bool {
+        (last - first + 1).saturating_mul(self.bucket_us) >= self.min_duration_us
+    }
+
+    /// Rule 2: can bad bucket `next` join a run whose last bad bucket is `last`?
+    pub fn joins(&self, last: i64, next: i64) -> bool {
+        next - last - 1 <= self.max_gap as i64
+    }
+}
+
+/// The counts of one bucket that the rule reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BucketCount {
+    pub index: i64,
+    pub requests: u64,
+    pub errors_5xx: u64,
+}
+
+/// A persistent 5xx period, in bucket indexes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Period {
+    pub first_bucket: i64,
+    pub last_bucket: i64,
+    pub bad_buckets: u64,
+    pub ongoing: bool,
+}
+
+/// Finds the persistent 5xx periods among `buckets` (any order; one entry
+/// per index with traffic). `latest_bucket` is the bucket of the latest event.
+pub fn find_periods(
+    cfg: &DetectConfig,
+    buckets: &[BucketCount],
+    latest_bucket: Option<i64>,
+) -> Vec<Period> {
+    let mut bad: Vec<i64> = buckets
+        .iter()
+        .filter(|b| cfg.is_bad(b.requests, b.errors_5xx))
+        .map(|b| b.index)
+        .collect();
+    bad.sort_unstable();
+    bad.dedup();
+
+    let mut periods = Vec::new();
+    let mut run: Option<(i64, i64, u64)> = None;
+    let mut close = |(first, last, count): (i64, i64, u64)| {
+        if cfg.long_enough(first, last) {
+            periods.push(Period {
+                first_bucket: first,
+                last_bucket: last,
+                bad_buckets: count,
+                ongoing: latest_bucket.is_some_and(|l| l - last <= cfg.max_gap as i64),
+            });
+        }
+    };
+    for index in bad {
+        run = match run {
+            Some((first, last, count)) if cfg.joins(last, index) => Some((first, index, count + 1)),
+            Some(done) => {
+                close(done);
+                Some((index, index, 1))
+            }
+            None => Some((index, index, 1)),
+        };
+    }
+    if let Some(done) = run {
+        close(done);
+    }
+    periods
+}
+
+#[cfg(test)]
+mod tests;

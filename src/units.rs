@@ -1,0 +1,116 @@
+//! Command-line units: durations (`500ms`, `30s`, `5m`, `2h`, bare seconds),
+//! ratios (`0.05`, `5%`) and points in time (RFC 3339 or relative like `2h`).
+
+use crate::event::Micros;
+
+/// Parses a duration into microseconds. A bare number means seconds.
+pub fn parse_duration(s: &str) -> Result<Micros, String> {
+    let t = s.trim();
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let scale: f64 = match unit {
+        "" | "s" => 1e6,
+        "ms" => 1e3,
+        "m" | "min" => 60e6,
+        "h" => 3600e6,
+        "d" => 86_400e6,
+        _ => return Err(format!("{s:?}: unknown unit (use ms, s, m, h or d)")),
+    };
+    let n: f64 = num
+        .parse()
+        .map_err(|_| format!("{s:?}: not a duration (like 500ms, 30s, 5m, 2h)"))?;
+    let us = (n * scale).round();
+    if us < 1.0 || us > 1e17 {
+        return Err(format!("{s:?}: out of range"));
+    }
+    Ok(us as Micros)
+}
+
+/// Parses a ratio into parts per million: `0.05` or `5%`, exactly, without floats.
+pub fn parse_ratio_ppm(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let (num, scale_exp) = match t.strip_suffix('%') {
+        Some(p) => (p.trim(), 4u32),
+        None => (t, 6u32),
+    };
+    let bad = || format!("{s:?}: not a ratio (like 0.05 or 5%)");
+    let (int, frac) = num.split_once('.').unwrap_or((num, ""));
+    if int.is_empty() && frac.is_empty()
+        || !int.bytes().all(|b| b.is_ascii_digit())
+        || !frac.bytes().all(|b| b.is_ascii_digit())
+        || frac.len() as u32 > scale_exp
+    {
+        return Err(bad());
+    }
+    let int: u64 = if int.is_empty() {
+        0
+    } else {
+        int.parse().map_err(|_| bad())?
+    };
+    let frac_val: u64 = if frac.is_empty() {
+        0
+    } else {
+        frac.parse().map_err(|_| bad())?
+    };
+    let ppm = int
+        .checked_mul(10u64.pow(scale_exp))
+        .and_then(|v| v.checked_add(frac_val * 10u64.pow(scale_exp - frac.len() as u32)))
+        .ok_or_else(bad)?;
+    if ppm > 1_000_000 {
+        return Err(format!("{s:?}: a ratio is at most 1 (100%)"));
+    }
+    Ok(ppm)
+}
+
+/// A point in time: RFC 3339 (or any time form logs use), or a duration
+/// meaning that long before `now`.
+pub fn parse_time_arg(s: &str, now: Micros) -> Result<Micros, String> {
+    if let Some(t) = crate::parse::time::parse_iso(s) {
+        return Ok(t);
+    }
+    parse_duration(s).map(|d| now - d).map_err(|_| {
+        format!("{s:?}: not a time (RFC 3339 like 2026-11-25T06:00:00Z, or relative like 2h)")
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("500ms"), Ok(500_000));
+        assert_eq!(parse_duration("30s"), Ok(30_000_000));
+        assert_eq!(parse_duration("30"), Ok(30_000_000));
+        assert_eq!(parse_duration("5m"), Ok(300_000_000));
+        assert_eq!(parse_duration("2h"), Ok(7_200_000_000));
+        assert_eq!(parse_duration("1.5s"), Ok(1_500_000));
+        assert!(parse_duration("5 parsecs").is_err());
+        assert!(parse_duration("0").is_err());
+        assert!(parse_duration("").is_err());
+        assert!(parse_duration("-5s").is_err());
+    }
+
+    #[test]
+    fn ratios_are_exact() {
+        assert_eq!(parse_ratio_ppm("0.05"), Ok(50_000));
+        assert_eq!(parse_ratio_ppm("5%"), Ok(50_000));
+        assert_eq!(parse_ratio_ppm(".5"), Ok(500_000));
+        assert_eq!(parse_ratio_ppm("0.5%"), Ok(5_000));
+        assert_eq!(parse_ratio_ppm("1"), Ok(1_000_000));
+        assert_eq!(parse_ratio_ppm("0"), Ok(0));
+        assert!(parse_ratio_ppm("1.5").is_err());
+        assert!(parse_ratio_ppm("abc").is_err());
+        assert!(parse_ratio_ppm("0.0000001").is_err());
+        assert!(parse_ratio_ppm(".").is_err());
+    }
+
+    #[test]
+    fn times() {
+        assert_eq!(parse_time_arg("1970-01-01T00:01:00Z", 0), Ok(60_000_000));
+        assert_eq!(parse_time_arg("2h", 10_000_000_000), Ok(2_800_000_000));
+        assert!(parse_time_arg("noon", 0).is_err());
+    }
+}
