@@ -1,0 +1,136 @@
+//! The command line, as clap derive definitions only; [`crate::plan`] checks
+//! it into a plan that the rest of the program reads.
+
+use crate::units;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "faultline",
+    version,
+    about = "Turns HTTP API access logs into error analytics and tells you when 5xx errors persist",
+    after_help = "Exit codes: 0 ok, 1 an input was corrupt or unreadable part-way (report still printed), \
+                  2 usage error or missing path, 3 escalate (with --exit-code)."
+)]
+pub struct Cli {
+    /// More diagnostics on stderr (-v info, -vv debug); RUST_LOG overrides.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Analyze log files, directories, globs or stdin in one batch.
+    Analyze(AnalyzeArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    Auto,
+    Combined,
+    Common,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputArg {
+    Table,
+    Json,
+    Csv,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+#[value(rename_all = "snake_case")]
+pub enum TableArg {
+    Inputs,
+    ByStatus,
+    Errors,
+    Routes,
+    Timeline,
+    Incidents,
+    Malformed,
+}
+
+/// Where events come from and how to parse them.
+#[derive(Debug, Clone, Args)]
+pub struct InputArgs {
+    /// Files, directories, glob patterns, or - for stdin (the default when stdin is a pipe).
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<String>,
+
+    /// Log format; auto detects it per file from its first lines.
+    #[arg(long, value_enum, default_value_t = FormatArg::Auto)]
+    pub format: FormatArg,
+
+    /// JSON lines: read an event field from another key, e.g. --field status=resp.code (repeatable).
+    #[arg(long = "field", value_name = "NAME=PATH")]
+    pub fields: Vec<String>,
+
+    /// Only events at or after this time (RFC 3339, or relative like 2h).
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+
+    /// Only events before this time (RFC 3339, or relative like 30m).
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
+}
+
+/// The persistent-5xx rule (SPEC §5).
+#[derive(Debug, Clone, Args)]
+pub struct DetectArgs {
+    /// Bucket width (500ms, 30s, 5m, 2h; a bare number is seconds).
+    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = units::parse_duration)]
+    pub bucket: i64,
+
+    /// A bucket is bad with at least this many 5xx ...
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    pub min_errors: u64,
+
+    /// ... and at least this share of its requests being 5xx (0.05 or 5%).
+    #[arg(long, value_name = "RATIO", default_value = "0.05", value_parser = units::parse_ratio_ppm)]
+    pub min_ratio: u64,
+
+    /// Bad buckets with at most this many non-bad buckets between them form one run.
+    #[arg(long, value_name = "BUCKETS", default_value_t = 2)]
+    pub max_gap: u64,
+
+    /// A run is a persistent period when it lasts at least this long.
+    #[arg(long = "for", value_name = "DURATION", default_value = "5m", value_parser = units::parse_duration)]
+    pub min_duration: i64,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct AnalyzeArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+
+    #[command(flatten)]
+    pub detect: DetectArgs,
+
+    /// Output format [default: table on a terminal, json otherwise].
+    #[arg(long, short, value_enum)]
+    pub output: Option<OutputArg>,
+
+    /// With --output csv: which table to write.
+    #[arg(long, value_enum, default_value_t = TableArg::ByStatus)]
+    pub table: TableArg,
+
+    /// Rows per table in the human view (the JSON keeps all rows).
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub top: usize,
+
+    /// Exit with 3 when the verdict is escalate.
+    #[arg(long)]
+    pub exit_code: bool,
+
+    /// Worker threads [default: all cores].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub threads: Option<u16>,
+
+    /// No progress bar, even on a terminal.
+    #[arg(long)]
+    pub no_progress: bool,
+}

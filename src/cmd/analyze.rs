@@ -1,0 +1,111 @@
+//! `faultline analyze`: plan → pipeline → report → render, with a progress
+//! bar on a terminal and per-input errors on stderr.
+
+use super::Exit;
+use crate::cli::AnalyzeArgs;
+use crate::input::Source;
+use crate::pipeline;
+use crate::plan::{self, AnalyzePlan, Env, Output, PlanError};
+use crate::render::{self, table::TableOptions};
+use crate::report::{self, Level, Report};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::io::{BufWriter, Write};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+pub fn run(args: &AnalyzeArgs) -> anyhow::Result<Exit> {
+    let plan = match plan::analyze(args, &Env::current()) {
+        Ok(p) => p,
+        Err(e @ (PlanError::Usage(_) | PlanError::Input(_))) => {
+            eprintln!("faultline: error: {e}");
+            return Ok(Exit::Usage);
+        }
+    };
+    tracing::info!(inputs = plan.sources.len(), threads = plan.threads, "analyze");
+    let report = analyze(&plan);
+    for e in &report.summary.input_errors {
+        eprintln!("faultline: {}: {}", e.path, e.error);
+    }
+    let stdout = std::io::stdout();
+    let mut out = BufWriter::new(stdout.lock());
+    match plan.output {
+        Output::Json => render::json::write(&report, &mut out)?,
+        Output::Csv(table) => render::csv::write(&report, table, &mut out)?,
+        Output::Table => {
+            let opts = TableOptions {
+                top: plan.top,
+                color: plan.color,
+                width: terminal_width(),
+            };
+            render::table::write(&report, &opts, &mut out)?;
+        }
+    }
+    out.flush()?;
+    Ok(exit_of(&plan, &report))
+}
+
+/// Runs the pipeline and builds the report, with a progress bar if asked for.
+pub fn analyze(plan: &AnalyzePlan) -> Report {
+    let bytes_read = Arc::new(AtomicU64::new(0));
+    let done = Arc::new(AtomicBool::new(false));
+    let bar = plan.progress.then(|| spawn_progress(plan, bytes_read.clone(), done.clone()));
+    let (agg, outcomes) = pipeline::run(&plan.sources, &plan.parse, plan.agg, plan.threads, bytes_read);
+    done.store(true, Ordering::Relaxed);
+    if let Some(handle) = bar {
+        let _ = handle.join();
+    }
+    report::build(&agg, &outcomes, &plan.detect)
+}
+
+fn exit_of(plan: &AnalyzePlan, report: &Report) -> Exit {
+    if plan.exit_code && report.verdict.level == Level::Escalate {
+        Exit::Escalate
+    } else if !report.summary.input_errors.is_empty() {
+        Exit::InputErrors
+    } else {
+        Exit::Ok
+    }
+}
+
+/// Draws bytes read of the total size on disk, with rate and ETA, on stderr.
+fn spawn_progress(
+    plan: &AnalyzePlan,
+    bytes_read: Arc<AtomicU64>,
+    done: Arc<AtomicBool>,
+) -> std::thread::JoinHandle<()> {
+    let total: Option<u64> = plan
+        .sources
+        .iter()
+        .map(|s| match s {
+            Source::File(p) => std::fs::metadata(p).ok().map(|m| m.len()),
+            Source::Stdin => None,
+        })
+        .sum();
+    std::thread::spawn(move || {
+        let bar = match total {
+            Some(t) => ProgressBar::with_draw_target(Some(t), ProgressDrawTarget::stderr()),
+            None => ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr()),
+        };
+        let template = if total.is_some() {
+            "{wide_bar} {bytes}/{total_bytes} {bytes_per_sec} ETA {eta}"
+        } else {
+            "{spinner} {bytes} {bytes_per_sec}"
+        };
+        if let Ok(style) = ProgressStyle::with_template(template) {
+            bar.set_style(style);
+        }
+        while !done.load(Ordering::Relaxed) {
+            bar.set_position(bytes_read.load(Ordering::Relaxed));
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        bar.finish_and_clear();
+    })
+}
+
+fn terminal_width() -> u16 {
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(100)
+}

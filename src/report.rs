@@ -1,0 +1,482 @@
+//! The result model every renderer reads: the SPEC §4 JSON document.
+//!
+//! [`build`] turns the merged aggregate, the input outcomes and the detection
+//! rule into a [`Report`]. Field names here are a stable interface: add keys,
+//! never rename them.
+
+use crate::aggregate::{split_route_key, Aggregate, ErrorKey};
+use crate::detect::{find_periods, BucketCount, DetectConfig, Period};
+use crate::event::{format_ts, status_title, Micros};
+use crate::pipeline::InputOutcome;
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap};
+
+/// How many routes and errors an incident lists.
+const INCIDENT_TOP: usize = 5;
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Report {
+    pub summary: Summary,
+    pub by_status: Vec<StatusRow>,
+    pub errors: Vec<ErrorRow>,
+    pub routes: Vec<RouteRow>,
+    pub timeline: Vec<TimelineRow>,
+    pub incidents: Vec<Incident>,
+    pub malformed_samples: Vec<SampleRow>,
+    pub verdict: Verdict,
+    /// The thresholds the verdict was reached with.
+    pub settings: Settings,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Summary {
+    pub inputs: Vec<InputRow>,
+    pub lines: u64,
+    pub requests: u64,
+    pub malformed: u64,
+    pub unparsed_bodies: u64,
+    /// Valid requests left out by `--since` / `--until`.
+    pub filtered_out: u64,
+    pub first_ts: Option<String>,
+    pub last_ts: Option<String>,
+    pub by_class: BTreeMap<String, u64>,
+    pub input_errors: Vec<InputErrorRow>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct InputRow {
+    pub path: String,
+    pub format: Option<String>,
+    pub compression: Option<String>,
+    pub lines: u64,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct InputErrorRow {
+    pub path: String,
+    pub error: String,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct StatusRow {
+    pub status: u16,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub title: Option<&'static str>,
+    pub count: u64,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ErrorRow {
+    #[serde(rename = "type")]
+    pub error_type: Option<String>,
+    pub code: Option<String>,
+    pub param: Option<String>,
+    pub count: u64,
+    pub statuses: BTreeMap<String, u64>,
+    pub example_message: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct RouteRow {
+    pub method: Option<String>,
+    pub route: Option<String>,
+    pub requests: u64,
+    pub errors_4xx: u64,
+    pub errors_5xx: u64,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct TimelineRow {
+    pub start: String,
+    pub requests: u64,
+    pub errors_4xx: u64,
+    pub errors_5xx: u64,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Incident {
+    pub start: String,
+    pub end: String,
+    pub duration_s: i64,
+    pub ongoing: bool,
+    pub bad_buckets: u64,
+    pub requests: u64,
+    pub errors_5xx: u64,
+    pub error_ratio: f64,
+    pub by_status: BTreeMap<String, u64>,
+    pub top_routes: Vec<IncidentRoute>,
+    pub top_errors: Vec<IncidentError>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct IncidentRoute {
+    pub method: Option<String>,
+    pub route: Option<String>,
+    pub errors_5xx: u64,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct IncidentError {
+    #[serde(rename = "type")]
+    pub error_type: Option<String>,
+    pub code: Option<String>,
+    pub param: Option<String>,
+    pub count: u64,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct SampleRow {
+    pub source: String,
+    pub line: u64,
+    pub reason: String,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    Ok,
+    Review,
+    Escalate,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Verdict {
+    pub level: Level,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Settings {
+    pub bucket_s: f64,
+    pub min_errors: u64,
+    pub min_ratio: f64,
+    pub max_gap: u64,
+    pub for_s: f64,
+}
+
+/// Builds the report of a finished run.
+pub fn build(agg: &Aggregate, outcomes: &[InputOutcome], cfg: &DetectConfig) -> Report {
+    let source_name = |i: u32| {
+        outcomes
+            .get(i as usize)
+            .map_or_else(|| format!("#{i}"), |o| o.source.display_name())
+    };
+    let incidents = incidents(agg, cfg);
+    let verdict = verdict(agg, &incidents);
+    Report {
+        summary: Summary {
+            inputs: outcomes
+                .iter()
+                .map(|o| InputRow {
+                    path: o.source.display_name(),
+                    format: o.format.map(|f| f.name().to_owned()),
+                    compression: o.compression.map(|c| c.name().to_owned()),
+                    lines: o.lines,
+                })
+                .collect(),
+            lines: agg.lines,
+            requests: agg.requests,
+            malformed: agg.malformed,
+            unparsed_bodies: agg.unparsed_bodies,
+            filtered_out: agg.filtered_out,
+            first_ts: agg.first_ts.map(format_ts),
+            last_ts: agg.last_ts.map(format_ts),
+            by_class: agg
+                .by_class()
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), v))
+                .collect(),
+            input_errors: outcomes
+                .iter()
+                .filter_map(|o| {
+                    o.error.as_ref().map(|e| InputErrorRow {
+                        path: o.source.display_name(),
+                        error: e.clone(),
+                    })
+                })
+                .collect(),
+        },
+        by_status: by_status(agg),
+        errors: errors(agg),
+        routes: routes(agg),
+        timeline: timeline(agg),
+        incidents,
+        malformed_samples: agg
+            .samples
+            .iter()
+            .map(|s| SampleRow {
+                source: source_name(s.source),
+                line: s.line,
+                reason: s.reason.as_str().to_owned(),
+                text: s.text.clone(),
+            })
+            .collect(),
+        verdict,
+        settings: Settings {
+            bucket_s: cfg.bucket_us as f64 / 1e6,
+            min_errors: cfg.min_errors,
+            min_ratio: cfg.min_ratio_ppm as f64 / 1e6,
+            max_gap: cfg.max_gap,
+            for_s: cfg.min_duration_us as f64 / 1e6,
+        },
+    }
+}
+
+fn by_status(agg: &Aggregate) -> Vec<StatusRow> {
+    let mut rows: Vec<StatusRow> = agg
+        .by_status
+        .iter()
+        .enumerate()
+        .filter(|(_, n)| **n > 0)
+        .map(|(s, n)| StatusRow {
+            status: s as u16,
+            title: status_title(s as u16),
+            count: *n,
+        })
+        .collect();
+    rows.sort_by(|a, b| b.count.cmp(&a.count).then(a.status.cmp(&b.status)));
+    rows
+}
+
+fn errors(agg: &Aggregate) -> Vec<ErrorRow> {
+    let mut rows: Vec<(&ErrorKey, ErrorRow)> = agg
+        .errors
+        .iter()
+        .map(|(k, s)| {
+            (
+                k,
+                ErrorRow {
+                    error_type: k.error_type.clone(),
+                    code: k.code.clone(),
+                    param: k.param.clone(),
+                    count: s.count,
+                    statuses: s.statuses.iter().map(|(st, n)| (st.to_string(), *n)).collect(),
+                    example_message: s.example.as_ref().map(|e| e.message.clone()),
+                },
+            )
+        })
+        .collect();
+    rows.sort_by(|(ka, a), (kb, b)| b.count.cmp(&a.count).then_with(|| ka.cmp(kb)));
+    rows.into_iter().map(|(_, r)| r).collect()
+}
+
+/// Routes, worst first: most 5xx, then most 4xx, then busiest.
+fn routes(agg: &Aggregate) -> Vec<RouteRow> {
+    let mut rows: Vec<RouteRow> = agg
+        .routes
+        .iter()
+        .map(|(key, s)| {
+            let (method, route) = split_route_key(key);
+            RouteRow {
+                method: method.map(str::to_owned),
+                route: route.map(str::to_owned),
+                requests: s.requests,
+                errors_4xx: s.errors_4xx,
+                errors_5xx: s.errors_5xx,
+            }
+        })
+        .collect();
+    rows.sort_by(|a, b| {
+        (b.errors_5xx, b.errors_4xx, b.requests)
+            .cmp(&(a.errors_5xx, a.errors_4xx, a.requests))
+            .then_with(|| (&a.method, &a.route).cmp(&(&b.method, &b.route)))
+    });
+    rows
+}
+
+fn timeline(agg: &Aggregate) -> Vec<TimelineRow> {
+    let mut idx: Vec<&i64> = agg.buckets.keys().collect();
+    idx.sort_unstable();
+    idx.into_iter()
+        .map(|i| {
+            let b = &agg.buckets[i];
+            TimelineRow {
+                start: format_ts(i * agg.config.bucket_us),
+                requests: b.requests,
+                errors_4xx: b.errors_4xx,
+                errors_5xx: b.errors_5xx,
+            }
+        })
+        .collect()
+}
+
+fn incidents(agg: &Aggregate, cfg: &DetectConfig) -> Vec<Incident> {
+    let counts: Vec<BucketCount> = agg
+        .buckets
+        .iter()
+        .map(|(i, b)| BucketCount {
+            index: *i,
+            requests: b.requests,
+            errors_5xx: b.errors_5xx,
+        })
+        .collect();
+    let latest = agg.last_ts.map(|t| t.div_euclid(cfg.bucket_us));
+    find_periods(cfg, &counts, latest)
+        .into_iter()
+        .map(|p| incident(agg, cfg.bucket_us, &p))
+        .collect()
+}
+
+/// The details of one period: everything inside [start, end).
+pub fn incident(agg: &Aggregate, bucket_us: Micros, p: &Period) -> Incident {
+    let mut requests = 0;
+    let mut errors_5xx = 0;
+    let mut by_status: BTreeMap<u16, u64> = BTreeMap::new();
+    let mut routes: HashMap<&str, u64> = HashMap::new();
+    let mut errs: HashMap<&ErrorKey, u64> = HashMap::new();
+    for i in p.first_bucket..=p.last_bucket {
+        let Some(b) = agg.buckets.get(&i) else { continue };
+        requests += b.requests;
+        errors_5xx += b.errors_5xx;
+        for (s, n) in &b.statuses_5xx {
+            *by_status.entry(*s).or_default() += n;
+        }
+        for (r, n) in &b.routes_5xx {
+            *routes.entry(r.as_str()).or_default() += n;
+        }
+        for (k, n) in &b.errors_5xx_by_key {
+            *errs.entry(k).or_default() += n;
+        }
+    }
+    let mut routes: Vec<(&str, u64)> = routes.into_iter().collect();
+    routes.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    let mut errs: Vec<(&ErrorKey, u64)> = errs.into_iter().collect();
+    errs.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    let start = p.first_bucket * bucket_us;
+    let end = (p.last_bucket + 1) * bucket_us;
+    Incident {
+        start: format_ts(start),
+        end: format_ts(end),
+        duration_s: (end - start) / 1_000_000,
+        ongoing: p.ongoing,
+        bad_buckets: p.bad_buckets,
+        requests,
+        errors_5xx,
+        error_ratio: if requests == 0 {
+            0.0
+        } else {
+            errors_5xx as f64 / requests as f64
+        },
+        by_status: by_status.into_iter().map(|(s, n)| (s.to_string(), n)).collect(),
+        top_routes: routes
+            .into_iter()
+            .take(INCIDENT_TOP)
+            .map(|(key, n)| {
+                let (method, route) = split_route_key(key);
+                IncidentRoute {
+                    method: method.map(str::to_owned),
+                    route: route.map(str::to_owned),
+                    errors_5xx: n,
+                }
+            })
+            .collect(),
+        top_errors: errs
+            .into_iter()
+            .take(INCIDENT_TOP)
+            .map(|(k, n)| IncidentError {
+                error_type: k.error_type.clone(),
+                code: k.code.clone(),
+                param: k.param.clone(),
+                count: n,
+            })
+            .collect(),
+    }
+}
+
+/// The one-sentence verdict a support engineer can paste into a ticket.
+pub fn verdict(agg: &Aggregate, incidents: &[Incident]) -> Verdict {
+    if let Some(open) = incidents.iter().rev().find(|i| i.ongoing) {
+        return Verdict {
+            level: Level::Escalate,
+            reason: format!(
+                "Escalate: 5xx errors have persisted since {} ({} up to the latest log line, still going): {}.",
+                open.start,
+                human_duration(open.duration_s),
+                describe(open)
+            ),
+        };
+    }
+    if let Some(worst) = incidents.iter().max_by_key(|i| (i.duration_s, i.errors_5xx)) {
+        let count = match incidents.len() {
+            1 => "A persistent 5xx period".to_owned(),
+            n => format!("{n} persistent 5xx periods occurred, all ended; the longest"),
+        };
+        return Verdict {
+            level: Level::Review,
+            reason: format!(
+                "Review: {count} ran from {} to {} ({}) and has ended: {}.",
+                worst.start,
+                worst.end,
+                human_duration(worst.duration_s),
+                describe(worst)
+            ),
+        };
+    }
+    let e5 = agg.by_class().get("5xx").copied().unwrap_or(0);
+    Verdict {
+        level: Level::Ok,
+        reason: format!(
+            "OK: no persistent 5xx period; {} of {} requests were 5xx ({}).",
+            e5,
+            agg.requests,
+            percent(e5, agg.requests)
+        ),
+    }
+}
+
+/// "412 of 2310 requests failed with 5xx (17.8%), mostly 503 ×380, 502 ×32; worst routes: POST /v1/charges (301)"
+fn describe(i: &Incident) -> String {
+    let mut statuses: Vec<(&String, &u64)> = i.by_status.iter().collect();
+    statuses.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+    let statuses: Vec<String> = statuses.iter().take(3).map(|(s, n)| format!("{s} x{n}")).collect();
+    let mut out = format!(
+        "{} of {} requests failed with 5xx ({}), mostly {}",
+        i.errors_5xx,
+        i.requests,
+        percent(i.errors_5xx, i.requests),
+        statuses.join(", ")
+    );
+    if !i.top_routes.is_empty() {
+        let routes: Vec<String> = i
+            .top_routes
+            .iter()
+            .take(3)
+            .map(|r| {
+                format!(
+                    "{} {} ({})",
+                    r.method.as_deref().unwrap_or("-"),
+                    r.route.as_deref().unwrap_or("-"),
+                    r.errors_5xx
+                )
+            })
+            .collect();
+        out.push_str("; worst routes: ");
+        out.push_str(&routes.join(", "));
+    }
+    if let Some(e) = i.top_errors.first() {
+        out.push_str(&format!(
+            "; top error: {} ({})",
+            e.code.as_deref().or(e.error_type.as_deref()).unwrap_or("-"),
+            e.count
+        ));
+    }
+    out
+}
+
+pub fn percent(part: u64, whole: u64) -> String {
+    if whole == 0 {
+        return "0%".to_owned();
+    }
+    format!("{:.1}%", part as f64 * 100.0 / whole as f64)
+}
+
+/// `45 s`, `17 min`, `2 h 5 min`.
+pub fn human_duration(secs: i64) -> String {
+    match secs {
+        s if s < 60 => format!("{s} s"),
+        s if s < 3600 => format!("{} min", s / 60),
+        s if s % 3600 / 60 == 0 => format!("{} h", s / 3600),
+        s => format!("{} h {} min", s / 3600, s % 3600 / 60),
+    }
+}
