@@ -104,20 +104,36 @@ pub struct Aggregate {
     scratch_key: String,
 }
 
-const NONE_MARK: &str = "\u{1}";
-
-/// Encodes (method, route) as one string so route lookups can reuse a buffer.
+/// Encodes (method, route) as one string so route lookups can reuse a buffer:
+/// `<method length or ->:<method><route tag><route>`. Length-prefixed, since a
+/// junk request line can put any character, NUL included, into the method.
 pub fn route_key(method: Option<&str>, route: Option<&str>, out: &mut String) {
+    use std::fmt::Write;
     out.clear();
-    out.push_str(method.unwrap_or(NONE_MARK));
-    out.push('\0');
-    out.push_str(route.unwrap_or(NONE_MARK));
+    match method {
+        Some(m) => {
+            let _ = write!(out, "{}:", m.len());
+            out.push_str(m);
+        }
+        None => out.push_str("-:"),
+    }
+    match route {
+        Some(r) => {
+            out.push('+');
+            out.push_str(r);
+        }
+        None => out.push('-'),
+    }
 }
 
 /// The inverse of [`route_key`].
 pub fn split_route_key(key: &str) -> (Option<&str>, Option<&str>) {
-    let (m, r) = key.split_once('\0').unwrap_or((key, NONE_MARK));
-    ((m != NONE_MARK).then_some(m), (r != NONE_MARK).then_some(r))
+    let (len, rest) = key.split_once(':').unwrap_or(("-", key));
+    let (method, rest) = match len.parse::<usize>() {
+        Ok(n) if rest.is_char_boundary(n) => (Some(&rest[..n]), &rest[n..]),
+        _ => (None, rest),
+    };
+    (method, rest.strip_prefix('+'))
 }
 
 impl Aggregate {

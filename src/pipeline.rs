@@ -58,7 +58,8 @@ pub fn run(
                     loop {
                         let i = next.fetch_add(1, Ordering::Relaxed);
                         let Some(source) = sources.get(i) else { break };
-                        let outcome = read_source(i as u32, source, opts, &mut agg, bytes_read.clone());
+                        let outcome =
+                            read_source(i as u32, source, opts, &mut agg, bytes_read.clone());
                         if let Ok(mut all) = outcomes.lock() {
                             all[i] = Some(outcome);
                         }

@@ -91,7 +91,9 @@ pub fn analyze(args: &AnalyzeArgs, env: &Env) -> Result<AnalyzePlan, PlanError> 
     };
     let time = |s: &Option<String>, flag: &str| {
         s.as_deref()
-            .map(|t| parse_time_arg(t, env.now).map_err(|e| PlanError::Usage(format!("{flag}: {e}"))))
+            .map(|t| {
+                parse_time_arg(t, env.now).map_err(|e| PlanError::Usage(format!("{flag}: {e}")))
+            })
             .transpose()
     };
     let since = time(&input.since, "--since")?;

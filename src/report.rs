@@ -251,7 +251,11 @@ fn errors(agg: &Aggregate) -> Vec<ErrorRow> {
                     code: k.code.clone(),
                     param: k.param.clone(),
                     count: s.count,
-                    statuses: s.statuses.iter().map(|(st, n)| (st.to_string(), *n)).collect(),
+                    statuses: s
+                        .statuses
+                        .iter()
+                        .map(|(st, n)| (st.to_string(), *n))
+                        .collect(),
                     example_message: s.example.as_ref().map(|e| e.message.clone()),
                 },
             )
@@ -326,7 +330,9 @@ pub fn incident(agg: &Aggregate, bucket_us: Micros, p: &Period) -> Incident {
     let mut routes: HashMap<&str, u64> = HashMap::new();
     let mut errs: HashMap<&ErrorKey, u64> = HashMap::new();
     for i in p.first_bucket..=p.last_bucket {
-        let Some(b) = agg.buckets.get(&i) else { continue };
+        let Some(b) = agg.buckets.get(&i) else {
+            continue;
+        };
         requests += b.requests;
         errors_5xx += b.errors_5xx;
         for (s, n) in &b.statuses_5xx {
@@ -358,7 +364,10 @@ pub fn incident(agg: &Aggregate, bucket_us: Micros, p: &Period) -> Incident {
         } else {
             errors_5xx as f64 / requests as f64
         },
-        by_status: by_status.into_iter().map(|(s, n)| (s.to_string(), n)).collect(),
+        by_status: by_status
+            .into_iter()
+            .map(|(s, n)| (s.to_string(), n))
+            .collect(),
         top_routes: routes
             .into_iter()
             .take(INCIDENT_TOP)
@@ -397,7 +406,10 @@ pub fn verdict(agg: &Aggregate, incidents: &[Incident]) -> Verdict {
             ),
         };
     }
-    if let Some(worst) = incidents.iter().max_by_key(|i| (i.duration_s, i.errors_5xx)) {
+    if let Some(worst) = incidents
+        .iter()
+        .max_by_key(|i| (i.duration_s, i.errors_5xx))
+    {
         let count = match incidents.len() {
             1 => "A persistent 5xx period".to_owned(),
             n => format!("{n} persistent 5xx periods occurred, all ended; the longest"),
@@ -425,11 +437,15 @@ pub fn verdict(agg: &Aggregate, incidents: &[Incident]) -> Verdict {
     }
 }
 
-/// "412 of 2310 requests failed with 5xx (17.8%), mostly 503 ×380, 502 ×32; worst routes: POST /v1/charges (301)"
+/// "412 of 2310 requests failed with 5xx (17.8%), mostly 503 (380), 502 (32); worst routes: POST /v1/charges (301)"
 fn describe(i: &Incident) -> String {
     let mut statuses: Vec<(&String, &u64)> = i.by_status.iter().collect();
     statuses.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
-    let statuses: Vec<String> = statuses.iter().take(3).map(|(s, n)| format!("{s} x{n}")).collect();
+    let statuses: Vec<String> = statuses
+        .iter()
+        .take(3)
+        .map(|(s, n)| format!("{s} ({n})"))
+        .collect();
     let mut out = format!(
         "{} of {} requests failed with 5xx ({}), mostly {}",
         i.errors_5xx,

@@ -22,7 +22,11 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<Exit> {
             return Ok(Exit::Usage);
         }
     };
-    tracing::info!(inputs = plan.sources.len(), threads = plan.threads, "analyze");
+    tracing::info!(
+        inputs = plan.sources.len(),
+        threads = plan.threads,
+        "analyze"
+    );
     let report = analyze(&plan);
     for e in &report.summary.input_errors {
         eprintln!("faultline: {}: {}", e.path, e.error);
@@ -49,8 +53,16 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<Exit> {
 pub fn analyze(plan: &AnalyzePlan) -> Report {
     let bytes_read = Arc::new(AtomicU64::new(0));
     let done = Arc::new(AtomicBool::new(false));
-    let bar = plan.progress.then(|| spawn_progress(plan, bytes_read.clone(), done.clone()));
-    let (agg, outcomes) = pipeline::run(&plan.sources, &plan.parse, plan.agg, plan.threads, bytes_read);
+    let bar = plan
+        .progress
+        .then(|| spawn_progress(plan, bytes_read.clone(), done.clone()));
+    let (agg, outcomes) = pipeline::run(
+        &plan.sources,
+        &plan.parse,
+        plan.agg,
+        plan.threads,
+        bytes_read,
+    );
     done.store(true, Ordering::Relaxed);
     if let Some(handle) = bar {
         let _ = handle.join();
@@ -107,5 +119,5 @@ fn terminal_width() -> u16 {
     std::env::var("COLUMNS")
         .ok()
         .and_then(|c| c.parse().ok())
-        .unwrap_or(100)
+        .unwrap_or(80)
 }

@@ -11,7 +11,10 @@ fn opt(v: &Option<String>) -> &str {
 }
 
 fn counts(m: &BTreeMap<String, u64>) -> String {
-    m.iter().map(|(k, v)| format!("{k}:{v}")).collect::<Vec<_>>().join(";")
+    m.iter()
+        .map(|(k, v)| format!("{k}:{v}"))
+        .collect::<Vec<_>>()
+        .join(";")
 }
 
 pub fn write(report: &Report, table: TableName, out: impl Write) -> io::Result<()> {
@@ -21,17 +24,33 @@ pub fn write(report: &Report, table: TableName, out: impl Write) -> io::Result<(
         TableName::Inputs => {
             w.write_record(["path", "format", "compression", "lines"])?;
             for i in &r.summary.inputs {
-                w.write_record([&i.path, opt(&i.format), opt(&i.compression), &i.lines.to_string()])?;
+                w.write_record([
+                    &i.path,
+                    opt(&i.format),
+                    opt(&i.compression),
+                    &i.lines.to_string(),
+                ])?;
             }
         }
         TableName::ByStatus => {
             w.write_record(["status", "title", "count"])?;
             for s in &r.by_status {
-                w.write_record([&s.status.to_string(), s.title.unwrap_or(""), &s.count.to_string()])?;
+                w.write_record([
+                    &s.status.to_string(),
+                    s.title.unwrap_or(""),
+                    &s.count.to_string(),
+                ])?;
             }
         }
         TableName::Errors => {
-            w.write_record(["type", "code", "param", "count", "statuses", "example_message"])?;
+            w.write_record([
+                "type",
+                "code",
+                "param",
+                "count",
+                "statuses",
+                "example_message",
+            ])?;
             for e in &r.errors {
                 w.write_record([
                     opt(&e.error_type),
@@ -68,8 +87,17 @@ pub fn write(report: &Report, table: TableName, out: impl Write) -> io::Result<(
         }
         TableName::Incidents => {
             w.write_record([
-                "start", "end", "duration_s", "ongoing", "bad_buckets", "requests", "errors_5xx",
-                "error_ratio", "by_status", "top_routes", "top_errors",
+                "start",
+                "end",
+                "duration_s",
+                "ongoing",
+                "bad_buckets",
+                "requests",
+                "errors_5xx",
+                "error_ratio",
+                "by_status",
+                "top_routes",
+                "top_errors",
             ])?;
             for i in &r.incidents {
                 let routes: Vec<String> = i
@@ -80,7 +108,15 @@ pub fn write(report: &Report, table: TableName, out: impl Write) -> io::Result<(
                 let errors: Vec<String> = i
                     .top_errors
                     .iter()
-                    .map(|e| format!("{}/{}/{}:{}", opt(&e.error_type), opt(&e.code), opt(&e.param), e.count))
+                    .map(|e| {
+                        format!(
+                            "{}/{}/{}:{}",
+                            opt(&e.error_type),
+                            opt(&e.code),
+                            opt(&e.param),
+                            e.count
+                        )
+                    })
                     .collect();
                 w.write_record([
                     &i.start,

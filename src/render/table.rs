@@ -2,7 +2,8 @@
 //! each cut to `--top` rows (the JSON keeps every row).
 
 use crate::report::{percent, Level, Report};
-use comfy_table::{presets, ContentArrangement, LineStyle, Table, TableStyle};
+use comfy_table::{presets, ColumnConstraint, ContentArrangement, LineStyle, Table, TableStyle};
+use std::borrow::Cow;
 use std::io::{self, Write};
 
 /// How the human view is drawn.
@@ -12,29 +13,64 @@ pub struct TableOptions {
     pub top: usize,
     /// ANSI colour for the verdict.
     pub color: bool,
-    /// Total width to fit tables into.
+    /// Total width to fit tables into when it cannot be detected (stdout is not a terminal).
     pub width: u16,
 }
 
 /// Plain columns with one rule under the header: compact, and pastes well into tickets.
-const STYLE: TableStyle = presets::NOTHING.header_separator(LineStyle::none().fill('─').junction('─'));
+const STYLE: TableStyle =
+    presets::NOTHING.header_separator(LineStyle::none().fill('─').junction('─'));
 
 fn table(opts: &TableOptions, header: &[&str]) -> Table {
     let mut t = Table::new();
     t.load_style(STYLE)
         .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_width(opts.width)
         .set_header(header);
+    if t.width().is_none() {
+        t.set_width(opts.width);
+    }
     t
 }
 
-fn opt(v: &Option<String>) -> &str {
-    v.as_deref().unwrap_or("-")
+/// Keeps identifier-like columns whole so that only free text wraps.
+fn keep_whole(t: &mut Table, columns: &[usize]) {
+    for &c in columns {
+        if let Some(col) = t.column_mut(c) {
+            col.set_constraint(ColumnConstraint::ContentWidth);
+        }
+    }
+}
+
+/// Text from a log line made safe for a terminal: control characters (a TLS
+/// handshake sent to an HTTP port, escape sequences) are shown as `\xHH`.
+fn printable(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(char::is_control) {
+        return Cow::Borrowed(s);
+    }
+    Cow::Owned(
+        s.chars()
+            .map(|c| {
+                if c.is_control() {
+                    format!("\\x{:02X}", c as u32)
+                } else {
+                    c.to_string()
+                }
+            })
+            .collect(),
+    )
+}
+
+fn opt(v: &Option<String>) -> String {
+    printable(v.as_deref().unwrap_or("-")).into_owned()
 }
 
 fn more(out: &mut impl Write, shown: usize, total: usize) -> io::Result<()> {
     if total > shown {
-        writeln!(out, "  … {} more (--top N, or --output json for all)", total - shown)?;
+        writeln!(
+            out,
+            "  … {} more (--top N, or --output json for all)",
+            total - shown
+        )?;
     }
     Ok(())
 }
@@ -85,9 +121,23 @@ pub fn write(r: &Report, opts: &TableOptions, mut out: impl Write) -> io::Result
 
     if !r.incidents.is_empty() {
         writeln!(out, "\nPersistent 5xx periods")?;
-        let mut t = table(opts, &["start", "end", "min", "5xx / requests", "statuses", "worst route"]);
+        let mut t = table(
+            opts,
+            &[
+                "start",
+                "end",
+                "min",
+                "5xx / requests",
+                "statuses",
+                "worst route",
+            ],
+        );
         for i in r.incidents.iter().rev().take(opts.top) {
-            let statuses: Vec<String> = i.by_status.iter().map(|(k, v)| format!("{k}:{v}")).collect();
+            let statuses: Vec<String> = i
+                .by_status
+                .iter()
+                .map(|(k, v)| format!("{k}:{v}"))
+                .collect();
             let route = i
                 .top_routes
                 .first()
@@ -95,9 +145,18 @@ pub fn write(r: &Report, opts: &TableOptions, mut out: impl Write) -> io::Result
                 .unwrap_or_default();
             t.add_row(vec![
                 i.start.clone(),
-                if i.ongoing { "ongoing".to_owned() } else { i.end.clone() },
+                if i.ongoing {
+                    "ongoing".to_owned()
+                } else {
+                    i.end.clone()
+                },
                 (i.duration_s / 60).to_string(),
-                format!("{} / {} ({})", i.errors_5xx, i.requests, percent(i.errors_5xx, i.requests)),
+                format!(
+                    "{} / {} ({})",
+                    i.errors_5xx,
+                    i.requests,
+                    percent(i.errors_5xx, i.requests)
+                ),
                 statuses.join(" "),
                 route,
             ]);
@@ -121,18 +180,29 @@ pub fn write(r: &Report, opts: &TableOptions, mut out: impl Write) -> io::Result
 
     if !r.errors.is_empty() {
         writeln!(out, "\nErrors (from response bodies)")?;
-        let mut t = table(opts, &["type", "code", "param", "count", "statuses", "example message"]);
+        // Example messages only where they fit; JSON and CSV always have them.
+        let wide = table(opts, &[]).width().unwrap_or(opts.width) >= 120;
+        let mut header = vec!["count", "statuses", "type", "code", "param"];
+        if wide {
+            header.push("example message");
+        }
+        let mut t = table(opts, &header);
         for e in r.errors.iter().take(opts.top) {
-            let statuses: Vec<String> = e.statuses.iter().map(|(k, v)| format!("{k}:{v}")).collect();
-            t.add_row(vec![
-                opt(&e.error_type).to_owned(),
-                opt(&e.code).to_owned(),
-                opt(&e.param).to_owned(),
+            let statuses: Vec<String> =
+                e.statuses.iter().map(|(k, v)| format!("{k}:{v}")).collect();
+            let mut row = vec![
                 e.count.to_string(),
                 statuses.join(" "),
-                opt(&e.example_message).to_owned(),
-            ]);
+                opt(&e.error_type),
+                opt(&e.code),
+                opt(&e.param),
+            ];
+            if wide {
+                row.push(opt(&e.example_message));
+            }
+            t.add_row(row);
         }
+        keep_whole(&mut t, &[0, 3]);
         writeln!(out, "{t}")?;
         more(&mut out, opts.top, r.errors.len())?;
     }
@@ -141,8 +211,8 @@ pub fn write(r: &Report, opts: &TableOptions, mut out: impl Write) -> io::Result
     let mut t = table(opts, &["method", "route", "requests", "4xx", "5xx"]);
     for x in r.routes.iter().take(opts.top) {
         t.add_row(vec![
-            opt(&x.method).to_owned(),
-            opt(&x.route).to_owned(),
+            opt(&x.method),
+            opt(&x.route),
             x.requests.to_string(),
             x.errors_4xx.to_string(),
             x.errors_5xx.to_string(),
@@ -152,10 +222,18 @@ pub fn write(r: &Report, opts: &TableOptions, mut out: impl Write) -> io::Result
     more(&mut out, opts.top, r.routes.len())?;
 
     if !r.malformed_samples.is_empty() {
-        writeln!(out, "\nMalformed lines (first {})", r.malformed_samples.len())?;
+        writeln!(
+            out,
+            "\nMalformed lines (first {})",
+            r.malformed_samples.len()
+        )?;
         let mut t = table(opts, &["where", "reason", "text"]);
         for m in r.malformed_samples.iter().take(opts.top) {
-            t.add_row(vec![format!("{}:{}", m.source, m.line), m.reason.clone(), m.text.clone()]);
+            t.add_row(vec![
+                format!("{}:{}", m.source, m.line),
+                m.reason.clone(),
+                printable(&m.text).into_owned(),
+            ]);
         }
         writeln!(out, "{t}")?;
     }
