@@ -346,7 +346,10 @@ pub fn incident(agg: &Aggregate, bucket_us: Micros, p: &Period) -> Incident {
         }
     }
     let mut routes: Vec<(&str, u64)> = routes.into_iter().collect();
-    routes.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    routes.sort_by(|a, b| {
+        b.1.cmp(&a.1)
+            .then_with(|| split_route_key(a.0).cmp(&split_route_key(b.0)))
+    });
     let mut errs: Vec<(&ErrorKey, u64)> = errs.into_iter().collect();
     errs.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
     let start = p.first_bucket * bucket_us;

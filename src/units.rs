@@ -22,7 +22,7 @@ pub fn parse_duration(s: &str) -> Result<Micros, String> {
         .parse()
         .map_err(|_| format!("{s:?}: not a duration (like 500ms, 30s, 5m, 2h)"))?;
     let us = (n * scale).round();
-    if us < 1.0 || us > 1e17 {
+    if !(1.0..=1e17).contains(&us) {
         return Err(format!("{s:?}: out of range"));
     }
     Ok(us as Micros)

@@ -89,14 +89,15 @@ impl Format {
 #[derive(Debug)]
 pub enum LineParser {
     Clf(ClfParser),
-    Json(JsonParser),
+    // Boxed: the JSON parser holds a whole document and a field map.
+    Json(Box<JsonParser>),
 }
 
 impl LineParser {
     pub fn new(format: Format, fields: &FieldMap) -> Self {
         match format {
             Format::Combined | Format::Common => LineParser::Clf(ClfParser::default()),
-            Format::Json => LineParser::Json(JsonParser::new(fields.clone())),
+            Format::Json => LineParser::Json(Box::new(JsonParser::new(fields.clone()))),
         }
     }
 
