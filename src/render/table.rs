@@ -121,16 +121,10 @@ pub fn write(r: &Report, opts: &TableOptions, mut out: impl Write) -> io::Result
 
     if !r.incidents.is_empty() {
         writeln!(out, "\nPersistent 5xx periods")?;
+        // The worst routes are in the verdict; JSON has them per period.
         let mut t = table(
             opts,
-            &[
-                "start",
-                "end",
-                "min",
-                "5xx / requests",
-                "statuses",
-                "worst route",
-            ],
+            &["start", "end", "min", "5xx of requests", "statuses"],
         );
         for i in r.incidents.iter().rev().take(opts.top) {
             let statuses: Vec<String> = i
@@ -138,11 +132,6 @@ pub fn write(r: &Report, opts: &TableOptions, mut out: impl Write) -> io::Result
                 .iter()
                 .map(|(k, v)| format!("{k}:{v}"))
                 .collect();
-            let route = i
-                .top_routes
-                .first()
-                .map(|x| format!("{} {}", opt(&x.method), opt(&x.route)))
-                .unwrap_or_default();
             t.add_row(vec![
                 i.start.clone(),
                 if i.ongoing {
@@ -152,15 +141,15 @@ pub fn write(r: &Report, opts: &TableOptions, mut out: impl Write) -> io::Result
                 },
                 (i.duration_s / 60).to_string(),
                 format!(
-                    "{} / {} ({})",
+                    "{} of {} ({})",
                     i.errors_5xx,
                     i.requests,
                     percent(i.errors_5xx, i.requests)
                 ),
                 statuses.join(" "),
-                route,
             ]);
         }
+        keep_whole(&mut t, &[0, 1, 2]);
         writeln!(out, "{t}")?;
         more(&mut out, opts.top, r.incidents.len())?;
     }
@@ -235,6 +224,7 @@ pub fn write(r: &Report, opts: &TableOptions, mut out: impl Write) -> io::Result
                 printable(&m.text).into_owned(),
             ]);
         }
+        keep_whole(&mut t, &[0]);
         writeln!(out, "{t}")?;
     }
     Ok(())
