@@ -499,3 +499,76 @@ pub fn human_duration(secs: i64) -> String {
         s => format!("{} h {} min", s / 3600, s % 3600 / 60),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::aggregate::AggConfig;
+    use crate::event::Event;
+
+    /// Events of 10 minutes, 20 a minute, 6 of them 503 in minutes 2..=8.
+    fn events() -> Vec<Event<'static>> {
+        let mut out = Vec::new();
+        for minute in 0..10i64 {
+            for i in 0..20i64 {
+                let status = if (2..=8).contains(&minute) && i < 6 {
+                    503
+                } else {
+                    200
+                };
+                out.push(Event::new((minute * 60 + i) * 1_000_000, status));
+            }
+        }
+        out
+    }
+
+    fn report_of(events: Vec<Event<'static>>) -> Report {
+        let cfg = DetectConfig::default();
+        let mut agg = Aggregate::new(AggConfig {
+            bucket_us: cfg.bucket_us,
+            since: None,
+            until: None,
+        });
+        for (line, ev) in events.into_iter().enumerate() {
+            agg.observe(ev, 0, line as u64 + 1);
+        }
+        build(&agg, &[], &cfg)
+    }
+
+    #[test]
+    fn out_of_order_events_give_the_same_periods() {
+        let in_order = report_of(events());
+        let mut shuffled = events();
+        // A deterministic shuffle: reverse, then interleave halves.
+        shuffled.reverse();
+        let (a, b) = shuffled.split_at(shuffled.len() / 2);
+        let interleaved: Vec<Event<'static>> = a
+            .iter()
+            .zip(b)
+            .flat_map(|(x, y)| [y.clone(), x.clone()])
+            .collect();
+        let out_of_order = report_of(interleaved);
+        assert_eq!(in_order.incidents, out_of_order.incidents);
+        assert_eq!(in_order.incidents.len(), 1);
+        let i = &in_order.incidents[0];
+        assert_eq!(
+            (i.start.as_str(), i.end.as_str()),
+            ("1970-01-01T00:02:00Z", "1970-01-01T00:09:00Z")
+        );
+        assert_eq!((i.requests, i.errors_5xx, i.bad_buckets), (140, 42, 7));
+        // The latest event is in minute 9, one bucket after the last bad one.
+        assert!(i.ongoing);
+        assert_eq!(in_order.verdict.level, Level::Escalate);
+        assert!(in_order.verdict.reason.starts_with(
+            "Escalate: 5xx errors have persisted since 1970-01-01T00:02:00Z (7 min up to the latest log line, still going): 42 of 140 requests failed with 5xx (30.0%), mostly 503 (42)"
+        ), "{}", in_order.verdict.reason);
+    }
+
+    #[test]
+    fn human_durations() {
+        assert_eq!(human_duration(45), "45 s");
+        assert_eq!(human_duration(300), "5 min");
+        assert_eq!(human_duration(7200), "2 h");
+        assert_eq!(human_duration(7500), "2 h 5 min");
+    }
+}

@@ -87,6 +87,15 @@ mod tests {
         );
     }
 
+    proptest::proptest! {
+        #[test]
+        fn templating_keeps_the_segment_count(path in "(/[a-zA-Z0-9_.-]{0,20}){0,6}") {
+            let route = template(&path);
+            proptest::prop_assert_eq!(route.split('/').count(), path.split('/').count());
+            proptest::prop_assert_eq!(template(&route), route.clone());
+        }
+    }
+
     #[test]
     fn words_are_kept() {
         assert_eq!(template("/v1/payment_methods"), "/v1/payment_methods");

@@ -510,3 +510,33 @@ fn sample_logs_show_an_ongoing_period() {
     assert_eq!(r["incidents"][0]["start"], "2026-11-24T10:35:00Z");
     assert_eq!(r["verdict"]["level"], "escalate");
 }
+
+#[test]
+fn random_bytes_never_crash_the_binary() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+    for round in 0..8 {
+        let bytes: Vec<u8> = (0..20_000)
+            .map(|i| {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                // Mostly log-like bytes, with newlines and quotes, so parsers go deep.
+                match (seed >> 56) % 8 {
+                    0 => b'\n',
+                    1 => b'"',
+                    2 => b"[]{}\\ x-:/"[(seed % 10) as usize],
+                    _ => (seed as u8).wrapping_add(i as u8),
+                }
+            })
+            .collect();
+        let path = dir.path().join(format!("noise{round}.log"));
+        std::fs::write(&path, &bytes).unwrap();
+        let r = analyze(&[path.to_str().unwrap()], 0);
+        let s = &r["summary"];
+        assert_eq!(
+            s["lines"].as_u64().unwrap(),
+            s["requests"].as_u64().unwrap() + s["malformed"].as_u64().unwrap()
+        );
+    }
+}

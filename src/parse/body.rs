@@ -118,6 +118,13 @@ mod tests {
         assert_eq!(from_text(b"10.0.0.1, 10.0.0.2", false), Body::Absent);
     }
 
+    proptest::proptest! {
+        #[test]
+        fn no_bytes_make_it_panic(text in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..200), strict: bool) {
+            let _ = from_text(&text, strict);
+        }
+    }
+
     #[test]
     fn string_holding_json() {
         let v = Value::String(r#"{"error":{"type":"rate_limit","code":"too_many"}}"#.into());

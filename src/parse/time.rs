@@ -214,6 +214,22 @@ mod tests {
         assert_eq!(parse_iso("yesterday"), None);
     }
 
+    proptest::proptest! {
+        #[test]
+        fn no_text_makes_it_panic(s in "\\PC{0,40}", b in proptest::collection::vec(proptest::prelude::any::<u8>(), 26)) {
+            let _ = parse_any(&s);
+            let _ = parse_clf(&b);
+        }
+
+        #[test]
+        fn access_log_times_agree_with_chrono(secs in 0i64..4_102_444_800, off_min in -720i64..=840) {
+            let off = chrono::FixedOffset::east_opt((off_min * 60) as i32).unwrap();
+            let dt = DateTime::from_timestamp(secs, 0).unwrap().with_timezone(&off);
+            let text = dt.format("%d/%b/%Y:%H:%M:%S %z").to_string();
+            proptest::prop_assert_eq!(parse_clf(text.as_bytes()), Some(secs * MICROS_PER_SEC), "{}", text);
+        }
+    }
+
     #[test]
     fn epoch_numbers() {
         assert_eq!(from_epoch_number(1.5), Some(1_500_000));
