@@ -33,6 +33,7 @@ pub enum FormatArg {
     Combined,
     Common,
     Json,
+    Logfmt,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -64,6 +65,14 @@ pub struct InputArgs {
     /// Log format; auto detects it per file from its first lines.
     #[arg(long, value_enum, default_value_t = FormatArg::Auto)]
     pub format: FormatArg,
+
+    /// Parse every input with this nginx log_format string (paste it from your config).
+    #[arg(long, value_name = "STRING")]
+    pub log_format: Option<String>,
+
+    /// With --log-format: the variable that holds the response body, e.g. resp_body.
+    #[arg(long, value_name = "NAME")]
+    pub body_var: Option<String>,
 
     /// JSON lines: read an event field from another key, e.g. --field status=resp.code (repeatable).
     #[arg(long = "field", value_name = "NAME=PATH")]

@@ -8,21 +8,13 @@ use crate::aggregate::{AggConfig, Aggregate};
 use crate::input::lines::{Line, LineReader};
 use crate::input::open::{open, Compression};
 use crate::input::Source;
-use crate::parse::json::FieldMap;
-use crate::parse::{detect, Format, FormatChoice, LineParser, Malformed};
+use crate::parse::{detect, Format, LineParser, Malformed, ParseOptions};
 use std::io::Read;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 /// How many non-blank lines of an input are looked at to detect its format.
-const DETECT_SAMPLE: usize = 32;
-
-/// How lines are parsed.
-#[derive(Debug, Clone)]
-pub struct ParseOptions {
-    pub format: FormatChoice,
-    pub fields: FieldMap,
-}
+const DETECT_SAMPLE: usize = 100;
 
 /// What happened to one input.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -168,8 +160,8 @@ fn read_lines(
             _ => None,
         })
         .collect();
-    let format = detect(opts.format, &sample, &opts.fields);
-    let mut parser = LineParser::new(format, &opts.fields);
+    let format = detect(opts, &sample);
+    let mut parser = LineParser::new(format, opts);
 
     let mut last_line = 0;
     for (n, h) in &held {

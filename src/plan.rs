@@ -7,11 +7,12 @@ use crate::detect::DetectConfig;
 use crate::event::Micros;
 use crate::input::{resolve, ResolveError, Source};
 use crate::parse::json::FieldMap;
-use crate::parse::FormatChoice;
-use crate::pipeline::ParseOptions;
+use crate::parse::nginx::LogFormat;
+use crate::parse::{FormatChoice, ParseOptions};
 use crate::render::TableName;
 use crate::units::parse_time_arg;
 use std::io::IsTerminal;
+use std::sync::Arc;
 
 /// A problem with what the user asked for: exit 2, before any work.
 #[derive(Debug, thiserror::Error)]
@@ -83,11 +84,29 @@ pub fn analyze(args: &AnalyzeArgs, env: &Env) -> Result<AnalyzePlan, PlanError> 
     for f in &input.fields {
         fields.set_override(f).map_err(PlanError::Usage)?;
     }
-    let format = match input.format {
+    let mut format = match input.format {
         FormatArg::Auto => FormatChoice::Auto,
         FormatArg::Combined => FormatChoice::Combined,
         FormatArg::Common => FormatChoice::Common,
         FormatArg::Json => FormatChoice::Json,
+        FormatArg::Logfmt => FormatChoice::Logfmt,
+    };
+    let log_format = match &input.log_format {
+        Some(f) => {
+            if input.format != FormatArg::Auto {
+                return Err(PlanError::Usage(
+                    "--log-format and --format cannot be used together".into(),
+                ));
+            }
+            format = FormatChoice::LogFormat;
+            let compiled = LogFormat::compile(f, input.body_var.as_deref())
+                .map_err(|e| PlanError::Usage(e.to_string()))?;
+            Some(Arc::new(compiled))
+        }
+        None if input.body_var.is_some() => {
+            return Err(PlanError::Usage("--body-var needs --log-format".into()))
+        }
+        None => None,
     };
     let time = |s: &Option<String>, flag: &str| {
         s.as_deref()
@@ -125,7 +144,11 @@ pub fn analyze(args: &AnalyzeArgs, env: &Env) -> Result<AnalyzePlan, PlanError> 
     };
     Ok(AnalyzePlan {
         sources,
-        parse: ParseOptions { format, fields },
+        parse: ParseOptions {
+            format,
+            fields,
+            log_format,
+        },
         agg: AggConfig {
             bucket_us: detect.bucket_us,
             since,

@@ -540,3 +540,163 @@ fn random_bytes_never_crash_the_binary() {
         );
     }
 }
+
+#[test]
+fn heroku_router_logfmt_with_platform_and_app_lines() {
+    let r = analyze(&["heroku.log"], 0);
+    let s = &r["summary"];
+    assert_eq!(s["inputs"][0]["format"], "logfmt");
+    assert_eq!(
+        (
+            s["lines"].as_u64(),
+            s["requests"].as_u64(),
+            s["malformed"].as_u64()
+        ),
+        (Some(10), Some(4), Some(6))
+    );
+    assert_eq!(statuses(&r), json!({"200": 1, "503": 3}));
+    assert_eq!(
+        r["errors"],
+        json!([
+            {"type": null, "code": "H10", "param": null, "count": 2, "statuses": {"503": 2}, "example_message": "App crashed"},
+            {"type": null, "code": "H12", "param": null, "count": 1, "statuses": {"503": 1}, "example_message": "Request timeout"}
+        ])
+    );
+    let lines: Vec<u64> = r["malformed_samples"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["line"].as_u64().unwrap())
+        .collect();
+    assert_eq!(lines, [1, 2, 3, 7, 8, 9]);
+    assert!(r["routes"].as_array().unwrap().contains(&json!(
+        {"method": "GET", "route": "/v1/customers/{id}", "requests": 1, "errors_4xx": 0, "errors_5xx": 1})));
+}
+
+#[test]
+fn caddy_with_a_mid_file_ts_encoding_switch_and_traefik() {
+    let r = analyze(&["caddy.jsonl"], 0);
+    let s = &r["summary"];
+    assert_eq!(s["inputs"][0]["format"], "caddy");
+    assert_eq!(
+        (s["requests"].as_u64(), s["malformed"].as_u64()),
+        (Some(3), Some(1))
+    );
+    assert_eq!(
+        r["malformed_samples"][0]["reason"],
+        "status outside 100-599"
+    );
+    assert_eq!(statuses(&r), json!({"200": 1, "404": 1, "502": 1}));
+    assert_eq!(s["first_ts"], "2026-11-25T10:00:00.250Z");
+    assert_eq!(s["last_ts"], "2026-11-25T10:00:03Z");
+    assert!(r["routes"].as_array().unwrap().contains(&json!(
+        {"method": "GET", "route": "/v1/products/{id}", "requests": 1, "errors_4xx": 1, "errors_5xx": 0})));
+    let r = analyze(&["traefik.jsonl"], 0);
+    assert_eq!(r["summary"]["inputs"][0]["format"], "traefik");
+    assert_eq!(statuses(&r), json!({"404": 1, "502": 1}));
+    assert_eq!(r["summary"]["first_ts"], "2026-11-25T10:00:00.478224Z");
+}
+
+const CUSTOM_FORMAT: &str = "$time_iso8601\t$remote_addr\t\"$request\"\t$status\t$body_bytes_sent\t$request_time\t$upstream_status\t\"$resp_body\"";
+
+#[test]
+fn pasted_nginx_log_format_with_a_body_variable() {
+    let r = analyze(
+        &[
+            "--log-format",
+            CUSTOM_FORMAT,
+            "--body-var",
+            "resp_body",
+            "custom_format.log",
+        ],
+        0,
+    );
+    let s = &r["summary"];
+    assert_eq!(s["inputs"][0]["format"], "log_format");
+    assert_eq!(
+        (
+            s["requests"].as_u64(),
+            s["malformed"].as_u64(),
+            s["unparsed_bodies"].as_u64()
+        ),
+        (Some(3), Some(1), Some(1))
+    );
+    assert_eq!(
+        r["malformed_samples"][0]["reason"],
+        "does not match --log-format"
+    );
+    assert_eq!(s["first_ts"], "2026-11-25T10:00:00Z");
+    assert_eq!(
+        r["errors"],
+        json!([{"type": "invalid_request", "code": "parameter_missing", "param": "address.line1", "count": 1,
+                "statuses": {"400": 1}, "example_message": "Missing address.line1"}])
+    );
+}
+
+#[test]
+fn a_bad_log_format_is_a_usage_error_pointing_at_the_variable() {
+    faultline()
+        .args([
+            "analyze",
+            "--log-format",
+            "$remote_addr [$time_local] $status$body_bytes_sent",
+            "combined.log",
+        ])
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(predicates::str::contains(
+            "--log-format: $status and $body_bytes_sent have nothing between them",
+        ))
+        .stderr(predicates::str::contains(format!(
+            "\n  {}^\n",
+            " ".repeat(34)
+        )));
+    faultline()
+        .args(["analyze", "--body-var", "resp_body", "combined.log"])
+        .assert()
+        .code(2)
+        .stderr("faultline: error: --body-var needs --log-format\n");
+}
+
+#[test]
+fn a_directory_of_mixed_formats_is_detected_per_file() {
+    let dir = tempfile::tempdir().unwrap();
+    for f in [
+        "combined.log",
+        "events.jsonl",
+        "heroku.log",
+        "caddy.jsonl",
+        "traefik.jsonl",
+    ] {
+        std::fs::copy(data().join(f), dir.path().join(f)).unwrap();
+    }
+    let r = analyze(&[dir.path().to_str().unwrap()], 0);
+    let formats: Vec<(String, &str)> = r["summary"]["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            let p = i["path"].as_str().unwrap();
+            (
+                Path::new(p)
+                    .file_name()
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned(),
+                i["format"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        formats,
+        [
+            ("caddy.jsonl".to_owned(), "caddy"),
+            ("combined.log".to_owned(), "combined"),
+            ("events.jsonl".to_owned(), "json"),
+            ("heroku.log".to_owned(), "logfmt"),
+            ("traefik.jsonl".to_owned(), "traefik")
+        ]
+    );
+    assert_eq!(r["summary"]["requests"], 11 + 6 + 4 + 3 + 2);
+}

@@ -243,7 +243,7 @@ fn parse_decimal(s: &[u8]) -> Option<f64> {
 
 /// `METHOD target PROTO`, read leniently: `-` or empty is no request at all;
 /// missing protocol, extra spaces and unknown methods are fine.
-fn split_request(raw: &[u8]) -> (Option<Cow<'_, str>>, Option<Cow<'_, str>>) {
+pub(super) fn split_request(raw: &[u8]) -> (Option<Cow<'_, str>>, Option<Cow<'_, str>>) {
     let req = raw.trim_ascii();
     if req.is_empty() || req == b"-" {
         return (None, None);
@@ -259,7 +259,7 @@ fn split_request(raw: &[u8]) -> (Option<Cow<'_, str>>, Option<Cow<'_, str>>) {
     (method, path)
 }
 
-fn non_dash(s: Cow<'_, str>) -> Option<Cow<'_, str>> {
+pub(super) fn non_dash(s: Cow<'_, str>) -> Option<Cow<'_, str>> {
     if s.is_empty() || s == "-" {
         None
     } else {
@@ -268,7 +268,7 @@ fn non_dash(s: Cow<'_, str>) -> Option<Cow<'_, str>> {
 }
 
 /// A field as text: unescaped if it holds a backslash, lossy UTF-8.
-fn text(raw: &[u8]) -> Cow<'_, str> {
+pub(super) fn text(raw: &[u8]) -> Cow<'_, str> {
     match unescape(raw) {
         Cow::Borrowed(b) => String::from_utf8_lossy(b),
         Cow::Owned(v) => Cow::Owned(match String::from_utf8(v) {

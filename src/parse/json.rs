@@ -39,7 +39,8 @@ impl Default for FieldMap {
     fn default() -> Self {
         use DurationUnit::*;
         FieldMap {
-            time: names(&["ts", "time", "timestamp", "@timestamp", "date", "StartUTC"]),
+            // StartUTC first: Traefik also writes `time`, the second the line was written.
+            time: names(&["StartUTC", "ts", "time", "timestamp", "@timestamp", "date"]),
             status: names(&[
                 "status",
                 "status_code",

@@ -6,11 +6,16 @@
 pub mod body;
 pub mod clf;
 pub mod json;
+pub mod logfmt;
+pub mod nginx;
 pub mod time;
 
 use crate::event::Event;
 use clf::{ClfParser, Flavor};
 use json::{FieldMap, JsonParser};
+use logfmt::LogfmtParser;
+use nginx::{LogFormat, LogFormatParser};
+use std::sync::Arc;
 
 /// Why a line is not a request in its input's format (SPEC §3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -27,6 +32,7 @@ pub enum Malformed {
     NotJson,
     NoStatus,
     NoTime,
+    FormatMismatch,
     TooLong,
     CutByInputError,
 }
@@ -46,6 +52,7 @@ impl Malformed {
             Malformed::NotJson => "not a JSON object",
             Malformed::NoStatus => "no status field",
             Malformed::NoTime => "no time field or unparseable time",
+            Malformed::FormatMismatch => "does not match --log-format",
             Malformed::TooLong => "too long (over 1 MiB)",
             Malformed::CutByInputError => "cut off by an input error",
         }
@@ -58,13 +65,35 @@ impl std::fmt::Display for Malformed {
     }
 }
 
-/// The formats a user can force with `--format`.
+/// The formats a user can force with `--format` (or `--log-format`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FormatChoice {
     Auto,
     Combined,
     Common,
     Json,
+    Logfmt,
+    /// `--log-format`: every input uses [`ParseOptions::log_format`].
+    LogFormat,
+}
+
+/// How lines are parsed: the same for every input of a run.
+#[derive(Debug, Clone)]
+pub struct ParseOptions {
+    pub format: FormatChoice,
+    pub fields: FieldMap,
+    /// The compiled `--log-format`, when given.
+    pub log_format: Option<Arc<LogFormat>>,
+}
+
+impl Default for ParseOptions {
+    fn default() -> Self {
+        ParseOptions {
+            format: FormatChoice::Auto,
+            fields: FieldMap::default(),
+            log_format: None,
+        }
+    }
 }
 
 /// The format an input was read as, as `summary.inputs[].format` names it.
@@ -73,6 +102,12 @@ pub enum Format {
     Combined,
     Common,
     Json,
+    /// JSON lines written by Caddy v2 (`http.log.access`).
+    Caddy,
+    /// JSON lines written by Traefik v2.
+    Traefik,
+    Logfmt,
+    LogFormat,
 }
 
 impl Format {
@@ -81,6 +116,10 @@ impl Format {
             Format::Combined => "combined",
             Format::Common => "common",
             Format::Json => "json",
+            Format::Caddy => "caddy",
+            Format::Traefik => "traefik",
+            Format::Logfmt => "logfmt",
+            Format::LogFormat => "log_format",
         }
     }
 }
@@ -91,13 +130,24 @@ pub enum LineParser {
     Clf(ClfParser),
     // Boxed: the JSON parser holds a whole document and a field map.
     Json(Box<JsonParser>),
+    Logfmt(LogfmtParser),
+    LogFormat(LogFormatParser),
 }
 
 impl LineParser {
-    pub fn new(format: Format, fields: &FieldMap) -> Self {
+    pub fn new(format: Format, opts: &ParseOptions) -> Self {
         match format {
             Format::Combined | Format::Common => LineParser::Clf(ClfParser::default()),
-            Format::Json => LineParser::Json(Box::new(JsonParser::new(fields.clone()))),
+            Format::Json | Format::Caddy | Format::Traefik => {
+                LineParser::Json(Box::new(JsonParser::new(opts.fields.clone())))
+            }
+            Format::Logfmt => LineParser::Logfmt(LogfmtParser),
+            Format::LogFormat => match &opts.log_format {
+                Some(f) => LineParser::LogFormat(LogFormatParser::new(f.clone())),
+                // The plan only chooses LogFormat with a compiled format; an
+                // empty format matches nothing rather than guessing another.
+                None => LineParser::LogFormat(LogFormatParser::new(Arc::new(LogFormat::never()))),
+            },
         }
     }
 
@@ -105,38 +155,90 @@ impl LineParser {
         match self {
             LineParser::Clf(p) => p.parse(line).map(|(ev, _)| ev),
             LineParser::Json(p) => p.parse(line),
+            LineParser::Logfmt(p) => p.parse(line),
+            LineParser::LogFormat(p) => p.parse(line),
         }
     }
 }
 
 /// Picks the format that parses most of `sample` (the first non-blank lines
-/// of an input). Ties and an empty sample go to `combined`; `common` is
-/// chosen when most access-log lines lack referer and user agent.
-pub fn detect(choice: FormatChoice, sample: &[&[u8]], fields: &FieldMap) -> Format {
-    match choice {
+/// of an input), so a few odd lines at the top (Heroku's platform messages,
+/// application output) do not decide it. When no format parses any line, the
+/// shape of the lines decides; an empty sample is `combined`.
+pub fn detect(opts: &ParseOptions, sample: &[&[u8]]) -> Format {
+    match opts.format {
         FormatChoice::Combined => return Format::Combined,
         FormatChoice::Common => return Format::Common,
-        FormatChoice::Json => return Format::Json,
+        FormatChoice::Json => return json_flavor(sample),
+        FormatChoice::Logfmt => return Format::Logfmt,
+        FormatChoice::LogFormat => return Format::LogFormat,
         FormatChoice::Auto => {}
     }
     let mut clf = ClfParser::default();
-    let (mut combined, mut common) = (0usize, 0usize);
-    let mut json = JsonParser::new(fields.clone());
-    let mut json_ok = 0usize;
+    let mut json = JsonParser::new(opts.fields.clone());
+    let mut logfmt = LogfmtParser;
+    let (mut combined, mut common, mut json_ok, mut logfmt_ok) = (0usize, 0usize, 0usize, 0usize);
     for line in sample {
         match clf.parse(line) {
             Ok((_, Flavor::Combined)) => combined += 1,
             Ok((_, Flavor::Common)) => common += 1,
             Err(_) => {}
         }
-        if json.parse(line).is_ok() {
-            json_ok += 1;
-        }
+        json_ok += usize::from(json.parse(line).is_ok());
+        logfmt_ok += usize::from(logfmt.parse(line).is_ok());
     }
-    if json_ok > combined + common {
-        Format::Json
+    let clf_ok = combined + common;
+    if clf_ok + json_ok + logfmt_ok == 0 {
+        return by_shape(sample);
+    }
+    if json_ok > clf_ok && json_ok >= logfmt_ok {
+        json_flavor(sample)
+    } else if logfmt_ok > clf_ok {
+        Format::Logfmt
     } else if common > combined {
         Format::Common
+    } else {
+        Format::Combined
+    }
+}
+
+/// Names the writer of a JSON-lines input when its field names show it.
+fn json_flavor(sample: &[&[u8]]) -> Format {
+    let has = |needle: &[u8]| {
+        sample
+            .iter()
+            .filter(|l| memchr::memmem::find(l, needle).is_some())
+            .count()
+    };
+    let (caddy, traefik) = (has(b"\"http.log.access"), has(b"\"DownstreamStatus\""));
+    if caddy > sample.len() / 2 {
+        Format::Caddy
+    } else if traefik > sample.len() / 2 {
+        Format::Traefik
+    } else {
+        Format::Json
+    }
+}
+
+/// When no line parses: JSON objects, then `key=value` lines, else combined.
+fn by_shape(sample: &[&[u8]]) -> Format {
+    let json = sample
+        .iter()
+        .filter(|l| l.trim_ascii_start().starts_with(b"{"))
+        .count();
+    let logfmt = sample
+        .iter()
+        .filter(|l| {
+            l.split(|b| *b == b' ')
+                .filter(|t| t.len() > 1 && t[1..].contains(&b'='))
+                .count()
+                >= 2
+        })
+        .count();
+    if json * 2 > sample.len() {
+        Format::Json
+    } else if logfmt * 2 > sample.len() {
+        Format::Logfmt
     } else {
         Format::Combined
     }
@@ -148,21 +250,45 @@ mod tests {
 
     #[test]
     fn detects_each_format_from_a_sample() {
-        let fields = FieldMap::default();
+        let auto = ParseOptions::default();
         let combined: &[&[u8]] = &[
             b"not a request",
             br#"1.2.3.4 - - [22/Jan/2019:03:56:14 +0330] "GET / HTTP/1.1" 200 5 "-" "curl""#,
         ];
-        assert_eq!(
-            detect(FormatChoice::Auto, combined, &fields),
-            Format::Combined
-        );
+        assert_eq!(detect(&auto, combined), Format::Combined);
         let common: &[&[u8]] =
             &[br#"host - - [21/Jul/1995:14:31:46 -0400] "GET /images/ HTTP/1.0" 200 17688"#];
-        assert_eq!(detect(FormatChoice::Auto, common, &fields), Format::Common);
+        assert_eq!(detect(&auto, common), Format::Common);
         let json: &[&[u8]] = &[br#"{"ts":"2026-01-01T00:00:00Z","status":200}"#];
-        assert_eq!(detect(FormatChoice::Auto, json, &fields), Format::Json);
-        assert_eq!(detect(FormatChoice::Auto, &[], &fields), Format::Combined);
-        assert_eq!(detect(FormatChoice::Json, combined, &fields), Format::Json);
+        assert_eq!(detect(&auto, json), Format::Json);
+        assert_eq!(detect(&auto, &[]), Format::Combined);
+        let forced_json = ParseOptions {
+            format: FormatChoice::Json,
+            ..ParseOptions::default()
+        };
+        assert_eq!(detect(&forced_json, combined), Format::Json);
+        let caddy: &[&[u8]] = &[br#"{"level":"info","ts":1747652829.9,"logger":"http.log.access.log0","request":{"method":"GET","uri":"/"},"status":200}"#];
+        assert_eq!(detect(&auto, caddy), Format::Caddy);
+        let traefik: &[&[u8]] = &[br#"{"DownstreamStatus":404,"RequestMethod":"HEAD","RequestPath":"/","StartUTC":"2021-02-05T11:55:53.478224329Z"}"#];
+        assert_eq!(detect(&auto, traefik), Format::Traefik);
+    }
+
+    #[test]
+    fn a_heroku_log_is_logfmt_even_when_it_opens_with_platform_lines() {
+        let auto = ParseOptions::default();
+        let heroku: &[&[u8]] = &[
+            b"2014-02-08T21:33:17.054992+00:00 heroku[api]: Enable Logplex by someone@example.com",
+            b"2014-02-08T21:35:42.337354+00:00 app[web.1]: 10.214.127.48 - - [Sat, 08 Feb 2014 23:33:54 GMT] \"GET / HTTP/1.1\" 404 -",
+            b"2014-02-08T21:35:46.735245+00:00 heroku[router]: at=info method=GET path=/ host=x fwd=\"1.2.3.4\" service=21ms status=404 bytes=35",
+        ];
+        assert_eq!(detect(&auto, heroku), Format::Logfmt);
+        // Nothing parses yet: the shape decides.
+        let no_requests: &[&[u8]] = &[
+            b"at=info msg=starting dyno=web.1",
+            b"at=info msg=listening port=5000",
+        ];
+        assert_eq!(detect(&auto, no_requests), Format::Logfmt);
+        let json_no_status: &[&[u8]] = &[br#"{"msg":"boot"}"#];
+        assert_eq!(detect(&auto, json_no_status), Format::Json);
     }
 }
