@@ -11,6 +11,7 @@ pub mod cli;
 pub mod cmd;
 pub mod detect;
 pub mod event;
+pub mod follow;
 pub mod input;
 pub mod parse;
 pub mod pipeline;

@@ -1,0 +1,469 @@
+//! Following growing, rotating files (SPEC §6), by polling.
+//!
+//! Each poll expands the patterns, then for every tracked file (kept open, so
+//! a file renamed or deleted under us can still be read to its end) reads the
+//! whole lines added since its offset. Offsets only ever stand on line
+//! boundaries: a partial last line waits for its newline, so a checkpoint of
+//! offsets is exact.
+//!
+//! Identity: a file is its (device, inode) *and* its head, the first
+//! [`HEAD_LEN`] bytes. A tracked file whose head no longer matches, or that
+//! shrank below its offset, was truncated (copytruncate) or replaced: it
+//! starts over at 0 as a new source. A new file whose head equals the old head
+//! of such a file is its copy and resumes at the old offset, so no line is
+//! lost or read twice; a new file whose head equals a live file's head is a
+//! copy in the making, kept passive until the original is truncated.
+
+pub mod checkpoint;
+
+use crate::input::lines::{Line, MAX_LINE};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::fs::File;
+use std::io;
+use std::os::unix::fs::{FileExt, MetadataExt};
+use std::path::{Path, PathBuf};
+
+/// How many leading bytes identify a file.
+pub const HEAD_LEN: usize = 256;
+/// Bytes read per file per poll at most, so a large backlog does not hold up
+/// signals and checkpoints.
+const POLL_BUDGET: u64 = 64 * 1024 * 1024;
+const CHUNK: usize = 256 * 1024;
+/// Polls a file that is no longer matched (renamed away, deleted) is still
+/// read after it stopped growing: writers keep appending to the old inode
+/// until they reopen their log (nginx after `kill -USR1`).
+pub const GONE_GRACE_POLLS: u32 = 20;
+
+/// One followed file as the checkpoint records it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileState {
+    /// Index into [`FollowerState::sources`].
+    pub source: u32,
+    pub path: PathBuf,
+    pub dev: u64,
+    pub ino: u64,
+    /// The first bytes of the file, hex-encoded.
+    pub head: String,
+    /// Bytes consumed: always just after a newline.
+    pub offset: u64,
+    /// Lines consumed (blank ones included), for line numbers.
+    pub line: u64,
+    /// A line over [`MAX_LINE`] is being skipped.
+    pub in_long_line: bool,
+    /// A copy of the file with this source, not read while the original lives.
+    pub passive_of: Option<u32>,
+}
+
+/// Everything the follower needs to resume exactly.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FollowerState {
+    pub files: Vec<FileState>,
+    /// Display name of each source (its latest path); a source is one file's
+    /// content from its first byte (a truncated file becomes a new source).
+    pub sources: Vec<String>,
+}
+
+struct Tracked {
+    state: FileState,
+    head: Vec<u8>,
+    file: File,
+    /// Polls in a row in which the file was not matched and nothing was read.
+    gone_idle: u32,
+}
+
+/// A file's earlier content that a new file (its copy) may carry on from.
+struct Ghost {
+    head: Vec<u8>,
+    offset: u64,
+    line: u64,
+    source: u32,
+    in_long_line: bool,
+}
+
+/// Where files seen for the first time start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StartAt {
+    /// At the end of their last whole line (no checkpoint, files that exist at start-up).
+    End,
+    /// At the first byte.
+    Beginning,
+}
+
+/// Follows the files matching some patterns.
+pub struct Follower {
+    patterns: Vec<String>,
+    tracked: Vec<Tracked>,
+    sources: Vec<String>,
+    /// Checkpointed files not yet found again (first poll only).
+    restored: Vec<FileState>,
+    /// Where files found by the first poll start when no checkpoint knows them.
+    first_poll_start: StartAt,
+    first_poll_done: bool,
+    buf: Vec<u8>,
+}
+
+/// A pattern is a glob when it holds `*`, `?` or `[`; otherwise a path that may not exist yet.
+fn expand(patterns: &[String]) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for p in patterns {
+        if p.contains(['*', '?', '[']) {
+            if let Ok(paths) = glob::glob(p) {
+                out.extend(paths.flatten().filter(|p| p.is_file()));
+            }
+        } else if Path::new(p).is_file() {
+            out.push(PathBuf::from(p));
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn unhex(s: &str) -> Vec<u8> {
+    (0..s.len() / 2)
+        .filter_map(|i| u8::from_str_radix(s.get(2 * i..2 * i + 2)?, 16).ok())
+        .collect()
+}
+
+fn read_head(file: &File, len: usize) -> io::Result<Vec<u8>> {
+    let mut head = vec![0; len];
+    let mut filled = 0;
+    while filled < len {
+        let n = file.read_at(&mut head[filled..], filled as u64)?;
+        if n == 0 {
+            break;
+        }
+        filled += n;
+    }
+    head.truncate(filled);
+    Ok(head)
+}
+
+/// `candidate` is the same content as a file whose head was `head`.
+fn same_start(head: &[u8], candidate: &[u8]) -> bool {
+    !head.is_empty() && candidate.starts_with(head)
+}
+
+impl Follower {
+    /// `restored` is the follower part of a checkpoint; without one, files found
+    /// by the first poll start at `first_poll_start`. Files appearing later
+    /// always start at their first byte.
+    pub fn new(
+        patterns: Vec<String>,
+        restored: Option<FollowerState>,
+        first_poll_start: StartAt,
+    ) -> Self {
+        let (restored, sources, start) = match restored {
+            Some(s) => (s.files, s.sources, StartAt::Beginning),
+            None => (Vec::new(), Vec::new(), first_poll_start),
+        };
+        Follower {
+            patterns,
+            tracked: Vec::new(),
+            sources,
+            restored,
+            first_poll_start: start,
+            first_poll_done: false,
+            buf: Vec::with_capacity(CHUNK),
+        }
+    }
+
+    /// Source display names, by index.
+    pub fn sources(&self) -> &[String] {
+        &self.sources
+    }
+
+    /// What a checkpoint must hold to resume exactly.
+    pub fn state(&self) -> FollowerState {
+        // Restored files not looked for yet are still ours to resume.
+        let files = self
+            .tracked
+            .iter()
+            .map(|t| t.state.clone())
+            .chain(self.restored.iter().cloned());
+        FollowerState {
+            files: files.collect(),
+            sources: self.sources.clone(),
+        }
+    }
+
+    fn new_source(&mut self, path: &Path) -> u32 {
+        self.sources.push(path.display().to_string());
+        (self.sources.len() - 1) as u32
+    }
+
+    /// Reads every whole line added since the last poll and hands each to
+    /// `sink(source, line_number, line)`. Returns how many lines were read.
+    pub fn poll(&mut self, sink: &mut dyn FnMut(u32, u64, Line<'_>)) -> u64 {
+        let paths = expand(&self.patterns);
+        let mut seen: HashMap<(u64, u64), PathBuf> = HashMap::new();
+        for p in &paths {
+            if let Ok(m) = std::fs::metadata(p) {
+                seen.entry((m.dev(), m.ino())).or_insert_with(|| p.clone());
+            }
+        }
+
+        // 1. Tracked files that were truncated or replaced start over as new
+        //    sources; their old content may continue in a copy.
+        let mut ghosts: Vec<Ghost> = Vec::new();
+        for i in 0..self.tracked.len() {
+            let t = &self.tracked[i];
+            let size = t.file.metadata().map(|m| m.len()).unwrap_or(0);
+            let current_head = read_head(&t.file, t.head.len()).unwrap_or_default();
+            if size >= t.state.offset && current_head == t.head {
+                continue;
+            }
+            let (old_source, path) = (t.state.source, t.state.path.clone());
+            let activated = self
+                .tracked
+                .iter()
+                .position(|c| c.state.passive_of == Some(old_source));
+            let t = &self.tracked[i];
+            if let Some(c) = activated {
+                let (offset, line, long) = (t.state.offset, t.state.line, t.state.in_long_line);
+                let copy = &mut self.tracked[c];
+                copy.state.passive_of = None;
+                copy.state.offset = offset;
+                copy.state.line = line;
+                copy.state.in_long_line = long;
+                copy.state.source = old_source;
+            } else {
+                ghosts.push(Ghost {
+                    head: t.head.clone(),
+                    offset: t.state.offset,
+                    line: t.state.line,
+                    source: old_source,
+                    in_long_line: t.state.in_long_line,
+                });
+            }
+            let source = self.new_source(&path);
+            let t = &mut self.tracked[i];
+            t.state.source = source;
+            t.state.offset = 0;
+            t.state.line = 0;
+            t.state.in_long_line = false;
+            t.head = read_head(&t.file, HEAD_LEN).unwrap_or_default();
+        }
+        if !self.first_poll_done {
+            for r in std::mem::take(&mut self.restored) {
+                if r.head.is_empty() {
+                    // Nothing was read from it (an empty head means offset 0), and
+                    // with no content to compare, its inode may have been reused.
+                    continue;
+                }
+                let still_there = seen.contains_key(&(r.dev, r.ino));
+                let head = unhex(&r.head);
+                let reopened = still_there
+                    .then(|| File::open(&seen[&(r.dev, r.ino)]).ok())
+                    .flatten()
+                    .filter(|f| {
+                        let size = f.metadata().map(|m| m.len()).unwrap_or(0);
+                        size >= r.offset
+                            && read_head(f, head.len()).ok().as_deref() == Some(&head[..])
+                    });
+                match reopened {
+                    Some(file) => self.tracked.push(Tracked {
+                        state: FileState {
+                            path: seen[&(r.dev, r.ino)].clone(),
+                            ..r
+                        },
+                        head,
+                        file,
+                        gone_idle: 0,
+                    }),
+                    None if r.passive_of.is_none() => ghosts.push(Ghost {
+                        head,
+                        offset: r.offset,
+                        line: r.line,
+                        source: r.source,
+                        in_long_line: r.in_long_line,
+                    }),
+                    None => {}
+                }
+            }
+        }
+
+        // 2. Files not tracked yet.
+        let known: Vec<(u64, u64)> = self
+            .tracked
+            .iter()
+            .map(|t| (t.state.dev, t.state.ino))
+            .collect();
+        for path in &paths {
+            let Ok(file) = File::open(path) else { continue };
+            let Ok(meta) = file.metadata() else { continue };
+            if known.contains(&(meta.dev(), meta.ino())) {
+                continue;
+            }
+            let head = read_head(&file, HEAD_LEN).unwrap_or_default();
+            let mut state = FileState {
+                source: 0,
+                path: path.clone(),
+                dev: meta.dev(),
+                ino: meta.ino(),
+                head: String::new(),
+                offset: 0,
+                line: 0,
+                in_long_line: false,
+                passive_of: None,
+            };
+            if let Some(g) = ghosts.iter().position(|g| same_start(&g.head, &head)) {
+                let g = ghosts.swap_remove(g);
+                state.source = g.source;
+                state.offset = g.offset;
+                state.line = g.line;
+                state.in_long_line = g.in_long_line;
+            } else if let Some(orig) = self
+                .tracked
+                .iter()
+                .find(|t| t.state.passive_of.is_none() && same_start(&t.head, &head))
+            {
+                state.source = orig.state.source;
+                state.passive_of = Some(orig.state.source);
+            } else {
+                state.source = self.new_source(path);
+                if !self.first_poll_done && self.first_poll_start == StartAt::End {
+                    let (offset, line) = end_of_last_line(&file, meta.len()).unwrap_or((0, 0));
+                    state.offset = offset;
+                    state.line = line;
+                }
+            }
+            self.tracked.push(Tracked {
+                state,
+                head,
+                file,
+                gone_idle: 0,
+            });
+        }
+        self.first_poll_done = true;
+
+        // 3. Read what is new; forget files that are gone and drained.
+        let mut total = 0;
+        let mut keep = Vec::with_capacity(self.tracked.len());
+        for mut t in std::mem::take(&mut self.tracked) {
+            let here = seen.get(&(t.state.dev, t.state.ino));
+            if let Some(p) = here {
+                if *p != t.state.path {
+                    t.state.path = p.clone();
+                }
+                if let Some(name) = self.sources.get_mut(t.state.source as usize) {
+                    if t.state.passive_of.is_none() {
+                        *name = p.display().to_string();
+                    }
+                }
+            }
+            let read = if t.state.passive_of.is_none() {
+                read_new_lines(&mut t, &mut self.buf, sink)
+            } else {
+                0
+            };
+            total += read;
+            if t.head.len() < HEAD_LEN {
+                if let Ok(h) = read_head(&t.file, HEAD_LEN) {
+                    if h.starts_with(&t.head) {
+                        t.head = h;
+                    }
+                }
+            }
+            t.state.head = hex(&t.head);
+            t.gone_idle = if here.is_some() || read > 0 {
+                0
+            } else {
+                t.gone_idle + 1
+            };
+            if t.gone_idle <= GONE_GRACE_POLLS && !(t.gone_idle > 0 && t.state.passive_of.is_some())
+            {
+                keep.push(t);
+            }
+        }
+        self.tracked = keep;
+        total
+    }
+}
+
+/// Reads the whole lines after `t`'s offset (up to the poll budget).
+fn read_new_lines(
+    t: &mut Tracked,
+    buf: &mut Vec<u8>,
+    sink: &mut dyn FnMut(u32, u64, Line<'_>),
+) -> u64 {
+    let mut lines = 0;
+    let mut read_total = 0u64;
+    buf.clear();
+    loop {
+        let start = buf.len();
+        buf.resize(start + CHUNK, 0);
+        let n = match t
+            .file
+            .read_at(&mut buf[start..], t.state.offset + start as u64)
+        {
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => 0,
+            Err(_) => 0,
+        };
+        buf.truncate(start + n);
+        if n == 0 {
+            break;
+        }
+        read_total += n as u64;
+        let mut s = 0;
+        while let Some(i) = memchr::memchr(b'\n', &buf[s..]) {
+            let end = if i > 0 && buf[s + i - 1] == b'\r' {
+                s + i - 1
+            } else {
+                s + i
+            };
+            t.state.line += 1;
+            let line = if t.state.in_long_line || end - s > MAX_LINE {
+                t.state.in_long_line = false;
+                Line::TooLong
+            } else {
+                Line::Text(&buf[s..end])
+            };
+            sink(t.state.source, t.state.line, line);
+            lines += 1;
+            s += i + 1;
+        }
+        t.state.offset += s as u64;
+        buf.drain(..s);
+        if buf.len() > MAX_LINE {
+            // Skip the over-long line without holding it; it is counted at its newline.
+            t.state.in_long_line = true;
+            t.state.offset += buf.len() as u64;
+            buf.clear();
+        }
+        if read_total >= POLL_BUDGET {
+            break;
+        }
+    }
+    lines
+}
+
+/// The offset after the last newline of a file of `size` bytes, and how many lines precede it.
+fn end_of_last_line(file: &File, size: u64) -> io::Result<(u64, u64)> {
+    let mut buf = vec![0u8; CHUNK];
+    let mut pos = 0u64;
+    let mut lines = 0u64;
+    let mut last_nl_end = 0u64;
+    while pos < size {
+        let n = file.read_at(&mut buf, pos)?;
+        if n == 0 {
+            break;
+        }
+        let chunk = &buf[..n.min((size - pos) as usize)];
+        for i in memchr::memchr_iter(b'\n', chunk) {
+            lines += 1;
+            last_nl_end = pos + i as u64 + 1;
+        }
+        pos += chunk.len() as u64;
+    }
+    Ok((last_nl_end, lines))
+}
+
+#[cfg(test)]
+mod tests;
