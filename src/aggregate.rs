@@ -7,6 +7,7 @@
 use crate::event::{status_class, Body, Event, Micros};
 use crate::parse::Malformed;
 use crate::route;
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 
 /// How many malformed lines are kept as samples.
@@ -15,7 +16,7 @@ pub const MAX_SAMPLES: usize = 10;
 pub const SAMPLE_CHARS: usize = 200;
 
 /// What the aggregate needs to know before it sees events.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AggConfig {
     /// Bucket width in microseconds; buckets are aligned to the UTC epoch.
     pub bucket_us: i64,
@@ -26,7 +27,7 @@ pub struct AggConfig {
 }
 
 /// The identity of an API error: (type, code, param).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct ErrorKey {
     pub error_type: Option<String>,
     pub code: Option<String>,
@@ -34,7 +35,7 @@ pub struct ErrorKey {
 }
 
 /// One message seen for an error key, and where; the earliest one is kept.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Example {
     pub ts: Micros,
     pub source: u32,
@@ -42,14 +43,14 @@ pub struct Example {
     pub message: String,
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ErrorStats {
     pub count: u64,
     pub statuses: BTreeMap<u16, u64>,
     pub example: Option<Example>,
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RouteStats {
     pub requests: u64,
     pub errors_4xx: u64,
@@ -57,7 +58,7 @@ pub struct RouteStats {
 }
 
 /// One time bucket. The 5xx breakdowns feed the incident details.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct BucketStats {
     pub requests: u64,
     pub errors_4xx: u64,
@@ -66,11 +67,12 @@ pub struct BucketStats {
     /// 5xx per route key (see [`route_key`]).
     pub routes_5xx: HashMap<String, u64>,
     /// 5xx per error key, for 5xx responses whose body gave an error.
+    #[serde(with = "pairs")]
     pub errors_5xx_by_key: HashMap<ErrorKey, u64>,
 }
 
 /// A malformed line kept as evidence.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct MalformedSample {
     pub source: u32,
     pub line: u64,
@@ -78,8 +80,9 @@ pub struct MalformedSample {
     pub text: String,
 }
 
-/// All counters of a run (or of one part of it).
-#[derive(Debug, Clone)]
+/// All counters of a run (or of one part of it). Serializable, so live mode
+/// can checkpoint it together with the file offsets it reflects.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Aggregate {
     pub config: AggConfig,
     /// Non-blank lines read: `requests + malformed + filtered_out`.
@@ -93,6 +96,7 @@ pub struct Aggregate {
     pub last_ts: Option<Micros>,
     /// Requests per status, indexed by status (100..=599).
     pub by_status: Vec<u64>,
+    #[serde(with = "pairs")]
     pub errors: HashMap<ErrorKey, ErrorStats>,
     /// Per (method, route), keyed by [`route_key`].
     pub routes: HashMap<String, RouteStats>,
@@ -100,8 +104,36 @@ pub struct Aggregate {
     pub buckets: HashMap<i64, BucketStats>,
     /// The first [`MAX_SAMPLES`] malformed lines by (source, line).
     pub samples: Vec<MalformedSample>,
+    #[serde(skip)]
     scratch_route: String,
+    #[serde(skip)]
     scratch_key: String,
+}
+
+/// Maps with struct keys as lists of `[key, value]` pairs (JSON object keys must be strings).
+mod pairs {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+    use std::collections::HashMap;
+    use std::hash::Hash;
+
+    pub fn serialize<K: Serialize + Ord, V: Serialize, S: Serializer>(
+        map: &HashMap<K, V>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        // Sorted, so equal aggregates write equal checkpoints.
+        let mut items: Vec<(&K, &V)> = map.iter().collect();
+        items.sort_by(|a, b| a.0.cmp(b.0));
+        items.serialize(s)
+    }
+
+    pub fn deserialize<'de, K, V, D>(d: D) -> Result<HashMap<K, V>, D::Error>
+    where
+        K: Deserialize<'de> + Eq + Hash,
+        V: Deserialize<'de>,
+        D: Deserializer<'de>,
+    {
+        Ok(Vec::<(K, V)>::deserialize(d)?.into_iter().collect())
+    }
 }
 
 /// Encodes (method, route) as one string so route lookups can reuse a buffer:

@@ -25,6 +25,8 @@ pub struct Cli {
 pub enum Command {
     /// Analyze log files, directories, globs or stdin in one batch.
     Analyze(AnalyzeArgs),
+    /// Follow growing logs through rotation and announce persistent 5xx periods.
+    Tail(TailArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -55,13 +57,9 @@ pub enum TableArg {
     Malformed,
 }
 
-/// Where events come from and how to parse them.
+/// How lines are parsed.
 #[derive(Debug, Clone, Args)]
-pub struct InputArgs {
-    /// Files, directories, glob patterns, or - for stdin (the default when stdin is a pipe).
-    #[arg(value_name = "PATH")]
-    pub paths: Vec<String>,
-
+pub struct ParseArgs {
     /// Log format; auto detects it per file from its first lines.
     #[arg(long, value_enum, default_value_t = FormatArg::Auto)]
     pub format: FormatArg,
@@ -77,6 +75,17 @@ pub struct InputArgs {
     /// JSON lines: read an event field from another key, e.g. --field status=resp.code (repeatable).
     #[arg(long = "field", value_name = "NAME=PATH")]
     pub fields: Vec<String>,
+}
+
+/// Where events come from.
+#[derive(Debug, Clone, Args)]
+pub struct InputArgs {
+    /// Files, directories, glob patterns, or - for stdin (the default when stdin is a pipe).
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<String>,
+
+    #[command(flatten)]
+    pub parse: ParseArgs,
 
     /// Only events at or after this time (RFC 3339, or relative like 2h).
     #[arg(long, value_name = "TIME")]
@@ -142,4 +151,57 @@ pub struct AnalyzeArgs {
     /// No progress bar, even on a terminal.
     #[arg(long)]
     pub no_progress: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TailOutputArg {
+    /// A view that redraws in place.
+    Live,
+    /// JSON lines: incident_opened, incident_closed, summary, report.
+    Json,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct TailArgs {
+    /// Files or glob patterns (quote globs); files that appear later and match are picked up.
+    #[arg(value_name = "PATH", required = true)]
+    pub paths: Vec<String>,
+
+    #[command(flatten)]
+    pub parse: ParseArgs,
+
+    #[command(flatten)]
+    pub detect: DetectArgs,
+
+    /// Keep a checkpoint here, so a restart resumes exactly where it stopped.
+    #[arg(long, value_name = "DIR")]
+    pub state: Option<std::path::PathBuf>,
+
+    /// Without a checkpoint, read existing files whole instead of starting at their end.
+    #[arg(long)]
+    pub from_start: bool,
+
+    /// Write the checkpoint at most this long after a change.
+    #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = units::parse_duration)]
+    pub checkpoint_every: i64,
+
+    /// Print a summary line this often.
+    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = units::parse_duration)]
+    pub summary_every: i64,
+
+    /// A bucket is final once the newest event time or the clock, whichever is later, passed its end by this.
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = units::parse_duration)]
+    pub lateness: i64,
+
+    /// How often to look at the files.
+    #[arg(long, value_name = "DURATION", default_value = "250ms", value_parser = units::parse_duration)]
+    pub poll: i64,
+
+    /// POST each incident event as JSON to this URL.
+    #[arg(long, value_name = "URL")]
+    pub webhook: Option<String>,
+
+    /// Output [default: live on a terminal, json otherwise].
+    #[arg(long, short, value_enum)]
+    pub output: Option<TailOutputArg>,
 }

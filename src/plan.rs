@@ -2,9 +2,10 @@
 //! reads plain values; nothing below `cmd` knows clap.
 
 use crate::aggregate::AggConfig;
-use crate::cli::{AnalyzeArgs, FormatArg, OutputArg, TableArg};
+use crate::cli::{AnalyzeArgs, FormatArg, OutputArg, ParseArgs, TableArg, TailArgs, TailOutputArg};
 use crate::detect::DetectConfig;
 use crate::event::Micros;
+use crate::follow::StartAt;
 use crate::input::{resolve, ResolveError, Source};
 use crate::parse::json::FieldMap;
 use crate::parse::nginx::LogFormat;
@@ -12,7 +13,9 @@ use crate::parse::{FormatChoice, ParseOptions};
 use crate::render::TableName;
 use crate::units::parse_time_arg;
 use std::io::IsTerminal;
+use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 /// A problem with what the user asked for: exit 2, before any work.
 #[derive(Debug, thiserror::Error)]
@@ -80,34 +83,7 @@ pub fn analyze(args: &AnalyzeArgs, env: &Env) -> Result<AnalyzePlan, PlanError> 
     }
     let sources = resolve(&paths)?;
 
-    let mut fields = FieldMap::default();
-    for f in &input.fields {
-        fields.set_override(f).map_err(PlanError::Usage)?;
-    }
-    let mut format = match input.format {
-        FormatArg::Auto => FormatChoice::Auto,
-        FormatArg::Combined => FormatChoice::Combined,
-        FormatArg::Common => FormatChoice::Common,
-        FormatArg::Json => FormatChoice::Json,
-        FormatArg::Logfmt => FormatChoice::Logfmt,
-    };
-    let log_format = match &input.log_format {
-        Some(f) => {
-            if input.format != FormatArg::Auto {
-                return Err(PlanError::Usage(
-                    "--log-format and --format cannot be used together".into(),
-                ));
-            }
-            format = FormatChoice::LogFormat;
-            let compiled = LogFormat::compile(f, input.body_var.as_deref())
-                .map_err(|e| PlanError::Usage(e.to_string()))?;
-            Some(Arc::new(compiled))
-        }
-        None if input.body_var.is_some() => {
-            return Err(PlanError::Usage("--body-var needs --log-format".into()))
-        }
-        None => None,
-    };
+    let parse = parse_options(&input.parse)?;
     let time = |s: &Option<String>, flag: &str| {
         s.as_deref()
             .map(|t| {
@@ -123,14 +99,7 @@ pub fn analyze(args: &AnalyzeArgs, env: &Env) -> Result<AnalyzePlan, PlanError> 
         }
     }
 
-    let d = &args.detect;
-    let detect = DetectConfig {
-        bucket_us: d.bucket,
-        min_errors: d.min_errors,
-        min_ratio_ppm: d.min_ratio,
-        max_gap: d.max_gap,
-        min_duration_us: d.min_duration,
-    };
+    let detect = detect_config(&args.detect);
     let output = match args.output {
         Some(OutputArg::Table) => Output::Table,
         Some(OutputArg::Json) => Output::Json,
@@ -144,11 +113,7 @@ pub fn analyze(args: &AnalyzeArgs, env: &Env) -> Result<AnalyzePlan, PlanError> 
     };
     Ok(AnalyzePlan {
         sources,
-        parse: ParseOptions {
-            format,
-            fields,
-            log_format,
-        },
+        parse,
         agg: AggConfig {
             bucket_us: detect.bucket_us,
             since,
@@ -160,6 +125,111 @@ pub fn analyze(args: &AnalyzeArgs, env: &Env) -> Result<AnalyzePlan, PlanError> 
         exit_code: args.exit_code,
         threads,
         progress: env.stderr_is_terminal && !args.no_progress,
+        color: env.stdout_is_terminal && !env.no_color,
+    })
+}
+
+/// The parse flags shared by `analyze` and `tail`.
+fn parse_options(p: &ParseArgs) -> Result<ParseOptions, PlanError> {
+    let mut fields = FieldMap::default();
+    for f in &p.fields {
+        fields.set_override(f).map_err(PlanError::Usage)?;
+    }
+    let mut format = match p.format {
+        FormatArg::Auto => FormatChoice::Auto,
+        FormatArg::Combined => FormatChoice::Combined,
+        FormatArg::Common => FormatChoice::Common,
+        FormatArg::Json => FormatChoice::Json,
+        FormatArg::Logfmt => FormatChoice::Logfmt,
+    };
+    let log_format = match &p.log_format {
+        Some(f) => {
+            if p.format != FormatArg::Auto {
+                return Err(PlanError::Usage(
+                    "--log-format and --format cannot be used together".into(),
+                ));
+            }
+            format = FormatChoice::LogFormat;
+            let compiled = LogFormat::compile(f, p.body_var.as_deref())
+                .map_err(|e| PlanError::Usage(e.to_string()))?;
+            Some(Arc::new(compiled))
+        }
+        None if p.body_var.is_some() => {
+            return Err(PlanError::Usage("--body-var needs --log-format".into()))
+        }
+        None => None,
+    };
+    Ok(ParseOptions {
+        format,
+        fields,
+        log_format,
+    })
+}
+
+fn detect_config(d: &crate::cli::DetectArgs) -> DetectConfig {
+    DetectConfig {
+        bucket_us: d.bucket,
+        min_errors: d.min_errors,
+        min_ratio_ppm: d.min_ratio,
+        max_gap: d.max_gap,
+        min_duration_us: d.min_duration,
+    }
+}
+
+/// How `tail` writes what it sees.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TailOutput {
+    Live,
+    JsonLines,
+}
+
+/// Everything `tail` needs, checked.
+#[derive(Debug, Clone)]
+pub struct TailPlan {
+    pub patterns: Vec<String>,
+    pub parse: ParseOptions,
+    pub detect: DetectConfig,
+    pub state_dir: Option<PathBuf>,
+    pub start: StartAt,
+    pub checkpoint_every: Duration,
+    pub summary_every: Duration,
+    pub lateness_us: Micros,
+    pub poll: Duration,
+    pub webhook: Option<String>,
+    pub output: TailOutput,
+    pub color: bool,
+}
+
+pub fn tail(args: &TailArgs, env: &Env) -> Result<TailPlan, PlanError> {
+    let micros = |us: i64| Duration::from_micros(us.max(0) as u64);
+    if let Some(url) = &args.webhook {
+        if !(url.starts_with("http://") || url.starts_with("https://")) {
+            return Err(PlanError::Usage(format!(
+                "--webhook {url}: not an http:// or https:// URL"
+            )));
+        }
+    }
+    Ok(TailPlan {
+        patterns: args.paths.clone(),
+        parse: parse_options(&args.parse)?,
+        detect: detect_config(&args.detect),
+        state_dir: args.state.clone(),
+        start: if args.from_start {
+            StartAt::Beginning
+        } else {
+            StartAt::End
+        },
+        checkpoint_every: micros(args.checkpoint_every),
+        summary_every: micros(args.summary_every),
+        lateness_us: args.lateness,
+        poll: micros(args.poll),
+        webhook: args.webhook.clone(),
+        output: match args.output {
+            Some(TailOutputArg::Json) => TailOutput::JsonLines,
+            Some(TailOutputArg::Live) => TailOutput::Live,
+            None if env.stdout_is_terminal => TailOutput::Live,
+            None => TailOutput::JsonLines,
+        },
         color: env.stdout_is_terminal && !env.no_color,
     })
 }

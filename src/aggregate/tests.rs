@@ -159,3 +159,23 @@ fn route_keys_round_trip() {
         assert_eq!(split_route_key(&k), (m, r));
     }
 }
+
+#[test]
+fn survives_a_json_round_trip() {
+    let mut agg = observe_all(&events());
+    agg.observe_malformed(2, 9, Malformed::BadTime, b"bad");
+    let text = serde_json::to_string(&agg).unwrap();
+    let back: Aggregate = serde_json::from_str(&text).unwrap();
+    assert_eq!(back.errors, agg.errors);
+    assert_eq!(back.buckets, agg.buckets);
+    assert_eq!(back.routes, agg.routes);
+    assert_eq!(back.samples, agg.samples);
+    assert_eq!(
+        (back.lines, back.requests, back.malformed),
+        (agg.lines, agg.requests, agg.malformed)
+    );
+    assert_eq!(
+        (back.first_ts, back.last_ts, back.by_status.clone()),
+        (agg.first_ts, agg.last_ts, agg.by_status.clone())
+    );
+}

@@ -2,6 +2,7 @@
 //! code that knows the command line and the terminal.
 
 pub mod analyze;
+pub mod tail;
 
 use crate::cli::{Cli, Command};
 use std::process::ExitCode;
@@ -27,5 +28,6 @@ impl From<Exit> for ExitCode {
 pub fn run(cli: Cli) -> anyhow::Result<Exit> {
     match cli.command {
         Command::Analyze(args) => analyze::run(&args),
+        Command::Tail(args) => tail::run(&args),
     }
 }

@@ -192,6 +192,29 @@ impl Follower {
         }
     }
 
+    /// Up to `max_lines` non-blank whole lines from the start of the file
+    /// currently read as `source`, to detect its format from.
+    pub fn head_sample(&self, source: u32, max_lines: usize) -> Vec<Vec<u8>> {
+        let Some(t) = self
+            .tracked
+            .iter()
+            .find(|t| t.state.source == source && t.state.passive_of.is_none())
+        else {
+            return Vec::new();
+        };
+        let Ok(head) = read_head(&t.file, CHUNK) else {
+            return Vec::new();
+        };
+        let complete = memchr::memrchr(b'\n', &head).map_or(0, |i| i + 1);
+        head[..complete]
+            .split(|b| *b == b'\n')
+            .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
+            .filter(|l| !l.trim_ascii().is_empty())
+            .take(max_lines)
+            .map(<[u8]>::to_vec)
+            .collect()
+    }
+
     fn new_source(&mut self, path: &Path) -> u32 {
         self.sources.push(path.display().to_string());
         (self.sources.len() - 1) as u32
@@ -301,6 +324,11 @@ impl Follower {
                 continue;
             }
             let head = read_head(&file, HEAD_LEN).unwrap_or_default();
+            if head.starts_with(&[0x1f, 0x8b]) || head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+                // A rotated file compressed by logrotate: its lines were read
+                // before it was compressed; `analyze` reads archives.
+                continue;
+            }
             let mut state = FileState {
                 source: 0,
                 path: path.clone(),

@@ -18,7 +18,9 @@ use nginx::{LogFormat, LogFormatParser};
 use std::sync::Arc;
 
 /// Why a line is not a request in its input's format (SPEC §3).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum Malformed {
     NoTimestamp,
     BadTime,
@@ -121,6 +123,21 @@ impl Format {
             Format::Logfmt => "logfmt",
             Format::LogFormat => "log_format",
         }
+    }
+
+    /// The inverse of [`Format::name`].
+    pub fn from_name(name: &str) -> Option<Format> {
+        [
+            Format::Combined,
+            Format::Common,
+            Format::Json,
+            Format::Caddy,
+            Format::Traefik,
+            Format::Logfmt,
+            Format::LogFormat,
+        ]
+        .into_iter()
+        .find(|f| f.name() == name)
     }
 }
 

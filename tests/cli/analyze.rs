@@ -1,56 +1,8 @@
-//! Integration tests: the real `faultline` binary on fixtures in tests/data,
-//! asserting exact values of the JSON report, exit codes and stderr.
+//! `faultline analyze` on the fixtures in tests/data.
 
-use assert_cmd::Command;
+use crate::*;
 use serde_json::{json, Value};
-use std::path::{Path, PathBuf};
-
-fn data() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests")
-        .join("data")
-}
-
-/// The binary, run in tests/data, with the environment variables it reads cleared.
-fn faultline() -> Command {
-    let mut c = Command::cargo_bin("faultline").expect("binary builds");
-    c.current_dir(data())
-        .env_remove("RUST_LOG")
-        .env_remove("NO_COLOR")
-        .env_remove("COLUMNS");
-    c
-}
-
-/// Runs `analyze -o json ARGS`, expects `code`, returns the report.
-fn analyze(args: &[&str], code: i32) -> Value {
-    let out = faultline()
-        .arg("analyze")
-        .args(["-o", "json", "--no-progress"])
-        .args(args)
-        .assert()
-        .code(code)
-        .get_output()
-        .stdout
-        .clone();
-    serde_json::from_slice(&out).expect("stdout is one JSON document")
-}
-
-fn statuses(r: &Value) -> Value {
-    let mut m = serde_json::Map::new();
-    for row in r["by_status"].as_array().unwrap() {
-        m.insert(row["status"].to_string(), row["count"].clone());
-    }
-    Value::Object(m)
-}
-
-/// The report without what legitimately differs between inputs holding the same lines.
-fn without_inputs(mut r: Value) -> Value {
-    r["summary"]["inputs"] = Value::Null;
-    for s in r["malformed_samples"].as_array_mut().unwrap() {
-        s["source"] = Value::Null;
-    }
-    r
-}
+use std::path::Path;
 
 #[test]
 fn combined_fixture_exact_counts() {

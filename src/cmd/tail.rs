@@ -1,0 +1,280 @@
+//! `faultline tail`: the live loop on tokio. Polls the files, announces
+//! incident changes (stdout and webhook), prints summaries, checkpoints, and
+//! on SIGINT/SIGTERM writes a last checkpoint and the final report.
+
+use super::Exit;
+use crate::cli::TailArgs;
+use crate::event::Micros;
+use crate::follow::checkpoint;
+use crate::live::{Change, Live};
+use crate::plan::{self, Env, PlanError, TailOutput, TailPlan};
+use crate::report::{percent, Incident, Level, Report, Summary};
+use crate::webhook::{RetryPolicy, Webhook};
+use serde::Serialize;
+use std::io::Write;
+use std::time::Duration;
+use tokio::signal::unix::{signal, SignalKind};
+use tokio::time::{interval, Instant, MissedTickBehavior};
+
+/// `{"event": NAME, ...body}`: `event` first, then the body's own keys.
+#[derive(Serialize)]
+struct Tagged<'a, T: Serialize> {
+    event: &'a str,
+    #[serde(flatten)]
+    body: &'a T,
+}
+
+#[derive(Serialize)]
+struct SummaryEvent<'a> {
+    event: &'a str,
+    summary: &'a Summary,
+    open_incident: Option<&'a Incident>,
+}
+
+pub fn run(args: &TailArgs) -> anyhow::Result<Exit> {
+    let plan = match plan::tail(args, &Env::current()) {
+        Ok(p) => p,
+        Err(e @ (PlanError::Usage(_) | PlanError::Input(_))) => {
+            eprintln!("faultline: error: {e}");
+            return Ok(Exit::Usage);
+        }
+    };
+    let state = match &plan.state_dir {
+        Some(dir) => match Live::load(dir) {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("faultline: error: {e}");
+                return Ok(Exit::Usage);
+            }
+        },
+        None => None,
+    };
+    if let Some(s) = &state {
+        tracing::info!(files = s.follower.files.len(), "resuming from checkpoint");
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    runtime.block_on(run_loop(plan, state))
+}
+
+fn now_micros() -> Micros {
+    chrono::Utc::now().timestamp_micros()
+}
+
+fn write_line(out: &mut impl Write, value: &impl Serialize) -> anyhow::Result<()> {
+    serde_json::to_writer(&mut *out, value)?;
+    out.write_all(b"\n")?;
+    out.flush()?;
+    Ok(())
+}
+
+async fn run_loop(plan: TailPlan, state: Option<crate::live::LiveState>) -> anyhow::Result<Exit> {
+    // A fresh state directory gets its checkpoint right after the first poll:
+    // it records where the existing files end, so a restart before any new
+    // line does not start at their (then later) end and skip lines.
+    let fresh = state.is_none();
+    let mut live = Live::new(
+        plan.patterns.clone(),
+        state,
+        plan.start,
+        plan.parse.clone(),
+        plan.detect,
+        plan.lateness_us,
+    );
+    let webhook = match &plan.webhook {
+        Some(url) => Some(Webhook::spawn(url.clone(), RetryPolicy::default())?),
+        None => None,
+    };
+    let mut sigterm = signal(SignalKind::terminate())?;
+    let mut sigint = signal(SignalKind::interrupt())?;
+    let mut poll = interval(plan.poll.max(Duration::from_millis(10)));
+    poll.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    let mut summary = tokio::time::interval_at(
+        Instant::now() + plan.summary_every,
+        plan.summary_every.max(Duration::from_millis(100)),
+    );
+    summary.set_missed_tick_behavior(MissedTickBehavior::Delay);
+
+    let stdout = std::io::stdout();
+    let mut view = LiveView::new(plan.color);
+    let mut dirty = fresh;
+    let mut last_checkpoint = Instant::now() - plan.checkpoint_every;
+    let mut last_draw = Instant::now() - Duration::from_secs(10);
+
+    loop {
+        tokio::select! {
+            _ = poll.tick() => {
+                if tokio::task::block_in_place(|| live.poll()) > 0 {
+                    dirty = true;
+                }
+                for (change, incident) in live.changes(now_micros()) {
+                    dirty = true;
+                    let tagged = Tagged { event: change.event_name(), body: &incident };
+                    if let Some(w) = &webhook {
+                        w.send(serde_json::to_vec(&tagged)?);
+                    }
+                    match plan.output {
+                        TailOutput::JsonLines => write_line(&mut stdout.lock(), &tagged)?,
+                        TailOutput::Live => view.note(change, &incident),
+                    }
+                }
+                if dirty && last_checkpoint.elapsed() >= plan.checkpoint_every {
+                    if let Some(dir) = &plan.state_dir {
+                        let state = live.state();
+                        tokio::task::block_in_place(|| checkpoint::write(dir, &state))?;
+                        tracing::debug!("checkpoint written");
+                    }
+                    dirty = false;
+                    last_checkpoint = Instant::now();
+                }
+                if plan.output == TailOutput::Live && last_draw.elapsed() >= Duration::from_secs(1) {
+                    view.draw(&mut stdout.lock(), &live, now_micros())?;
+                    last_draw = Instant::now();
+                }
+            }
+            _ = summary.tick(), if plan.output == TailOutput::JsonLines => {
+                let report = live.report();
+                let open = live.open_incident(now_micros());
+                write_line(&mut stdout.lock(), &SummaryEvent { event: "summary", summary: &report.summary, open_incident: open.as_ref() })?;
+            }
+            _ = sigterm.recv() => break,
+            _ = sigint.recv() => break,
+        }
+    }
+
+    // Read what is still there, so the final report covers every whole line written.
+    tokio::task::block_in_place(|| live.poll());
+    if let Some(dir) = &plan.state_dir {
+        let state = live.state();
+        tokio::task::block_in_place(|| checkpoint::write(dir, &state))?;
+    }
+    let report = live.report();
+    let mut out = stdout.lock();
+    match plan.output {
+        TailOutput::JsonLines => write_line(
+            &mut out,
+            &Tagged {
+                event: "report",
+                body: &report,
+            },
+        )?,
+        TailOutput::Live => {
+            view.draw(&mut out, &live, now_micros())?;
+            writeln!(out)?;
+            crate::render::table::write(
+                &report,
+                &crate::render::table::TableOptions {
+                    top: 10,
+                    color: plan.color,
+                    width: 80,
+                },
+                &mut out,
+            )?;
+        }
+    }
+    drop(out);
+    if let Some(w) = webhook {
+        w.close(Duration::from_secs(5)).await;
+    }
+    Ok(Exit::Ok)
+}
+
+/// The terminal view: redrawn in place about once a second.
+struct LiveView {
+    color: bool,
+    /// The latest incident announcements, newest last.
+    notes: Vec<String>,
+}
+
+impl LiveView {
+    fn new(color: bool) -> Self {
+        LiveView {
+            color,
+            notes: Vec::new(),
+        }
+    }
+
+    fn note(&mut self, change: Change, i: &Incident) {
+        let what = match change {
+            Change::Opened => "OPENED",
+            Change::Closed => "CLOSED",
+        };
+        self.notes.push(format!(
+            "{what} persistent 5xx period from {} ({} of {} requests 5xx)",
+            i.start, i.errors_5xx, i.requests
+        ));
+        if self.notes.len() > 5 {
+            self.notes.remove(0);
+        }
+    }
+
+    fn draw(&self, out: &mut impl Write, live: &Live, now: Micros) -> std::io::Result<()> {
+        let report: Report = live.report();
+        let agg = live.aggregate();
+        // Clear the screen and go home: the view redraws in place.
+        write!(out, "\x1b[H\x1b[2J")?;
+        let (label, color) = match report.verdict.level {
+            Level::Ok => ("OK", "32"),
+            Level::Review => ("REVIEW", "33"),
+            Level::Escalate => ("ESCALATE", "1;31"),
+        };
+        if self.color {
+            writeln!(
+                out,
+                "\x1b[{color}m{label}\x1b[0m  {}",
+                report.verdict.reason
+            )?;
+        } else {
+            writeln!(out, "{label}  {}", report.verdict.reason)?;
+        }
+        // Error rate over the last five buckets with data.
+        let mut recent: Vec<(&i64, &crate::aggregate::BucketStats)> = agg.buckets.iter().collect();
+        recent.sort_by_key(|(i, _)| std::cmp::Reverse(**i));
+        let (req, e5, e4) = recent.iter().take(5).fold((0, 0, 0), |(r, a, b), (_, s)| {
+            (r + s.requests, a + s.errors_5xx, b + s.errors_4xx)
+        });
+        writeln!(
+            out,
+            "\n{} requests so far; last 5 buckets: {} requests, 5xx {}, 4xx {}",
+            report.summary.requests,
+            req,
+            percent(e5, req),
+            percent(e4, req)
+        )?;
+        match live.open_incident(now) {
+            Some(i) => writeln!(
+                out,
+                "OPEN INCIDENT since {}: {} of {} requests 5xx ({})",
+                i.start,
+                i.errors_5xx,
+                i.requests,
+                percent(i.errors_5xx, i.requests)
+            )?,
+            None => writeln!(out, "No open incident.")?,
+        }
+        writeln!(out, "\nTop errors")?;
+        for e in report.errors.iter().take(5) {
+            writeln!(
+                out,
+                "  {:>7}  {} {} {}",
+                e.count,
+                e.error_type.as_deref().unwrap_or("-"),
+                e.code.as_deref().unwrap_or("-"),
+                e.param.as_deref().unwrap_or("")
+            )?;
+        }
+        if !self.notes.is_empty() {
+            writeln!(out, "\nRecent announcements")?;
+            for n in &self.notes {
+                writeln!(out, "  {n}")?;
+            }
+        }
+        writeln!(
+            out,
+            "\n(Ctrl-C writes the checkpoint and prints the final report)"
+        )?;
+        out.flush()
+    }
+}

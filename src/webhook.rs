@@ -1,0 +1,150 @@
+//! `--webhook URL`: POSTs each incident event as JSON from a background task.
+//!
+//! Events go through a bounded queue, so a slow or dead receiver never holds
+//! up reading the logs (a full queue drops the event, with a warning). On
+//! 429, 5xx or a connection error the event is retried with exponential
+//! backoff and jitter, honouring `Retry-After`, until a deadline; then it is
+//! given up with a warning. Reports go through `tracing` (stderr).
+
+use std::time::Duration;
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+
+/// How hard to try.
+#[derive(Debug, Clone, Copy)]
+pub struct RetryPolicy {
+    pub first_delay: Duration,
+    pub max_delay: Duration,
+    /// An event not delivered by then is given up.
+    pub give_up_after: Duration,
+    pub request_timeout: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            first_delay: Duration::from_millis(250),
+            max_delay: Duration::from_secs(60),
+            give_up_after: Duration::from_secs(15 * 60),
+            request_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+/// Events waiting for delivery at most.
+pub const QUEUE: usize = 1024;
+
+/// The sending side, owned by the live loop.
+pub struct Webhook {
+    tx: mpsc::Sender<Vec<u8>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Webhook {
+    /// Starts the delivery task. Must be called inside a tokio runtime.
+    pub fn spawn(url: String, policy: RetryPolicy) -> anyhow::Result<Webhook> {
+        // reqwest is built without a bundled crypto provider; use ring's.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let client = reqwest::Client::builder()
+            .timeout(policy.request_timeout)
+            .user_agent(concat!("faultline/", env!("CARGO_PKG_VERSION")))
+            .build()?;
+        let (tx, rx) = mpsc::channel(QUEUE);
+        let task = tokio::spawn(worker(client, url, rx, policy));
+        Ok(Webhook { tx, task })
+    }
+
+    /// Queues one JSON document; never waits.
+    pub fn send(&self, body: Vec<u8>) {
+        if self.tx.try_send(body).is_err() {
+            tracing::warn!("webhook: {QUEUE} events waiting already; this one is dropped");
+        }
+    }
+
+    /// Stops taking events and waits up to `grace` for the queue to drain.
+    pub async fn close(self, grace: Duration) {
+        drop(self.tx);
+        if tokio::time::timeout(grace, self.task).await.is_err() {
+            tracing::warn!("webhook: events still undelivered at exit were dropped");
+        }
+    }
+}
+
+async fn worker(
+    client: reqwest::Client,
+    url: String,
+    mut rx: mpsc::Receiver<Vec<u8>>,
+    policy: RetryPolicy,
+) {
+    while let Some(body) = rx.recv().await {
+        deliver(&client, &url, body, &policy).await;
+    }
+}
+
+/// What one attempt came to.
+enum Attempt {
+    Delivered,
+    Retry {
+        after: Option<Duration>,
+        why: String,
+    },
+    Fatal(String),
+}
+
+async fn attempt(client: &reqwest::Client, url: &str, body: &[u8]) -> Attempt {
+    let sent = client
+        .post(url)
+        .header(reqwest::header::CONTENT_TYPE, "application/json")
+        .body(body.to_vec())
+        .send()
+        .await;
+    match sent {
+        Ok(resp) if resp.status().is_success() => Attempt::Delivered,
+        Ok(resp) if resp.status().as_u16() == 429 || resp.status().is_server_error() => {
+            let after = resp
+                .headers()
+                .get(reqwest::header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse::<u64>().ok())
+                .map(Duration::from_secs);
+            Attempt::Retry {
+                after,
+                why: format!("HTTP {}", resp.status()),
+            }
+        }
+        Ok(resp) => Attempt::Fatal(format!("HTTP {}", resp.status())),
+        Err(e) => Attempt::Retry {
+            after: None,
+            why: e.to_string(),
+        },
+    }
+}
+
+async fn deliver(client: &reqwest::Client, url: &str, body: Vec<u8>, policy: &RetryPolicy) {
+    let deadline = Instant::now() + policy.give_up_after;
+    let mut delay = policy.first_delay;
+    for tries in 1u32.. {
+        let (after, why) = match attempt(client, url, &body).await {
+            Attempt::Delivered => {
+                tracing::debug!(tries, "webhook: delivered");
+                return;
+            }
+            Attempt::Fatal(why) => {
+                tracing::warn!("webhook: {url} refused an event ({why}); not retried");
+                return;
+            }
+            Attempt::Retry { after, why } => (after, why),
+        };
+        // Equal jitter: half the delay fixed, half random, so retries of many
+        // faultlines do not arrive together. Retry-After is a floor.
+        let jittered = delay / 2 + delay.mul_f64(fastrand::f64() / 2.0);
+        let wait = after.map_or(jittered, |a| a.max(jittered));
+        if Instant::now() + wait > deadline {
+            tracing::warn!("webhook: giving up on an event after {tries} tries ({why})");
+            return;
+        }
+        tracing::info!(tries, "webhook: {why}; retrying in {wait:?}");
+        tokio::time::sleep(wait).await;
+        delay = (delay * 2).min(policy.max_delay);
+    }
+}

@@ -1,0 +1,416 @@
+//! `faultline tail` as a user runs it: rotation both ways, `kill -9` and
+//! restart, SIGTERM's final report, incident announcements, webhooks.
+//! Every wait is on a condition with a deadline.
+
+use crate::*;
+use serde_json::{json, Value};
+use std::fs::OpenOptions;
+use std::io::{Read, Write};
+use std::path::Path;
+use std::process::{Child, Stdio};
+use std::time::{Duration, Instant};
+
+const DEADLINE: Duration = Duration::from_secs(30);
+
+fn wait_for(what: &str, mut cond: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !cond() {
+        assert!(start.elapsed() < DEADLINE, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Starts `faultline tail ARGS` with stdout appended to `out`.
+fn spawn_tail(dir: &Path, args: &[&str], out: &Path) -> Child {
+    let stdout = OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(out)
+        .unwrap();
+    let stderr = OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(dir.join("stderr.txt"))
+        .unwrap();
+    std::process::Command::new(assert_cmd::cargo::cargo_bin("faultline"))
+        .arg("tail")
+        .args(args)
+        .current_dir(dir)
+        .env_remove("RUST_LOG")
+        .stdin(Stdio::null())
+        .stdout(stdout)
+        .stderr(stderr)
+        .spawn()
+        .unwrap()
+}
+
+fn sigterm(child: &mut Child) -> i32 {
+    let ok = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    let start = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status.code().unwrap_or(-1);
+        }
+        assert!(
+            start.elapsed() < DEADLINE,
+            "tail did not exit after SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Lines counted so far, as the checkpoint says.
+fn checkpointed_lines(state: &Path) -> u64 {
+    std::fs::read(state.join("checkpoint.json"))
+        .ok()
+        .and_then(|b| serde_json::from_slice::<Value>(&b).ok())
+        .and_then(|v| v["aggregate"]["lines"].as_u64())
+        .unwrap_or(0)
+}
+
+fn output_events(out: &Path) -> Vec<Value> {
+    std::fs::read_to_string(out)
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect()
+}
+
+/// Combined lines with ids `ids`: every 10th a 503 with a body, every 7th a 404.
+fn lines(ids: std::ops::RangeInclusive<u32>) -> String {
+    ids.map(|id| {
+        let (status, body) = match id {
+            i if i % 10 == 0 => (503, r#""{\x22type\x22:\x22api_error\x22,\x22code\x22:\x22overloaded\x22}""#),
+            i if i % 7 == 0 => (404, r#""{\x22type\x22:\x22invalid_request\x22,\x22code\x22:\x22resource_missing\x22,\x22param\x22:\x22id\x22}""#),
+            _ => (200, r#""-""#),
+        };
+        let (m, s) = (id / 60, id % 60);
+        format!("10.0.0.{} - - [25/Nov/2026:10:{m:02}:{s:02} +0000] \"GET /v1/items/{id} HTTP/1.1\" {status} 12 \"-\" \"t\" 0.010 {body}\n", id % 250)
+    })
+    .collect()
+}
+
+fn append(path: &Path, text: &str) {
+    OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .unwrap()
+        .write_all(text.as_bytes())
+        .unwrap();
+}
+
+/// Asserts the tail report equals `analyze`'s over `dir`, but for what names inputs.
+fn assert_same_as_analyze(report: &Value, dir: &Path) {
+    let mut tail = report.clone();
+    tail.as_object_mut().unwrap().remove("event");
+    let batch = analyze(&[dir.to_str().unwrap()], 0);
+    let (mut t, mut b) = (without_inputs(tail), without_inputs(batch));
+    for r in [&mut t, &mut b] {
+        r["malformed_samples"] = Value::Null;
+    }
+    assert_eq!(t, b);
+}
+
+const FOLLOW: &[&str] = &[
+    "--from-start",
+    "--state",
+    "state",
+    "--checkpoint-every",
+    "20ms",
+    "--poll",
+    "20ms",
+    "-o",
+    "json",
+    "logs/api.log*",
+];
+
+#[test]
+fn rotation_both_ways_and_a_kill_9_restart_match_analyze() {
+    let dir = tempfile::tempdir().unwrap();
+    let (logs, state, out) = (
+        dir.path().join("logs"),
+        dir.path().join("state"),
+        dir.path().join("out.jsonl"),
+    );
+    std::fs::create_dir(&logs).unwrap();
+    let log = logs.join("api.log");
+    append(&log, &lines(1..=50));
+    let mut child = spawn_tail(dir.path(), FOLLOW, &out);
+    wait_for("50 lines", || checkpointed_lines(&state) == 50);
+
+    // logrotate `create`: rename, then a new file.
+    std::fs::rename(&log, logs.join("api.log.1")).unwrap();
+    append(&log, &lines(51..=100));
+    wait_for("100 lines", || checkpointed_lines(&state) == 100);
+
+    // logrotate `copytruncate`.
+    std::fs::copy(&log, logs.join("api.log.2")).unwrap();
+    OpenOptions::new()
+        .write(true)
+        .truncate(true)
+        .open(&log)
+        .unwrap();
+    append(&log, &lines(101..=150));
+    wait_for("150 lines", || checkpointed_lines(&state) == 150);
+
+    child.kill().unwrap();
+    child.wait().unwrap();
+    // Written while faultline was down, including a rotation.
+    append(&log, &lines(151..=200));
+    std::fs::rename(&log, logs.join("api.log.3")).unwrap();
+    append(&log, &lines(201..=230));
+
+    let mut child = spawn_tail(dir.path(), FOLLOW, &out);
+    wait_for("230 lines", || checkpointed_lines(&state) == 230);
+    assert_eq!(sigterm(&mut child), 0);
+    let events = output_events(&out);
+    let report = events.last().unwrap();
+    assert_eq!(report["event"], "report");
+    assert_eq!(report["summary"]["requests"], 230);
+    assert_same_as_analyze(report, &logs);
+}
+
+#[test]
+fn kill_9_at_any_moment_loses_and_repeats_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let (logs, state, out) = (
+        dir.path().join("logs"),
+        dir.path().join("state"),
+        dir.path().join("out.jsonl"),
+    );
+    std::fs::create_dir(&logs).unwrap();
+    let log = logs.join("api.log");
+    let mut child = spawn_tail(dir.path(), FOLLOW, &out);
+    let mut next = 1;
+    for round in 0..8u32 {
+        for _ in 0..5 {
+            append(&log, &lines(next..=next + 19));
+            next += 20;
+        }
+        if round % 3 == 2 {
+            std::fs::rename(&log, logs.join(format!("api.log.{round}"))).unwrap();
+        }
+        // No waiting: the kill lands wherever the follower happens to be.
+        child.kill().unwrap();
+        child.wait().unwrap();
+        child = spawn_tail(dir.path(), FOLLOW, &out);
+    }
+    let total = u64::from(next - 1);
+    wait_for("every line", || checkpointed_lines(&state) == total);
+    assert_eq!(sigterm(&mut child), 0);
+    let report = output_events(&out).pop().unwrap();
+    assert_eq!(report["summary"]["requests"], total);
+    assert_same_as_analyze(&report, &logs);
+}
+
+#[test]
+fn without_a_checkpoint_it_starts_at_the_end_of_existing_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let (out, state) = (dir.path().join("out.jsonl"), dir.path().join("state"));
+    let log = dir.path().join("api.log");
+    append(&log, &lines(1..=30));
+    let args = [
+        "--state",
+        "state",
+        "--poll",
+        "20ms",
+        "--checkpoint-every",
+        "20ms",
+        "-o",
+        "json",
+        "api.log",
+        "late.log",
+    ];
+    let mut child = spawn_tail(dir.path(), &args, &out);
+    // A fresh state directory is checkpointed after the first poll: from then on,
+    // lines 1-30 are behind the start and everything new is read.
+    wait_for("the first checkpoint", || {
+        state.join("checkpoint.json").exists()
+    });
+    append(&log, &lines(31..=40));
+    append(&dir.path().join("late.log"), &lines(41..=45));
+    wait_for("15 new lines", || checkpointed_lines(&state) == 15);
+    assert_eq!(sigterm(&mut child), 0);
+    let report = output_events(&out).pop().unwrap();
+    assert_eq!(report["summary"]["requests"], 15);
+    let inputs: Vec<u64> = report["summary"]["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["lines"].as_u64().unwrap())
+        .collect();
+    assert_eq!(inputs, [10, 5]);
+}
+
+fn now_secs() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+/// JSON lines over 10 one-second buckets starting at `t0` (epoch seconds):
+/// 10 requests a second, 5 of them 503 in seconds 2 to 6.
+fn incident_lines(t0: i64) -> String {
+    let mut s = String::new();
+    for sec in 0..10i64 {
+        for i in 0..10i64 {
+            let status = if (2..=6).contains(&sec) && i < 5 {
+                503
+            } else {
+                200
+            };
+            let ms = (t0 + sec) * 1000 + i * 50;
+            s.push_str(&format!("{{\"ts\":{ms},\"status\":{status},\"method\":\"POST\",\"path\":\"/v1/charges\"}}\n"));
+        }
+    }
+    s
+}
+
+/// A tiny HTTP server on 127.0.0.1 answering 503 to the first `failures`
+/// requests and 200 after; returns its URL and the bodies it accepted.
+fn webhook_receiver(failures: usize) -> (String, std::sync::mpsc::Receiver<(usize, Value)>) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for (n, conn) in listener.incoming().enumerate() {
+            let Ok(mut conn) = conn else { return };
+            conn.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+            let mut req = Vec::new();
+            let mut buf = [0u8; 4096];
+            let body = loop {
+                let Ok(k) = conn.read(&mut buf) else {
+                    break None;
+                };
+                if k == 0 {
+                    break None;
+                }
+                req.extend_from_slice(&buf[..k]);
+                let text = String::from_utf8_lossy(&req).to_string();
+                if let Some(end) = text.find("\r\n\r\n") {
+                    let len: usize = text
+                        .lines()
+                        .find_map(|l| {
+                            l.to_ascii_lowercase()
+                                .strip_prefix("content-length:")
+                                .map(|v| v.trim().parse().unwrap_or(0))
+                        })
+                        .unwrap_or(0);
+                    if req.len() >= end + 4 + len {
+                        break Some(req[end + 4..end + 4 + len].to_vec());
+                    }
+                }
+            };
+            let Some(body) = body else { continue };
+            let status = if n < failures {
+                "503 Service Unavailable"
+            } else {
+                "200 OK"
+            };
+            let _ = conn.write_all(
+                format!("HTTP/1.1 {status}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+                    .as_bytes(),
+            );
+            if n >= failures {
+                let _ = tx.send((n, serde_json::from_slice(&body).unwrap_or(Value::Null)));
+            }
+        }
+    });
+    (url, rx)
+}
+
+#[test]
+fn incidents_are_announced_on_stdout_and_by_webhook_exactly_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.jsonl");
+    let log = dir.path().join("api.jsonl");
+    let t0 = now_secs() - 60;
+    append(&log, &incident_lines(t0));
+    let (url, bodies) = webhook_receiver(2);
+    let args = [
+        "--from-start",
+        "--poll",
+        "20ms",
+        "--bucket",
+        "1s",
+        "--for",
+        "3s",
+        "--max-gap",
+        "1",
+        "--lateness",
+        "500ms",
+        "-o",
+        "json",
+        "--webhook",
+        &url,
+        "api.jsonl",
+    ];
+    let mut child = spawn_tail(dir.path(), &args, &out);
+    wait_for("both announcements", || output_events(&out).len() >= 2);
+    let got: Vec<(usize, Value)> = (0..2)
+        .map(|_| bodies.recv_timeout(DEADLINE).expect("webhook delivery"))
+        .collect();
+    assert_eq!(sigterm(&mut child), 0);
+
+    let events = output_events(&out);
+    assert_eq!(events.len(), 3, "opened, closed, report: {events:?}");
+    let start = faultline::event::format_ts((t0 + 2) * 1_000_000);
+    let end = faultline::event::format_ts((t0 + 7) * 1_000_000);
+    for (e, name) in events.iter().zip(["incident_opened", "incident_closed"]) {
+        assert_eq!(e["event"], name);
+        assert_eq!(e["start"], json!(start));
+        assert_eq!(e["end"], json!(end));
+        assert_eq!(
+            (
+                e["requests"].as_u64(),
+                e["errors_5xx"].as_u64(),
+                e["bad_buckets"].as_u64()
+            ),
+            (Some(50), Some(25), Some(5))
+        );
+        assert_eq!(
+            e["top_routes"],
+            json!([{"method": "POST", "route": "/v1/charges", "errors_5xx": 25}])
+        );
+    }
+    assert_eq!(events[2]["event"], "report");
+    assert_eq!(events[2]["incidents"].as_array().unwrap().len(), 1);
+    // The receiver refused the first two attempts; each event arrived once, in order.
+    let names: Vec<&str> = got
+        .iter()
+        .map(|(_, b)| b["event"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["incident_opened", "incident_closed"]);
+    assert_eq!(got[0].0, 2, "two refusals, then the first delivery");
+    assert!(
+        bodies.recv_timeout(Duration::from_millis(300)).is_err(),
+        "nothing delivered twice"
+    );
+}
+
+#[test]
+fn an_unreadable_checkpoint_is_an_error_not_a_fresh_start() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("state")).unwrap();
+    std::fs::write(dir.path().join("state/checkpoint.json"), "{\"version\":1,").unwrap();
+    std::fs::write(dir.path().join("api.log"), "").unwrap();
+    faultline()
+        .current_dir(dir.path())
+        .args(["tail", "--state", "state", "-o", "json", "api.log"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("checkpoint is corrupt"));
+    std::fs::write(dir.path().join("state/checkpoint.json"), "{\"version\":7}").unwrap();
+    faultline()
+        .current_dir(dir.path())
+        .args(["tail", "--state", "state", "-o", "json", "api.log"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("checkpoint version 7"));
+}
