@@ -27,6 +27,8 @@ pub enum Command {
     Analyze(AnalyzeArgs),
     /// Follow growing logs through rotation and announce persistent 5xx periods.
     Tail(TailArgs),
+    /// Run SQL (a shipped query, a .sql file, or --sql) over the parsed events.
+    Query(QueryArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -204,4 +206,42 @@ pub struct TailArgs {
     /// Output [default: live on a terminal, json otherwise].
     #[arg(long, short, value_enum)]
     pub output: Option<TailOutputArg>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum QueryOutputArg {
+    Table,
+    Csv,
+    Json,
+    Parquet,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct QueryArgs {
+    /// A shipped query's name (see --list) or a .sql file, then the logs; with --sql, only logs.
+    #[arg(value_name = "QUERY|PATH")]
+    pub args: Vec<String>,
+
+    /// The SQL to run, instead of a query name or file.
+    #[arg(long, value_name = "SQL")]
+    pub sql: Option<String>,
+
+    /// List the shipped queries with what each answers.
+    #[arg(long)]
+    pub list: bool,
+
+    #[command(flatten)]
+    pub parse: ParseArgs,
+
+    /// Output format [default: table on a terminal, csv otherwise].
+    #[arg(long, short, value_enum)]
+    pub output: Option<QueryOutputArg>,
+
+    /// Write the result to this file instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<std::path::PathBuf>,
+
+    /// Worker threads for reading the logs [default: all cores].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub threads: Option<u16>,
 }

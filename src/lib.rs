@@ -20,5 +20,6 @@ pub mod plan;
 pub mod render;
 pub mod report;
 pub mod route;
+pub mod sql;
 pub mod units;
 pub mod webhook;

@@ -1,10 +1,13 @@
-//! input → parse → aggregate over many sources, one worker thread per core.
+//! input → parse → sink over many sources, one worker thread per core.
 //!
-//! Each worker takes the next source, reads it start to end into its own
-//! [`Aggregate`], and the aggregates are merged at the end. Nothing here
-//! prints: per-input problems come back in [`InputOutcome`].
+//! A [`Sink`] receives every parsed line: the [`Aggregate`] for reports, or
+//! the SQL frame builder for `query`. [`run`] gives each worker its own
+//! aggregate and merges them; [`run_each`] keeps one sink per source, in
+//! source order. Nothing here prints: per-input problems come back in
+//! [`InputOutcome`].
 
 use crate::aggregate::{AggConfig, Aggregate};
+use crate::event::Event;
 use crate::input::lines::{Line, LineReader};
 use crate::input::open::{open, Compression};
 use crate::input::Source;
@@ -12,6 +15,22 @@ use crate::parse::{detect, Format, LineParser, Malformed, ParseOptions};
 use std::io::Read;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
+
+/// Where parsed lines go.
+pub trait Sink {
+    fn event(&mut self, ev: Event<'_>, source: u32, line: u64);
+    fn malformed(&mut self, source: u32, line: u64, reason: Malformed, text: &[u8]);
+}
+
+impl Sink for Aggregate {
+    fn event(&mut self, ev: Event<'_>, source: u32, line: u64) {
+        self.observe(ev, source, line);
+    }
+
+    fn malformed(&mut self, source: u32, line: u64, reason: Malformed, text: &[u8]) {
+        self.observe_malformed(source, line, reason, text);
+    }
+}
 
 /// How many non-blank lines of an input are looked at to detect its format.
 const DETECT_SAMPLE: usize = 100;
@@ -77,12 +96,46 @@ pub fn run(
     (total, outcomes)
 }
 
-/// Reads one source into `agg`.
+/// Reads every source into its own sink made by `make(index)`, with up to
+/// `threads` sources at a time; returns the sinks in source order.
+pub fn run_each<S: Sink + Send>(
+    sources: &[Source],
+    opts: &ParseOptions,
+    threads: usize,
+    bytes_read: Arc<AtomicU64>,
+    make: impl Fn(u32) -> S + Sync,
+) -> Vec<(S, InputOutcome)> {
+    let next = AtomicUsize::new(0);
+    let results: Mutex<Vec<Option<(S, InputOutcome)>>> =
+        Mutex::new((0..sources.len()).map(|_| None).collect());
+    let workers = threads.clamp(1, sources.len().max(1));
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(source) = sources.get(i) else { break };
+                let mut sink = make(i as u32);
+                let outcome = read_source(i as u32, source, opts, &mut sink, bytes_read.clone());
+                if let Ok(mut all) = results.lock() {
+                    all[i] = Some((sink, outcome));
+                }
+            });
+        }
+    });
+    results
+        .into_inner()
+        .unwrap_or_else(|e| e.into_inner())
+        .into_iter()
+        .flatten()
+        .collect()
+}
+
+/// Reads one source into `sink`.
 pub fn read_source(
     index: u32,
     source: &Source,
     opts: &ParseOptions,
-    agg: &mut Aggregate,
+    sink: &mut impl Sink,
     bytes_read: Arc<AtomicU64>,
 ) -> InputOutcome {
     let mut outcome = InputOutcome {
@@ -100,10 +153,9 @@ pub fn read_source(
         }
     };
     outcome.compression = Some(opened.compression);
-    let lines_before = agg.lines;
-    let (format, error) = read_lines(index, opened.reader, opts, agg);
+    let (format, lines, error) = read_lines(index, opened.reader, opts, sink);
     outcome.format = Some(format);
-    outcome.lines = agg.lines - lines_before;
+    outcome.lines = lines;
     outcome.error = error.map(|(offset, line, e)| {
         let what = match opened.compression {
             Compression::None => "read error",
@@ -122,14 +174,17 @@ enum Held {
     Cut(Vec<u8>),
 }
 
-/// Parses the lines of one reader. Returns the format used and, on a read
-/// error, the decompressed offset and line reached and the error.
+/// A read error: the decompressed offset and line reached, and the error.
+type ReadError = (u64, u64, std::io::Error);
+
+/// Parses the lines of one reader. Returns the format used, the non-blank
+/// lines read and the read error that ended it, if one did.
 fn read_lines(
     index: u32,
     reader: Box<dyn Read + Send>,
     opts: &ParseOptions,
-    agg: &mut Aggregate,
-) -> (Format, Option<(u64, u64, std::io::Error)>) {
+    sink: &mut impl Sink,
+) -> (Format, u64, Option<ReadError>) {
     let mut lines = LineReader::new(reader);
     let mut error = None;
 
@@ -164,6 +219,7 @@ fn read_lines(
     let mut parser = LineParser::new(format, opts);
 
     let mut last_line = 0;
+    let mut counted = 0;
     for (n, h) in &held {
         last_line = *n;
         let line = match h {
@@ -171,14 +227,14 @@ fn read_lines(
             Held::TooLong => Line::TooLong,
             Held::Cut(t) => Line::Cut(t),
         };
-        handle(index, *n, line, &mut parser, agg);
+        counted += handle(index, *n, line, &mut parser, sink);
     }
     if error.is_none() {
         while let Some(item) = lines.next_line() {
             match item {
                 Ok((n, line)) => {
                     last_line = n;
-                    handle(index, n, line, &mut parser, agg);
+                    counted += handle(index, n, line, &mut parser, sink);
                 }
                 Err(e) => {
                     error = Some((lines.offset(), last_line, e));
@@ -187,21 +243,29 @@ fn read_lines(
             }
         }
     }
-    (format, error)
+    (format, counted, error)
 }
 
-fn handle(index: u32, n: u64, line: Line<'_>, parser: &mut LineParser, agg: &mut Aggregate) {
+/// Hands one line to the sink; returns 1 if it counts as a line (is not blank).
+fn handle(
+    index: u32,
+    n: u64,
+    line: Line<'_>,
+    parser: &mut LineParser,
+    sink: &mut impl Sink,
+) -> u64 {
     match line {
         Line::Text(t) => {
             if t.trim_ascii().is_empty() {
-                return;
+                return 0;
             }
             match parser.parse(t) {
-                Ok(ev) => agg.observe(ev, index, n),
-                Err(reason) => agg.observe_malformed(index, n, reason, t),
+                Ok(ev) => sink.event(ev, index, n),
+                Err(reason) => sink.malformed(index, n, reason, t),
             }
         }
-        Line::TooLong => agg.observe_malformed(index, n, Malformed::TooLong, b""),
-        Line::Cut(t) => agg.observe_malformed(index, n, Malformed::CutByInputError, t),
+        Line::TooLong => sink.malformed(index, n, Malformed::TooLong, b""),
+        Line::Cut(t) => sink.malformed(index, n, Malformed::CutByInputError, t),
     }
+    1
 }

@@ -2,7 +2,10 @@
 //! reads plain values; nothing below `cmd` knows clap.
 
 use crate::aggregate::AggConfig;
-use crate::cli::{AnalyzeArgs, FormatArg, OutputArg, ParseArgs, TableArg, TailArgs, TailOutputArg};
+use crate::cli::{
+    AnalyzeArgs, FormatArg, OutputArg, ParseArgs, QueryArgs, QueryOutputArg, TableArg, TailArgs,
+    TailOutputArg,
+};
 use crate::detect::DetectConfig;
 use crate::event::Micros;
 use crate::follow::StartAt;
@@ -11,6 +14,7 @@ use crate::parse::json::FieldMap;
 use crate::parse::nginx::LogFormat;
 use crate::parse::{FormatChoice, ParseOptions};
 use crate::render::TableName;
+use crate::sql::Shipped;
 use crate::units::parse_time_arg;
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -231,6 +235,91 @@ pub fn tail(args: &TailArgs, env: &Env) -> Result<TailPlan, PlanError> {
             None => TailOutput::JsonLines,
         },
         color: env.stdout_is_terminal && !env.no_color,
+    })
+}
+
+/// How `query` writes its result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QueryOutput {
+    Table,
+    Csv,
+    Json,
+    Parquet,
+}
+
+/// Everything `query` needs, checked.
+#[derive(Debug, Clone)]
+pub struct QueryPlan {
+    /// What the query is called in messages: its name, file, or `--sql`.
+    pub query_name: String,
+    pub sql: String,
+    pub sources: Vec<Source>,
+    pub parse: ParseOptions,
+    pub output: QueryOutput,
+    pub out: Option<PathBuf>,
+    pub threads: usize,
+}
+
+pub fn query(args: &QueryArgs, env: &Env) -> Result<QueryPlan, PlanError> {
+    let mut rest = args.args.clone();
+    let (query_name, sql) = match &args.sql {
+        Some(sql) => ("--sql".to_owned(), sql.clone()),
+        None => {
+            if rest.is_empty() {
+                return Err(PlanError::Usage(
+                    "name a query (faultline query --list), a .sql file, or give --sql".into(),
+                ));
+            }
+            let first = rest.remove(0);
+            if first.ends_with(".sql") && std::path::Path::new(&first).is_file() {
+                let sql = std::fs::read_to_string(&first)
+                    .map_err(|e| PlanError::Usage(format!("{first}: cannot read: {e}")))?;
+                (first, sql)
+            } else if let Some(q) = Shipped::find(&first) {
+                (q.name.to_owned(), q.sql.to_owned())
+            } else {
+                let names: Vec<&str> = crate::sql::SHIPPED.iter().map(|q| q.name).collect();
+                return Err(PlanError::Usage(format!(
+                    "{first}: no such query (not a .sql file, not a shipped name); shipped queries: {}",
+                    names.join(", ")
+                )));
+            }
+        }
+    };
+    if rest.is_empty() {
+        if env.stdin_is_terminal {
+            return Err(PlanError::Usage(
+                "no input: give log files or directories after the query, or pipe logs to stdin"
+                    .into(),
+            ));
+        }
+        rest.push("-".into());
+    }
+    let sources = resolve(&rest)?;
+    let output = match args.output {
+        Some(QueryOutputArg::Table) => QueryOutput::Table,
+        Some(QueryOutputArg::Csv) => QueryOutput::Csv,
+        Some(QueryOutputArg::Json) => QueryOutput::Json,
+        Some(QueryOutputArg::Parquet) => QueryOutput::Parquet,
+        None if env.stdout_is_terminal && args.out.is_none() => QueryOutput::Table,
+        None => QueryOutput::Csv,
+    };
+    if output == QueryOutput::Parquet && args.out.is_none() && env.stdout_is_terminal {
+        return Err(PlanError::Usage(
+            "--output parquet writes binary: give --out FILE or redirect stdout".into(),
+        ));
+    }
+    Ok(QueryPlan {
+        query_name,
+        sql,
+        sources,
+        parse: parse_options(&args.parse)?,
+        output,
+        out: args.out.clone(),
+        threads: match args.threads {
+            Some(n) => usize::from(n),
+            None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        },
     })
 }
 

@@ -2,6 +2,7 @@
 //! code that knows the command line and the terminal.
 
 pub mod analyze;
+pub mod query;
 pub mod tail;
 
 use crate::cli::{Cli, Command};
@@ -29,5 +30,6 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
     match cli.command {
         Command::Analyze(args) => analyze::run(&args),
         Command::Tail(args) => tail::run(&args),
+        Command::Query(args) => query::run(&args),
     }
 }

@@ -1,6 +1,7 @@
 //! Renderers: each writes a [`Report`](crate::report::Report) to any `impl Write`.
 
 pub mod csv;
+pub mod frame;
 pub mod json;
 pub mod table;
 

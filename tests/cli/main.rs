@@ -3,6 +3,7 @@
 //! one module per subcommand.
 
 mod analyze;
+mod query;
 mod tail;
 
 use assert_cmd::Command;

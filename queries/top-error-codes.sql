@@ -1,0 +1,12 @@
+-- Top error codes: how many requests each (type, code) failed, and an example message.
+-- Reads the error bodies; see errors-by-param for the parameters at fault.
+SELECT
+  error_type,
+  error_code,
+  COUNT(*) AS requests,
+  MIN(status) AS status,
+  FIRST(error_message) AS example_message
+FROM events
+WHERE error_code IS NOT NULL OR error_type IS NOT NULL
+GROUP BY error_type, error_code
+ORDER BY requests DESC, error_type, error_code

@@ -1,0 +1,76 @@
+//! A query result (a Polars DataFrame) as a table, CSV, JSON or Parquet,
+//! written to any `impl Write`.
+
+use comfy_table::{presets, ContentArrangement, LineStyle, Table, TableStyle};
+use polars::prelude::*;
+use std::io::Write;
+
+const STYLE: TableStyle =
+    presets::NOTHING.header_separator(LineStyle::none().fill('─').junction('─'));
+
+fn cell(v: &AnyValue<'_>) -> String {
+    match v {
+        AnyValue::Null => String::new(),
+        AnyValue::String(s) => (*s).to_owned(),
+        AnyValue::StringOwned(s) => s.to_string(),
+        AnyValue::Float64(f) => trim_float(*f),
+        AnyValue::Float32(f) => trim_float(f64::from(*f)),
+        AnyValue::Datetime(v, unit, _) | AnyValue::DatetimeOwned(v, unit, _) => {
+            let micros = match unit {
+                TimeUnit::Nanoseconds => v / 1000,
+                TimeUnit::Microseconds => *v,
+                TimeUnit::Milliseconds => v * 1000,
+            };
+            crate::event::format_ts(micros)
+        }
+        other => other.to_string(),
+    }
+}
+
+fn trim_float(f: f64) -> String {
+    if f.fract() == 0.0 && f.abs() < 1e15 {
+        format!("{f:.1}")
+    } else {
+        format!("{f}")
+    }
+}
+
+/// Every row as a table that fits `width` columns.
+pub fn table(df: &DataFrame, width: u16, out: &mut impl Write) -> anyhow::Result<()> {
+    let mut t = Table::new();
+    t.load_style(STYLE)
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_header(df.get_column_names().iter().map(|n| n.as_str()));
+    if t.width().is_none() {
+        t.set_width(width);
+    }
+    let columns = df.columns();
+    for row in 0..df.height() {
+        let cells: Vec<String> = columns
+            .iter()
+            .map(|c| c.get(row).map(|v| cell(&v)).unwrap_or_default())
+            .collect();
+        t.add_row(cells);
+    }
+    writeln!(out, "{t}")?;
+    writeln!(out, "({} rows)", df.height())?;
+    Ok(())
+}
+
+/// CSV with times as RFC 3339 UTC (`2026-11-24T10:35:00Z`, a fraction only when there is one).
+pub fn csv(df: &mut DataFrame, out: impl Write) -> PolarsResult<()> {
+    CsvWriter::new(out)
+        .with_datetime_format(Some("%Y-%m-%dT%H:%M:%S%.fZ".into()))
+        .finish(df)
+}
+
+/// A JSON array of row objects.
+pub fn json(df: &mut DataFrame, out: impl Write) -> PolarsResult<()> {
+    JsonWriter::new(out)
+        .with_json_format(JsonFormat::Json)
+        .finish(df)
+}
+
+pub fn parquet(df: &mut DataFrame, out: impl Write) -> PolarsResult<()> {
+    ParquetWriter::new(out).finish(df).map(|_| ())
+}
