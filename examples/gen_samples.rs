@@ -3,6 +3,10 @@
 //!
 //! `cargo run --example gen_samples` regenerates it byte for byte.
 //!
+//! `cargo run --release --example gen_samples -- --lines N --out FILE` instead
+//! writes one large combined log of N lines with the same traffic mix (and an
+//! outage in its last fifth), for benchmarks and memory measurements.
+//!
 //! - `nginx/api.log.2.gz`, `nginx/api.log.1`, `nginx/api.log`: a rotated set in
 //!   nginx combined format with `$request_time` and the response body as extras;
 //!   the oldest file was written with a +0100 offset.
@@ -293,7 +297,44 @@ fn json_line(r: &Request) -> String {
     format!("{v}\n")
 }
 
+/// `--lines N --out FILE`: one large combined log, 20 requests a second.
+fn write_large(lines: u64, out: &str) -> std::io::Result<()> {
+    let mut rng = Rng(0xb16_106);
+    let mut w = std::io::BufWriter::with_capacity(1 << 20, fs::File::create(out)?);
+    let outage_from = START + (lines as i64 / 20) * 4 / 5;
+    for i in 0..lines {
+        let ts = START + (i / 20) as i64;
+        let mut r = request(&mut rng, ts);
+        // Shift the sample's outage window to the end of this log.
+        if ts >= outage_from && rng.below(100) < 30 {
+            r.status = 503;
+            r.body = Some(error_body(
+                "api_error",
+                "upstream_unavailable",
+                None,
+                "The payments backend is unavailable. Please retry later.",
+            ));
+        }
+        w.write_all(combined(&r, 0).as_bytes())?;
+    }
+    w.flush()
+}
+
 fn main() -> std::io::Result<()> {
+    let args: Vec<String> = std::env::args().collect();
+    if let (Some(n), Some(out)) = (
+        args.iter()
+            .position(|a| a == "--lines")
+            .and_then(|i| args.get(i + 1)),
+        args.iter()
+            .position(|a| a == "--out")
+            .and_then(|i| args.get(i + 1)),
+    ) {
+        let n: u64 = n
+            .parse()
+            .map_err(|_| std::io::Error::other("--lines wants a number"))?;
+        return write_large(n, out);
+    }
     let mut rng = Rng(0x5eed_f00d);
     let mut nginx: [Vec<String>; 3] = Default::default();
     let mut gateway = Vec::new();

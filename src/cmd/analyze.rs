@@ -40,7 +40,7 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<Exit> {
             let opts = TableOptions {
                 top: plan.top,
                 color: plan.color,
-                width: terminal_width(),
+                width: super::columns_env().unwrap_or(80),
             };
             render::table::write(&report, &opts, &mut out)?;
         }
@@ -113,11 +113,4 @@ fn spawn_progress(
         }
         bar.finish_and_clear();
     })
-}
-
-fn terminal_width() -> u16 {
-    std::env::var("COLUMNS")
-        .ok()
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(80)
 }

@@ -33,3 +33,8 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Query(args) => query::run(&args),
     }
 }
+
+/// The width the user asked for with `COLUMNS`, if any.
+pub fn columns_env() -> Option<u16> {
+    std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok())
+}

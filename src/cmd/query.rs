@@ -57,7 +57,7 @@ pub fn run(args: &QueryArgs) -> anyhow::Result<Exit> {
     };
     let mut out = BufWriter::new(sink);
     match plan.output {
-        QueryOutput::Table => frame::table(&result, 80, &mut out)?,
+        QueryOutput::Table => frame::table(&result, super::columns_env(), &mut out)?,
         QueryOutput::Csv => frame::csv(&mut result, &mut out)?,
         QueryOutput::Json => {
             frame::json(&mut result, &mut out)?;

@@ -100,8 +100,10 @@ async fn run_loop(plan: TailPlan, state: Option<crate::live::LiveState>) -> anyh
     let stdout = std::io::stdout();
     let mut view = LiveView::new(plan.color);
     let mut dirty = fresh;
-    let mut last_checkpoint = Instant::now() - plan.checkpoint_every;
-    let mut last_draw = Instant::now() - Duration::from_secs(10);
+    // "Long ago", so the first poll may checkpoint and draw at once.
+    let long_ago = |d: Duration| Instant::now().checked_sub(d).unwrap_or_else(Instant::now);
+    let mut last_checkpoint = long_ago(plan.checkpoint_every);
+    let mut last_draw = long_ago(Duration::from_secs(10));
 
     loop {
         tokio::select! {

@@ -35,14 +35,20 @@ fn trim_float(f: f64) -> String {
     }
 }
 
-/// Every row as a table that fits `width` columns.
-pub fn table(df: &DataFrame, width: u16, out: &mut impl Write) -> anyhow::Result<()> {
+/// Every row as a table, fitted to `width` columns when one is given (the
+/// terminal's, or `COLUMNS`); otherwise cells are never wrapped.
+pub fn table(df: &DataFrame, width: Option<u16>, out: &mut impl Write) -> anyhow::Result<()> {
     let mut t = Table::new();
     t.load_style(STYLE)
-        .set_content_arrangement(ContentArrangement::Dynamic)
         .set_header(df.get_column_names().iter().map(|n| n.as_str()));
-    if t.width().is_none() {
-        t.set_width(width);
+    match width.or(t.width()) {
+        Some(w) => {
+            t.set_content_arrangement(ContentArrangement::Dynamic)
+                .set_width(w);
+        }
+        None => {
+            t.set_content_arrangement(ContentArrangement::Disabled);
+        }
     }
     let columns = df.columns();
     for row in 0..df.height() {

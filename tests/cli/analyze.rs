@@ -12,14 +12,7 @@ fn combined_fixture_exact_counts() {
         s["inputs"],
         json!([{"path": "combined.log", "format": "combined", "compression": "none", "lines": 14}])
     );
-    assert_eq!(
-        (
-            s["lines"].as_u64(),
-            s["requests"].as_u64(),
-            s["malformed"].as_u64()
-        ),
-        (Some(14), Some(11), Some(3))
-    );
+    assert_eq!(counts(s), (14, 11, 3));
     assert_eq!(s["unparsed_bodies"], 2);
     assert_eq!(s["first_ts"], "2026-11-25T09:59:00Z");
     assert_eq!(s["last_ts"], "2026-11-25T10:02:00Z");
@@ -232,14 +225,7 @@ fn json_lines_fixture() {
     let r = analyze(&["events.jsonl"], 0);
     let s = &r["summary"];
     assert_eq!(s["inputs"][0]["format"], "json");
-    assert_eq!(
-        (
-            s["lines"].as_u64(),
-            s["requests"].as_u64(),
-            s["malformed"].as_u64()
-        ),
-        (Some(9), Some(6), Some(3))
-    );
+    assert_eq!(counts(s), (9, 6, 3));
     assert_eq!(s["unparsed_bodies"], 1);
     assert_eq!(
         statuses(&r),
@@ -498,14 +484,7 @@ fn heroku_router_logfmt_with_platform_and_app_lines() {
     let r = analyze(&["heroku.log"], 0);
     let s = &r["summary"];
     assert_eq!(s["inputs"][0]["format"], "logfmt");
-    assert_eq!(
-        (
-            s["lines"].as_u64(),
-            s["requests"].as_u64(),
-            s["malformed"].as_u64()
-        ),
-        (Some(10), Some(4), Some(6))
-    );
+    assert_eq!(counts(s), (10, 4, 6));
     assert_eq!(statuses(&r), json!({"200": 1, "503": 3}));
     assert_eq!(
         r["errors"],

@@ -40,6 +40,12 @@ pub fn analyze(args: &[&str], code: i32) -> Value {
     serde_json::from_slice(&out).expect("stdout is one JSON document")
 }
 
+/// `(lines, requests, malformed)` of a report's summary.
+pub fn counts(summary: &Value) -> (u64, u64, u64) {
+    let n = |k: &str| summary[k].as_u64().unwrap_or_else(|| panic!("summary.{k}"));
+    (n("lines"), n("requests"), n("malformed"))
+}
+
 pub fn statuses(r: &Value) -> Value {
     let mut m = serde_json::Map::new();
     for row in r["by_status"].as_array().unwrap() {
