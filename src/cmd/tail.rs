@@ -125,10 +125,14 @@ async fn run_loop(plan: TailPlan, state: Option<crate::live::LiveState>) -> anyh
                 if dirty && last_checkpoint.elapsed() >= plan.checkpoint_every {
                     if let Some(dir) = &plan.state_dir {
                         let state = live.state();
-                        tokio::task::block_in_place(|| checkpoint::write(dir, &state))?;
-                        tracing::debug!("checkpoint written");
+                        match tokio::task::block_in_place(|| checkpoint::write(dir, &state)) {
+                            Ok(()) => dirty = false,
+                            // Keep following and alerting; try again next time.
+                            Err(e) => tracing::warn!("cannot write the checkpoint in {}: {e}", dir.display()),
+                        }
+                    } else {
+                        dirty = false;
                     }
-                    dirty = false;
                     last_checkpoint = Instant::now();
                 }
                 if plan.output == TailOutput::Live && last_draw.elapsed() >= Duration::from_secs(1) {
@@ -148,9 +152,16 @@ async fn run_loop(plan: TailPlan, state: Option<crate::live::LiveState>) -> anyh
 
     // Read what is still there, so the final report covers every whole line written.
     tokio::task::block_in_place(|| live.poll());
+    let mut exit = Exit::Ok;
     if let Some(dir) = &plan.state_dir {
         let state = live.state();
-        tokio::task::block_in_place(|| checkpoint::write(dir, &state))?;
+        if let Err(e) = tokio::task::block_in_place(|| checkpoint::write(dir, &state)) {
+            eprintln!(
+                "faultline: cannot write the checkpoint in {}: {e}",
+                dir.display()
+            );
+            exit = Exit::InputErrors;
+        }
     }
     let report = live.report();
     let mut out = stdout.lock();
@@ -180,7 +191,7 @@ async fn run_loop(plan: TailPlan, state: Option<crate::live::LiveState>) -> anyh
     if let Some(w) = webhook {
         w.close(Duration::from_secs(5)).await;
     }
-    Ok(Exit::Ok)
+    Ok(exit)
 }
 
 /// The terminal view: redrawn in place about once a second.

@@ -414,3 +414,41 @@ fn an_unreadable_checkpoint_is_an_error_not_a_fresh_start() {
         .code(2)
         .stderr(predicates::str::contains("checkpoint version 7"));
 }
+
+#[test]
+fn a_checkpoint_that_cannot_be_written_warns_and_following_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.jsonl");
+    // A directory where the temporary checkpoint file must go: every write fails.
+    std::fs::create_dir_all(dir.path().join("state/checkpoint.json.tmp")).unwrap();
+    append(&dir.path().join("api.log"), &lines(1..=20));
+    let args = [
+        "--from-start",
+        "--state",
+        "state",
+        "--poll",
+        "20ms",
+        "--checkpoint-every",
+        "20ms",
+        "--summary-every",
+        "100ms",
+        "-o",
+        "json",
+        "api.log",
+    ];
+    let mut child = spawn_tail(dir.path(), &args, &out);
+    wait_for("a summary with every line", || {
+        output_events(&out)
+            .iter()
+            .any(|e| e["event"] == "summary" && e["summary"]["requests"] == 20)
+    });
+    wait_for("the warning", || {
+        std::fs::read_to_string(dir.path().join("stderr.txt"))
+            .unwrap_or_default()
+            .contains("cannot write the checkpoint in state")
+    });
+    assert_eq!(sigterm(&mut child), 1, "the last write failed too");
+    let report = output_events(&out).pop().unwrap();
+    assert_eq!(report["event"], "report");
+    assert_eq!(report["summary"]["requests"], 20);
+}
