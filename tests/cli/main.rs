@@ -4,6 +4,7 @@
 
 mod analyze;
 mod query;
+mod readme;
 mod tail;
 
 use assert_cmd::Command;
