@@ -3,9 +3,9 @@
 //!
 //! `cargo run --example gen_samples` regenerates it byte for byte.
 //!
-//! `cargo run --release --example gen_samples -- --lines N --out FILE` instead
-//! writes one large combined log of N lines with the same traffic mix (and an
-//! outage in its last fifth), for benchmarks and memory measurements.
+//! `cargo run --release --example gen_samples -- --lines N --out FILE [--json]`
+//! instead writes one large log of N lines (combined, or JSON lines) with the
+//! same traffic mix and an outage in its last fifth, for benchmarks.
 //!
 //! - `nginx/api.log.2.gz`, `nginx/api.log.1`, `nginx/api.log`: a rotated set in
 //!   nginx combined format with `$request_time` and the response body as extras;
@@ -297,8 +297,8 @@ fn json_line(r: &Request) -> String {
     format!("{v}\n")
 }
 
-/// `--lines N --out FILE`: one large combined log, 20 requests a second.
-fn write_large(lines: u64, out: &str) -> std::io::Result<()> {
+/// `--lines N --out FILE [--json]`: one large log, 20 requests a second.
+fn write_large(lines: u64, out: &str, json: bool) -> std::io::Result<()> {
     let mut rng = Rng(0xb16_106);
     let mut w = std::io::BufWriter::with_capacity(1 << 20, fs::File::create(out)?);
     let outage_from = START + (lines as i64 / 20) * 4 / 5;
@@ -315,7 +315,8 @@ fn write_large(lines: u64, out: &str) -> std::io::Result<()> {
                 "The payments backend is unavailable. Please retry later.",
             ));
         }
-        w.write_all(combined(&r, 0).as_bytes())?;
+        let line = if json { json_line(&r) } else { combined(&r, 0) };
+        w.write_all(line.as_bytes())?;
     }
     w.flush()
 }
@@ -333,7 +334,7 @@ fn main() -> std::io::Result<()> {
         let n: u64 = n
             .parse()
             .map_err(|_| std::io::Error::other("--lines wants a number"))?;
-        return write_large(n, out);
+        return write_large(n, out, args.iter().any(|a| a == "--json"));
     }
     let mut rng = Rng(0x5eed_f00d);
     let mut nginx: [Vec<String>; 3] = Default::default();
