@@ -230,9 +230,19 @@ impl Follower {
                 seen.entry((m.dev(), m.ino())).or_insert_with(|| p.clone());
             }
         }
+        let mut ghosts = self.notice_truncations();
+        if !self.first_poll_done {
+            self.restore(&seen, &mut ghosts);
+        }
+        self.discover(&paths, &mut ghosts);
+        self.first_poll_done = true;
+        self.read_all(&seen, sink)
+    }
 
-        // 1. Tracked files that were truncated or replaced start over as new
-        //    sources; their old content may continue in a copy.
+    /// Step 1: tracked files that were truncated or replaced start over as
+    /// new sources; what they held may continue in a copy (returned as ghosts,
+    /// or a passive copy is activated).
+    fn notice_truncations(&mut self) -> Vec<Ghost> {
         let mut ghosts: Vec<Ghost> = Vec::new();
         for i in 0..self.tracked.len() {
             let t = &self.tracked[i];
@@ -272,52 +282,59 @@ impl Follower {
             t.state.in_long_line = false;
             t.head = read_head(&t.file, HEAD_LEN).unwrap_or_default();
         }
-        if !self.first_poll_done {
-            for r in std::mem::take(&mut self.restored) {
-                if r.head.is_empty() {
-                    // Nothing was read from it (an empty head means offset 0), and
-                    // with no content to compare, its inode may have been reused.
-                    continue;
-                }
-                let still_there = seen.contains_key(&(r.dev, r.ino));
-                let head = unhex(&r.head);
-                let reopened = still_there
-                    .then(|| File::open(&seen[&(r.dev, r.ino)]).ok())
-                    .flatten()
-                    .filter(|f| {
-                        let size = f.metadata().map(|m| m.len()).unwrap_or(0);
-                        size >= r.offset
-                            && read_head(f, head.len()).ok().as_deref() == Some(&head[..])
-                    });
-                match reopened {
-                    Some(file) => self.tracked.push(Tracked {
-                        state: FileState {
-                            path: seen[&(r.dev, r.ino)].clone(),
-                            ..r
-                        },
-                        head,
-                        file,
-                        gone_idle: 0,
-                    }),
-                    None if r.passive_of.is_none() => ghosts.push(Ghost {
-                        head,
-                        offset: r.offset,
-                        line: r.line,
-                        source: r.source,
-                        in_long_line: r.in_long_line,
-                    }),
-                    None => {}
-                }
+        ghosts
+    }
+
+    /// On the first poll after a restart: checkpointed files still there with
+    /// the same start resume at their offset; the others become ghosts that a
+    /// copy or renamed file may claim.
+    fn restore(&mut self, seen: &HashMap<(u64, u64), PathBuf>, ghosts: &mut Vec<Ghost>) {
+        for r in std::mem::take(&mut self.restored) {
+            if r.head.is_empty() {
+                // Nothing was read from it (an empty head means offset 0), and
+                // with no content to compare, its inode may have been reused.
+                continue;
+            }
+            let still_there = seen.contains_key(&(r.dev, r.ino));
+            let head = unhex(&r.head);
+            let reopened = still_there
+                .then(|| File::open(&seen[&(r.dev, r.ino)]).ok())
+                .flatten()
+                .filter(|f| {
+                    let size = f.metadata().map(|m| m.len()).unwrap_or(0);
+                    size >= r.offset && read_head(f, head.len()).ok().as_deref() == Some(&head[..])
+                });
+            match reopened {
+                Some(file) => self.tracked.push(Tracked {
+                    state: FileState {
+                        path: seen[&(r.dev, r.ino)].clone(),
+                        ..r
+                    },
+                    head,
+                    file,
+                    gone_idle: 0,
+                }),
+                None if r.passive_of.is_none() => ghosts.push(Ghost {
+                    head,
+                    offset: r.offset,
+                    line: r.line,
+                    source: r.source,
+                    in_long_line: r.in_long_line,
+                }),
+                None => {}
             }
         }
+    }
 
-        // 2. Files not tracked yet.
+    /// Step 2: files not tracked yet: a ghost's copy, a passive copy of a live
+    /// file, or a new source.
+    fn discover(&mut self, paths: &[PathBuf], ghosts: &mut Vec<Ghost>) {
         let known: Vec<(u64, u64)> = self
             .tracked
             .iter()
             .map(|t| (t.state.dev, t.state.ino))
             .collect();
-        for path in &paths {
+        for path in paths {
             let Ok(file) = File::open(path) else { continue };
             let Ok(meta) = file.metadata() else { continue };
             if known.contains(&(meta.dev(), meta.ino())) {
@@ -368,9 +385,14 @@ impl Follower {
                 gone_idle: 0,
             });
         }
-        self.first_poll_done = true;
+    }
 
-        // 3. Read what is new; forget files that are gone and drained.
+    /// Step 3: reads what is new; forgets files that are gone and drained.
+    fn read_all(
+        &mut self,
+        seen: &HashMap<(u64, u64), PathBuf>,
+        sink: &mut dyn FnMut(u32, u64, Line<'_>),
+    ) -> u64 {
         let mut total = 0;
         let mut keep = Vec::with_capacity(self.tracked.len());
         for mut t in std::mem::take(&mut self.tracked) {
