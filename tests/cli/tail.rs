@@ -129,15 +129,23 @@ const FOLLOW: &[&str] = &[
     "logs/api.log*",
 ];
 
+/// A temp dir with `logs/` (created), and the paths of `state/` and `out.jsonl`, as FOLLOW expects.
+fn follow_dir() -> (
+    tempfile::TempDir,
+    std::path::PathBuf,
+    std::path::PathBuf,
+    std::path::PathBuf,
+) {
+    let dir = tempfile::tempdir().unwrap();
+    let logs = dir.path().join("logs");
+    std::fs::create_dir(&logs).unwrap();
+    let (state, out) = (dir.path().join("state"), dir.path().join("out.jsonl"));
+    (dir, logs, state, out)
+}
+
 #[test]
 fn rotation_both_ways_and_a_kill_9_restart_match_analyze() {
-    let dir = tempfile::tempdir().unwrap();
-    let (logs, state, out) = (
-        dir.path().join("logs"),
-        dir.path().join("state"),
-        dir.path().join("out.jsonl"),
-    );
-    std::fs::create_dir(&logs).unwrap();
+    let (dir, logs, state, out) = follow_dir();
     let log = logs.join("api.log");
     append(&log, &lines(1..=50));
     let mut child = spawn_tail(dir.path(), FOLLOW, &out);
@@ -177,13 +185,7 @@ fn rotation_both_ways_and_a_kill_9_restart_match_analyze() {
 
 #[test]
 fn kill_9_at_any_moment_loses_and_repeats_nothing() {
-    let dir = tempfile::tempdir().unwrap();
-    let (logs, state, out) = (
-        dir.path().join("logs"),
-        dir.path().join("state"),
-        dir.path().join("out.jsonl"),
-    );
-    std::fs::create_dir(&logs).unwrap();
+    let (dir, logs, state, out) = follow_dir();
     let log = logs.join("api.log");
     let mut child = spawn_tail(dir.path(), FOLLOW, &out);
     let mut next = 1;
