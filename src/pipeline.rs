@@ -145,6 +145,7 @@ pub fn read_source(
         lines: 0,
         error: None,
     };
+    let started = std::time::Instant::now();
     let opened = match open(source, bytes_read) {
         Ok(o) => o,
         Err(e) => {
@@ -164,6 +165,14 @@ pub fn read_source(
         };
         format!("{what} after {offset} bytes (line {line}): {e}")
     });
+    tracing::info!(
+        input = %source.display_name(),
+        format = format.name(),
+        compression = opened.compression.name(),
+        lines,
+        seconds = started.elapsed().as_secs_f64(),
+        "read"
+    );
     outcome
 }
 
