@@ -331,6 +331,20 @@ impl Aggregate {
         self.samples.truncate(MAX_SAMPLES);
     }
 
+    /// Rewrites every line number held (malformed samples, error examples)
+    /// with `f(source, line)`. `f` must keep the order of lines within a
+    /// source, so the samples kept stay the first ones.
+    pub fn renumber(&mut self, f: impl Fn(u32, u64) -> u64) {
+        for s in &mut self.samples {
+            s.line = f(s.source, s.line);
+        }
+        for stats in self.errors.values_mut() {
+            if let Some(e) = &mut stats.example {
+                e.line = f(e.source, e.line);
+            }
+        }
+    }
+
     /// Requests per class (`2xx`, …), with every class present.
     pub fn by_class(&self) -> BTreeMap<&'static str, u64> {
         let mut out: BTreeMap<&'static str, u64> = ["1xx", "2xx", "3xx", "4xx", "5xx"]

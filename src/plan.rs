@@ -13,6 +13,7 @@ use crate::input::{resolve, ResolveError, Source};
 use crate::parse::json::FieldMap;
 use crate::parse::nginx::LogFormat;
 use crate::parse::{FormatChoice, ParseOptions};
+use crate::pipeline::Blocks;
 use crate::render::TableName;
 use crate::sql::Shipped;
 use crate::units::parse_time_arg;
@@ -48,6 +49,7 @@ pub struct AnalyzePlan {
     pub top: usize,
     pub exit_code: bool,
     pub threads: usize,
+    pub blocks: Blocks,
     pub progress: bool,
     pub color: bool,
 }
@@ -128,6 +130,10 @@ pub fn analyze(args: &AnalyzeArgs, env: &Env) -> Result<AnalyzePlan, PlanError> 
         top: args.top,
         exit_code: args.exit_code,
         threads,
+        blocks: Blocks {
+            size: args.block_size.map_or(Blocks::default().size, |n| n as usize),
+            ..Blocks::default()
+        },
         progress: env.stderr_is_terminal && !args.no_progress,
         color: env.stdout_is_terminal && !env.no_color,
     })

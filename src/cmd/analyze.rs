@@ -61,6 +61,7 @@ pub fn analyze(plan: &AnalyzePlan) -> Report {
         &plan.parse,
         plan.agg,
         plan.threads,
+        plan.blocks,
         bytes_read,
     );
     done.store(true, Ordering::Relaxed);

@@ -74,10 +74,15 @@ impl<R: Read> LineReader<R> {
                 return Some(Ok((self.line_no, Line::Text(&self.buf[s..e]))));
             }
             self.scanned = self.end;
-            if self.end - self.start > self.max_len {
+            // Over the cap even if its last byte turns out to be the `\r` of a `\r\n`.
+            if self.end - self.start > self.max_len + 1 {
                 self.line_no += 1;
-                let line_no = self.line_no;
-                return Some(self.skip_rest_of_line().map(|()| (line_no, Line::TooLong)));
+                if let Err(e) = self.skip_rest_of_line() {
+                    // The over-long line still counts; the error comes next.
+                    self.eof = true;
+                    self.error = Some(e);
+                }
+                return Some(Ok((self.line_no, Line::TooLong)));
             }
             if self.eof {
                 if let Some(err) = self.error.take() {
@@ -96,6 +101,9 @@ impl<R: Read> LineReader<R> {
                     let (s, e) = (self.start, trim_cr(&self.buf, self.start, self.end));
                     self.consume_to(self.end);
                     self.line_no += 1;
+                    if e - s > self.max_len {
+                        return Some(Ok((self.line_no, Line::TooLong)));
+                    }
                     return Some(Ok((self.line_no, Line::Text(&self.buf[s..e]))));
                 }
                 return None;
@@ -162,7 +170,7 @@ impl<R: Read> LineReader<R> {
     }
 }
 
-fn trim_cr(buf: &[u8], start: usize, end: usize) -> usize {
+pub(crate) fn trim_cr(buf: &[u8], start: usize, end: usize) -> usize {
     if end > start && buf[end - 1] == b'\r' {
         end - 1
     } else {

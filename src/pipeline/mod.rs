@@ -6,7 +6,12 @@
 //! source order. Nothing here prints: per-input problems come back in
 //! [`InputOutcome`].
 
-use crate::aggregate::{AggConfig, Aggregate};
+mod blocks;
+mod parallel;
+
+pub use parallel::{run, Blocks};
+
+use crate::aggregate::Aggregate;
 use crate::event::Event;
 use crate::input::lines::{Line, LineReader};
 use crate::input::open::{open, Compression};
@@ -46,54 +51,6 @@ pub struct InputOutcome {
     pub lines: u64,
     /// A read or decompression error; everything before it was counted.
     pub error: Option<String>,
-}
-
-/// Reads every source into one aggregate. `bytes_read` grows with the bytes
-/// read from disk (before decompression), for a progress display.
-pub fn run(
-    sources: &[Source],
-    opts: &ParseOptions,
-    config: AggConfig,
-    threads: usize,
-    bytes_read: Arc<AtomicU64>,
-) -> (Aggregate, Vec<InputOutcome>) {
-    let next = AtomicUsize::new(0);
-    let outcomes: Mutex<Vec<Option<InputOutcome>>> = Mutex::new(vec![None; sources.len()]);
-    let workers = threads.clamp(1, sources.len().max(1));
-    let mut total = Aggregate::new(config);
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..workers)
-            .map(|_| {
-                scope.spawn(|| {
-                    let mut agg = Aggregate::new(config);
-                    loop {
-                        let i = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(source) = sources.get(i) else { break };
-                        let outcome =
-                            read_source(i as u32, source, opts, &mut agg, bytes_read.clone());
-                        if let Ok(mut all) = outcomes.lock() {
-                            all[i] = Some(outcome);
-                        }
-                    }
-                    agg
-                })
-            })
-            .collect();
-        for h in handles {
-            match h.join() {
-                Ok(agg) => total.merge(agg),
-                // A worker panic is a bug; re-raise it rather than report partial counts.
-                Err(panic) => std::panic::resume_unwind(panic),
-            }
-        }
-    });
-    let outcomes = outcomes
-        .into_inner()
-        .unwrap_or_else(|e| e.into_inner())
-        .into_iter()
-        .flatten()
-        .collect();
-    (total, outcomes)
 }
 
 /// Reads every source into its own sink made by `make(index)`, with up to
