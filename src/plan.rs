@@ -131,7 +131,9 @@ pub fn analyze(args: &AnalyzeArgs, env: &Env) -> Result<AnalyzePlan, PlanError> 
         exit_code: args.exit_code,
         threads,
         blocks: Blocks {
-            size: args.block_size.map_or(Blocks::default().size, |n| n as usize),
+            size: args
+                .block_size
+                .map_or(Blocks::default().size, |n| n as usize),
             ..Blocks::default()
         },
         progress: env.stderr_is_terminal && !args.no_progress,

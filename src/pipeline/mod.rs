@@ -151,7 +151,18 @@ fn read_lines(
     opts: &ParseOptions,
     sink: &mut impl Sink,
 ) -> (Format, u64, Option<ReadError>) {
-    let mut lines = LineReader::new(reader);
+    read_lines_capped(index, reader, opts, sink, crate::input::lines::MAX_LINE)
+}
+
+/// [`read_lines`] with a line-length cap of `max_line`.
+fn read_lines_capped(
+    index: u32,
+    reader: Box<dyn Read + Send>,
+    opts: &ParseOptions,
+    sink: &mut impl Sink,
+    max_line: usize,
+) -> (Format, u64, Option<ReadError>) {
+    let mut lines = LineReader::with_max_len(reader, max_line);
     let mut error = None;
 
     // Hold back the first lines until the format is known.

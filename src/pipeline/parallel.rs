@@ -403,3 +403,119 @@ fn outcome(source: &Source, read: Option<Read>, (lines, counted): (u64, u64)) ->
         error,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::aggregate::AggConfig;
+    use proptest::prelude::*;
+    use std::io::Write;
+
+    const CONFIG: AggConfig = AggConfig {
+        bucket_us: 60_000_000,
+        since: None,
+        until: None,
+    };
+
+    /// One line of a messy combined log, picked by `kind`.
+    fn line(kind: u8, n: u32) -> String {
+        let ts = format!("25/Nov/2026:10:{:02}:{:02} +0000", (n * 7) % 60, n % 60);
+        match kind % 9 {
+            0 | 1 => {
+                format!(r#"10.0.0.{n} - - [{ts}] "GET /v1/items/{n} HTTP/1.1" 200 12 "-" "ua""#)
+            }
+            2 => format!(
+                r#"10.0.0.1 - - [{ts}] "POST /v1/charges HTTP/1.1" 500 9 "-" "ua" 0.1 "{{\"type\":\"api_error\",\"code\":\"c{}\",\"message\":\"m{n}\"}}""#,
+                n % 3
+            ),
+            3 => format!(
+                r#"2001:db8::1 - - [{ts}] "GET /x HTTP/1.1" 404 - "-" "ua"{}"#,
+                "\r"
+            ),
+            4 => format!("garbage {n}"),
+            5 => String::new(),
+            6 => format!(
+                r#"10.0.0.1 - - [{ts}] "GET /{} HTTP/1.1" 200 1 "-" "ua""#,
+                "y".repeat(300)
+            ),
+            7 => format!(r#"10.0.0.1 - - [{ts}] "GET /cut HTTP/1.1" 5"#),
+            _ => "   ".to_string(),
+        }
+    }
+
+    /// The aggregate and outcomes of the single-threaded streaming reader.
+    fn reference(path: &std::path::Path, max_line: usize) -> (serde_json::Value, (Format, u64)) {
+        let source = Source::File(path.to_path_buf());
+        let opened = open(&source, Arc::new(AtomicU64::new(0))).unwrap();
+        let mut agg = Aggregate::new(CONFIG);
+        let (format, lines, error) = super::super::read_lines_capped(
+            0,
+            opened.reader,
+            &ParseOptions::default(),
+            &mut agg,
+            max_line,
+        );
+        assert!(error.is_none());
+        (serde_json::to_value(&agg).unwrap(), (format, lines))
+    }
+
+    fn parallel(
+        path: &std::path::Path,
+        threads: usize,
+        blocks: Blocks,
+    ) -> (serde_json::Value, (Format, u64)) {
+        let sources = [Source::File(path.to_path_buf())];
+        let (agg, outcomes) = run(
+            &sources,
+            &ParseOptions::default(),
+            CONFIG,
+            threads,
+            blocks,
+            Arc::new(AtomicU64::new(0)),
+        );
+        let o = &outcomes[0];
+        assert_eq!(o.error, None);
+        (
+            serde_json::to_value(&agg).unwrap(),
+            (o.format.unwrap(), o.lines),
+        )
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+        /// Any thread count and block size gives exactly what one thread
+        /// reading line by line gives: every count, sample and example.
+        #[test]
+        fn blocks_on_many_threads_equal_one_reader(
+            kinds in proptest::collection::vec(0u8..9, 0..250),
+            final_newline: bool,
+            gzip: bool,
+            threads in 1usize..5,
+            size in 1usize..400,
+        ) {
+            let mut text = kinds
+                .iter()
+                .enumerate()
+                .map(|(i, k)| line(*k, i as u32))
+                .collect::<Vec<_>>()
+                .join("\n");
+            if final_newline {
+                text.push('\n');
+            }
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("access.log");
+            let bytes = if gzip {
+                let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+                e.write_all(text.as_bytes()).unwrap();
+                e.finish().unwrap()
+            } else {
+                text.into_bytes()
+            };
+            std::fs::write(&path, bytes).unwrap();
+            let max_line = 200;
+            let want = reference(&path, max_line);
+            let got = parallel(&path, threads, Blocks { size, max_line });
+            prop_assert_eq!(got, want);
+        }
+    }
+}

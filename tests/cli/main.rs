@@ -3,6 +3,7 @@
 //! one module per subcommand.
 
 mod analyze;
+mod parallel;
 mod query;
 mod readme;
 mod tail;
