@@ -10,23 +10,40 @@ pub type Micros = i64;
 
 /// The error fields read from a response body (SPEC §1).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ApiError {
-    pub error_type: Option<String>,
-    pub code: Option<String>,
-    pub param: Option<String>,
-    pub message: Option<String>,
+pub struct ApiError<'a> {
+    pub error_type: Option<Cow<'a, str>>,
+    pub code: Option<Cow<'a, str>>,
+    pub param: Option<Cow<'a, str>>,
+    pub message: Option<Cow<'a, str>>,
 }
 
 /// What the response body of a request told us.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub enum Body {
+pub enum Body<'a> {
     /// No body was logged, or the request did not fail (bodies are only read for status >= 400).
     #[default]
     Absent,
     /// A body was logged but is not a JSON error object (HTML, truncated, no `type`/`code`).
     Unparsed,
     /// A JSON error body.
-    Error(ApiError),
+    Error(ApiError<'a>),
+}
+
+impl Body<'_> {
+    /// The same body, owning its text.
+    pub fn into_owned(self) -> Body<'static> {
+        let own = |s: Option<Cow<'_, str>>| s.map(|s| Cow::Owned(s.into_owned()));
+        match self {
+            Body::Absent => Body::Absent,
+            Body::Unparsed => Body::Unparsed,
+            Body::Error(e) => Body::Error(ApiError {
+                error_type: own(e.error_type),
+                code: own(e.code),
+                param: own(e.param),
+                message: own(e.message),
+            }),
+        }
+    }
 }
 
 /// One valid request line.
@@ -41,7 +58,7 @@ pub struct Event<'a> {
     pub bytes: Option<u64>,
     pub duration_ms: Option<f64>,
     pub user_agent: Option<Cow<'a, str>>,
-    pub body: Body,
+    pub body: Body<'a>,
 }
 
 impl Event<'_> {
@@ -57,6 +74,24 @@ impl Event<'_> {
             duration_ms: None,
             user_agent: None,
             body: Body::Absent,
+        }
+    }
+}
+
+impl Event<'_> {
+    /// The same event, owning its text.
+    pub fn into_owned(self) -> Event<'static> {
+        let own = |s: Option<Cow<'_, str>>| s.map(|s| Cow::Owned(s.into_owned()));
+        Event {
+            ts: self.ts,
+            client: own(self.client),
+            method: own(self.method),
+            path: own(self.path),
+            status: self.status,
+            bytes: self.bytes,
+            duration_ms: self.duration_ms,
+            user_agent: own(self.user_agent),
+            body: self.body.into_owned(),
         }
     }
 }

@@ -14,7 +14,7 @@ fn cfg() -> AggConfig {
     }
 }
 
-fn ev(ts: i64, status: u16, path: &'static str, code: Option<&str>) -> Event<'static> {
+fn ev(ts: i64, status: u16, path: &'static str, code: Option<&'static str>) -> Event<'static> {
     let mut e = Event::new(ts, status);
     e.method = Some(Cow::Borrowed("GET"));
     e.path = Some(Cow::Borrowed(path));
@@ -23,7 +23,7 @@ fn ev(ts: i64, status: u16, path: &'static str, code: Option<&str>) -> Event<'st
             error_type: Some("api_error".into()),
             code: Some(c.into()),
             param: None,
-            message: Some(format!("msg at {ts}")),
+            message: Some(format!("msg at {ts}").into()),
         });
     }
     e

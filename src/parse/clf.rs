@@ -16,6 +16,8 @@ use std::borrow::Cow;
 #[derive(Debug, Default, Clone)]
 pub struct ClfParser {
     times: ClfTimeCache,
+    /// The unescaped body, reused from line to line.
+    scratch: Vec<u8>,
 }
 
 /// What [`ClfParser::parse`] saw beyond the event: whether the line carried
@@ -34,7 +36,7 @@ enum Field<'a> {
 }
 
 impl ClfParser {
-    pub fn parse<'a>(&mut self, line: &'a [u8]) -> Result<(Event<'a>, Flavor), Malformed> {
+    pub fn parse<'a>(&'a mut self, line: &'a [u8]) -> Result<(Event<'a>, Flavor), Malformed> {
         let open = find_timestamp(line).ok_or(Malformed::NoTimestamp)?;
         let ts = self
             .times
@@ -90,7 +92,7 @@ impl ClfParser {
         }
         if status >= 400 {
             if let Some(raw) = last_quoted {
-                ev.body = body::from_text(&unescape(raw), false);
+                ev.body = body::from_text(unescape_with(raw, &mut self.scratch), false);
             }
         } else {
             ev.body = Body::Absent;
@@ -285,6 +287,22 @@ pub fn unescape(raw: &[u8]) -> Cow<'_, [u8]> {
         return Cow::Borrowed(raw);
     }
     let mut out = Vec::with_capacity(raw.len());
+    unescape_to(raw, &mut out);
+    Cow::Owned(out)
+}
+
+/// [`unescape`] without allocating: `raw` itself when it holds no backslash,
+/// else its unescaped bytes written over `scratch`.
+pub fn unescape_with<'a>(raw: &'a [u8], scratch: &'a mut Vec<u8>) -> &'a [u8] {
+    if memchr::memchr(b'\\', raw).is_none() {
+        return raw;
+    }
+    scratch.clear();
+    unescape_to(raw, scratch);
+    scratch
+}
+
+fn unescape_to(raw: &[u8], out: &mut Vec<u8>) {
     let mut i = 0;
     while i < raw.len() {
         let b = raw[i];
@@ -320,7 +338,6 @@ pub fn unescape(raw: &[u8]) -> Cow<'_, [u8]> {
             }
         }
     }
-    Cow::Owned(out)
 }
 
 fn hex_byte(hi: u8, lo: u8) -> Option<u8> {

@@ -120,12 +120,12 @@ impl LogfmtParser {
             ev.body = if f.code.is_some() || f.desc.is_some() {
                 Body::Error(ApiError {
                     error_type: None,
-                    code: f.code.map(|c| text(c).into_owned()),
+                    code: f.code.map(text),
                     param: None,
-                    message: f.desc.map(|d| text(d).into_owned()),
+                    message: f.desc.map(text),
                 })
             } else if let Some(b) = f.body {
-                body::from_text(&unescape(b), true)
+                body::from_text(&unescape(b), true).into_owned()
             } else {
                 Body::Absent
             };

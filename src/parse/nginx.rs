@@ -261,7 +261,7 @@ impl LogFormatParser {
         ev.status = status.ok_or(Malformed::NoStatus)?;
         if ev.status >= 400 {
             if let Some(raw) = body_raw {
-                ev.body = body::from_text(&unescape(raw), true);
+                ev.body = body::from_text(&unescape(raw), true).into_owned();
             }
         } else {
             ev.body = Body::Absent;

@@ -4,11 +4,13 @@ use super::*;
 use crate::event::ApiError;
 use crate::parse::time::parse_iso;
 
-fn parse(line: &str) -> Result<Event<'_>, Malformed> {
-    ClfParser::default().parse(line.as_bytes()).map(|(e, _)| e)
+fn parse(line: &str) -> Result<Event<'static>, Malformed> {
+    ClfParser::default()
+        .parse(line.as_bytes())
+        .map(|(e, _)| e.into_owned())
 }
 
-fn ok(line: &str) -> Event<'_> {
+fn ok(line: &str) -> Event<'static> {
     parse(line).unwrap_or_else(|e| panic!("{line}: {e}"))
 }
 
@@ -30,7 +32,8 @@ fn combined_line() {
 
 #[test]
 fn common_line_with_host_name_and_negative_offset() {
-    let (ev, flavor) = ClfParser::default()
+    let mut p = ClfParser::default();
+    let (ev, flavor) = p
         .parse(br#"lahal.ksc.nasa.gov - - [24/Jul/1995:12:42:40 -0400] "GET /images/USA-logosmall.gif HTTP/1.0" 200 234"#)
         .unwrap();
     assert_eq!(flavor, Flavor::Common);
@@ -107,7 +110,8 @@ fn raw_invalid_utf8_in_a_field_is_kept_lossily() {
     let mut line =
         br#"1.2.3.4 - - [22/Jan/2019:04:07:27 +0330] "GET / HTTP/1.1" 200 1 "-" "UA"#.to_vec();
     line.extend_from_slice(b"\xff\"");
-    let (ev, _) = ClfParser::default().parse(&line).unwrap();
+    let mut p = ClfParser::default();
+    let (ev, _) = p.parse(&line).unwrap();
     assert_eq!(ev.user_agent.as_deref(), Some("UA\u{fffd}"));
 }
 
@@ -263,7 +267,8 @@ mod props {
         #[test]
         fn status_and_bytes_round_trip(status in 100u16..600, bytes in any::<u32>(), sec in 0u32..60) {
             let line = format!(r#"1.2.3.4 - - [25/Nov/2026:06:00:{sec:02} +0000] "GET /a HTTP/1.1" {status} {bytes} "-" "UA""#);
-            let (ev, _) = ClfParser::default().parse(line.as_bytes()).unwrap();
+            let mut p = ClfParser::default();
+            let (ev, _) = p.parse(line.as_bytes()).unwrap();
             prop_assert_eq!(ev.status, status);
             prop_assert_eq!(ev.bytes, Some(u64::from(bytes)));
             prop_assert_eq!(ev.ts, parse_iso("2026-11-25T06:00:00Z").unwrap() + i64::from(sec) * 1_000_000);

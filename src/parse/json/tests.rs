@@ -7,25 +7,7 @@ use crate::parse::time::parse_iso;
 fn parse_with(fields: FieldMap, line: &str) -> Result<Event<'static>, Malformed> {
     let mut p = JsonParser::new(fields);
     // Own the event so the parser can go out of scope in the test.
-    p.parse(line.as_bytes()).map(|e| {
-        Event {
-            client: e.client.map(|c| Cow::Owned(c.into_owned())),
-            method: e.method.map(|c| Cow::Owned(c.into_owned())),
-            path: e.path.map(|c| Cow::Owned(c.into_owned())),
-            user_agent: e.user_agent.map(|c| Cow::Owned(c.into_owned())),
-            ..Event::new(e.ts, e.status)
-        }
-        .with_rest(e.bytes, e.duration_ms, e.body)
-    })
-}
-
-impl Event<'_> {
-    fn with_rest(mut self, bytes: Option<u64>, duration_ms: Option<f64>, body: Body) -> Self {
-        self.bytes = bytes;
-        self.duration_ms = duration_ms;
-        self.body = body;
-        self
-    }
+    p.parse(line.as_bytes()).map(Event::into_owned)
 }
 
 fn parse(line: &str) -> Result<Event<'static>, Malformed> {
