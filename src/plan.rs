@@ -89,7 +89,11 @@ pub fn analyze(args: &AnalyzeArgs, env: &Env) -> Result<AnalyzePlan, PlanError> 
     }
     let sources = resolve(&paths)?;
 
-    let parse = parse_options(&input.parse)?;
+    let parse = ParseOptions {
+        // Reports count neither clients nor user agents.
+        details: false,
+        ..parse_options(&input.parse)?
+    };
     let time = |s: &Option<String>, flag: &str| {
         s.as_deref()
             .map(|t| {
@@ -175,6 +179,7 @@ fn parse_options(p: &ParseArgs) -> Result<ParseOptions, PlanError> {
         format,
         fields,
         log_format,
+        details: true,
     })
 }
 
@@ -223,7 +228,10 @@ pub fn tail(args: &TailArgs, env: &Env) -> Result<TailPlan, PlanError> {
     }
     Ok(TailPlan {
         patterns: args.paths.clone(),
-        parse: parse_options(&args.parse)?,
+        parse: ParseOptions {
+            details: false,
+            ..parse_options(&args.parse)?
+        },
         detect: detect_config(&args.detect),
         state_dir: args.state.clone(),
         start: if args.from_start {

@@ -5,14 +5,24 @@
 /// keeps the hot path free of allocations.
 pub fn template_into(path: &str, out: &mut String) {
     out.clear();
-    for (i, segment) in path.split('/').enumerate() {
-        if i > 0 {
-            out.push('/');
-        }
+    let mut rest = path;
+    loop {
+        // Cutting at an ASCII '/' always falls on a char boundary.
+        let (segment, next) = match memchr::memchr(b'/', rest.as_bytes()) {
+            Some(i) => (&rest[..i], Some(&rest[i + 1..])),
+            None => (rest, None),
+        };
         if is_id(segment) {
             out.push_str("{id}");
         } else {
             out.push_str(segment);
+        }
+        match next {
+            Some(n) => {
+                out.push('/');
+                rest = n;
+            }
+            None => break,
         }
     }
 }

@@ -13,11 +13,19 @@ use crate::event::{Body, Event};
 use std::borrow::Cow;
 
 /// Parses one line of the common or combined format.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Clone)]
 pub struct ClfParser {
     times: ClfTimeCache,
     /// The unescaped body, reused from line to line.
     scratch: Vec<u8>,
+    /// Whether to decode the client and user agent (the line is checked the same either way).
+    details: bool,
+}
+
+impl Default for ClfParser {
+    fn default() -> Self {
+        ClfParser::with_details(true)
+    }
 }
 
 /// What [`ClfParser::parse`] saw beyond the event: whether the line carried
@@ -36,6 +44,14 @@ enum Field<'a> {
 }
 
 impl ClfParser {
+    pub fn with_details(details: bool) -> Self {
+        ClfParser {
+            times: ClfTimeCache::default(),
+            scratch: Vec::new(),
+            details,
+        }
+    }
+
     pub fn parse<'a>(&'a mut self, line: &'a [u8]) -> Result<(Event<'a>, Flavor), Malformed> {
         let open = find_timestamp(line).ok_or(Malformed::NoTimestamp)?;
         let ts = self
@@ -43,6 +59,11 @@ impl ClfParser {
             .parse(&line[open + 1..open + 27])
             .ok_or(Malformed::BadTime)?;
         let client = client_of(&line[..open])?;
+        let client = if self.details {
+            non_dash(text(client))
+        } else {
+            None
+        };
 
         let mut pos = open + 28;
         let request = request_field(line, &mut pos)?;
@@ -71,7 +92,9 @@ impl ClfParser {
             (next_field(line, &mut pos)?, next_field(line, &mut pos)?)
         {
             flavor = Flavor::Combined;
-            ev.user_agent = non_dash(text(ua));
+            if self.details {
+                ev.user_agent = non_dash(text(ua));
+            }
         } else {
             pos = after_bytes;
         }
@@ -116,7 +139,7 @@ fn find_timestamp(line: &[u8]) -> Option<usize> {
 
 /// The client is the last address of what stands before `ident user [`:
 /// an IP, a host name, an X-Forwarded-For list, or a vhost followed by those.
-fn client_of(prefix: &[u8]) -> Result<Option<Cow<'_, str>>, Malformed> {
+fn client_of(prefix: &[u8]) -> Result<&[u8], Malformed> {
     let mut tokens = prefix
         .split(|b| b.is_ascii_whitespace())
         .filter(|t| !t.is_empty());
@@ -131,7 +154,7 @@ fn client_of(prefix: &[u8]) -> Result<Option<Cow<'_, str>>, Malformed> {
         .split(|&b| b == b',' || b == b'"')
         .rfind(|t| !t.is_empty())
         .unwrap_or(client_part);
-    Ok(non_dash(text(last)))
+    Ok(last)
 }
 
 /// The quoted request line. Its closing quote is the first one followed by a
@@ -146,19 +169,22 @@ fn request_field<'a>(line: &'a [u8], pos: &mut usize) -> Result<&'a [u8], Malfor
     let start = *pos + 1;
     let mut i = start;
     let mut first_close = None;
-    while i < line.len() {
-        match line[i] {
-            b'\\' => i += 2,
-            b'"' => {
-                first_close.get_or_insert(i);
-                if followed_by_status(&line[i + 1..]) {
-                    *pos = i + 1;
-                    return Ok(&line[start..i]);
-                }
-                i += 1;
-            }
-            _ => i += 1,
+    // Jump from quote or backslash to the next one.
+    while let Some(off) = line
+        .get(i..)
+        .and_then(|rest| memchr::memchr2(b'"', b'\\', rest))
+    {
+        let at = i + off;
+        if line[at] == b'\\' {
+            i = at + 2;
+            continue;
         }
+        first_close.get_or_insert(at);
+        if followed_by_status(&line[at + 1..]) {
+            *pos = at + 1;
+            return Ok(&line[start..at]);
+        }
+        i = at + 1;
     }
     match first_close {
         Some(_) => Err(Malformed::BadStatus),
@@ -193,14 +219,18 @@ fn next_field<'a>(line: &'a [u8], pos: &mut usize) -> Result<Option<Field<'a>>, 
     let start = *pos;
     if first == b'"' {
         let mut i = start + 1;
-        while i < line.len() {
-            match line[i] {
-                b'\\' => i += 2,
-                b'"' if line.get(i + 1).is_none_or(|b| *b == b' ' || *b == b'\t') => {
-                    *pos = i + 1;
-                    return Ok(Some(Field::Quoted(&line[start + 1..i])));
-                }
-                _ => i += 1,
+        while let Some(off) = line
+            .get(i..)
+            .and_then(|rest| memchr::memchr2(b'"', b'\\', rest))
+        {
+            let at = i + off;
+            if line[at] == b'\\' {
+                i = at + 2;
+            } else if line.get(at + 1).is_none_or(|b| *b == b' ' || *b == b'\t') {
+                *pos = at + 1;
+                return Ok(Some(Field::Quoted(&line[start + 1..at])));
+            } else {
+                i = at + 1;
             }
         }
         return Err(Malformed::UnterminatedQuote);
@@ -208,10 +238,7 @@ fn next_field<'a>(line: &'a [u8], pos: &mut usize) -> Result<Option<Field<'a>>, 
     let end = if first == b'[' {
         memchr::memchr(b']', &line[start..]).map_or(line.len(), |e| start + e + 1)
     } else {
-        line[start..]
-            .iter()
-            .position(|b| *b == b' ' || *b == b'\t')
-            .map_or(line.len(), |e| start + e)
+        memchr::memchr2(b' ', b'\t', &line[start..]).map_or(line.len(), |e| start + e)
     };
     *pos = end;
     Ok(Some(Field::Bare(&line[start..end])))
@@ -272,7 +299,11 @@ pub(super) fn non_dash(s: Cow<'_, str>) -> Option<Cow<'_, str>> {
 /// A field as text: unescaped if it holds a backslash, lossy UTF-8.
 pub(super) fn text(raw: &[u8]) -> Cow<'_, str> {
     match unescape(raw) {
-        Cow::Borrowed(b) => String::from_utf8_lossy(b),
+        // from_utf8 checks ASCII a word at a time; from_utf8_lossy is slower on valid text.
+        Cow::Borrowed(b) => match std::str::from_utf8(b) {
+            Ok(s) => Cow::Borrowed(s),
+            Err(_) => String::from_utf8_lossy(b),
+        },
         Cow::Owned(v) => Cow::Owned(match String::from_utf8(v) {
             Ok(s) => s,
             Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
@@ -305,8 +336,15 @@ pub fn unescape_with<'a>(raw: &'a [u8], scratch: &'a mut Vec<u8>) -> &'a [u8] {
 fn unescape_to(raw: &[u8], out: &mut Vec<u8>) {
     let mut i = 0;
     while i < raw.len() {
+        // Copy the run up to the next backslash in one go.
+        let Some(off) = memchr::memchr(b'\\', &raw[i..]) else {
+            out.extend_from_slice(&raw[i..]);
+            return;
+        };
+        out.extend_from_slice(&raw[i..i + off]);
+        i += off;
         let b = raw[i];
-        if b != b'\\' || i + 1 >= raw.len() {
+        if i + 1 >= raw.len() {
             out.push(b);
             i += 1;
             continue;

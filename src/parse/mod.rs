@@ -86,6 +86,9 @@ pub struct ParseOptions {
     pub fields: FieldMap,
     /// The compiled `--log-format`, when given.
     pub log_format: Option<Arc<LogFormat>>,
+    /// Whether events carry the client and user agent. `query` shows them;
+    /// reports never use them, and decoding them is a good part of a line's cost.
+    pub details: bool,
 }
 
 impl Default for ParseOptions {
@@ -94,6 +97,7 @@ impl Default for ParseOptions {
             format: FormatChoice::Auto,
             fields: FieldMap::default(),
             log_format: None,
+            details: true,
         }
     }
 }
@@ -154,7 +158,9 @@ pub enum LineParser {
 impl LineParser {
     pub fn new(format: Format, opts: &ParseOptions) -> Self {
         match format {
-            Format::Combined | Format::Common => LineParser::Clf(ClfParser::default()),
+            Format::Combined | Format::Common => {
+                LineParser::Clf(ClfParser::with_details(opts.details))
+            }
             Format::Json | Format::Caddy | Format::Traefik => {
                 LineParser::Json(Box::new(JsonParser::new(opts.fields.clone())))
             }
