@@ -8,7 +8,8 @@ pub fn template_into(path: &str, out: &mut String) {
     let mut rest = path;
     loop {
         // Cutting at an ASCII '/' always falls on a char boundary.
-        let (segment, next) = match memchr::memchr(b'/', rest.as_bytes()) {
+        // Segments are short: a plain loop beats memchr's setup.
+        let (segment, next) = match rest.bytes().position(|c| c == b'/') {
             Some(i) => (&rest[..i], Some(&rest[i + 1..])),
             None => (rest, None),
         };

@@ -18,7 +18,7 @@ pub struct ClfParser {
     times: ClfTimeCache,
     /// The unescaped body, reused from line to line.
     scratch: Vec<u8>,
-    /// Whether to decode the client and user agent (the line is checked the same either way).
+    /// Whether to decode the client, user agent and duration (the line is checked the same either way).
     details: bool,
 }
 
@@ -105,7 +105,7 @@ impl ClfParser {
             match field {
                 Field::Quoted(q) => last_quoted = Some(q),
                 Field::Bare(b) => {
-                    if ev.duration_ms.is_none() && b.contains(&b'.') {
+                    if self.details && ev.duration_ms.is_none() && b.contains(&b'.') {
                         if let Some(secs) = parse_decimal(b) {
                             ev.duration_ms = Some(secs * 1000.0);
                         }

@@ -86,8 +86,9 @@ pub struct ParseOptions {
     pub fields: FieldMap,
     /// The compiled `--log-format`, when given.
     pub log_format: Option<Arc<LogFormat>>,
-    /// Whether events carry the client and user agent. `query` shows them;
-    /// reports never use them, and decoding them is a good part of a line's cost.
+    /// Whether access-log events carry the client, user agent and duration.
+    /// `query` shows them; reports never use them, and decoding them is a
+    /// good part of a line's cost. Lines are checked the same either way.
     pub details: bool,
 }
 
