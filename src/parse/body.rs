@@ -77,6 +77,13 @@ fn scalar(v: Option<&Value>) -> Option<Cow<'static, str>> {
     }
 }
 
+/// Reads an error body from an object already opened by a serde visitor.
+pub(crate) fn object_body<'de, A: MapAccess<'de>>(map: A) -> Result<Body<'de>, A::Error> {
+    FieldsSeed { top: true }
+        .visit_map(map)
+        .map(Fields::into_body)
+}
+
 /// The fields of one body object that matter. `error` is only read at the
 /// top level: `Some(Some(_))` when it holds an object.
 #[derive(Default)]
@@ -238,7 +245,7 @@ impl<'de> de::Deserialize<'de> for Scalar<'de> {
 
 /// A value read and dropped. Unlike serde's `IgnoredAny` it reads numbers
 /// as `Value` does, so a number out of range fails here as it fails there.
-struct Skip;
+pub(crate) struct Skip;
 
 impl<'de> de::Deserialize<'de> for Skip {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {

@@ -163,7 +163,7 @@ impl LineParser {
                 LineParser::Clf(ClfParser::with_details(opts.details))
             }
             Format::Json | Format::Caddy | Format::Traefik => {
-                LineParser::Json(Box::new(JsonParser::new(opts.fields.clone())))
+                LineParser::Json(Box::new(JsonParser::new(opts.fields.clone(), opts.details)))
             }
             Format::Logfmt => LineParser::Logfmt(LogfmtParser),
             Format::LogFormat => match &opts.log_format {
@@ -199,7 +199,7 @@ pub fn detect(opts: &ParseOptions, sample: &[&[u8]]) -> Format {
         FormatChoice::Auto => {}
     }
     let mut clf = ClfParser::default();
-    let mut json = JsonParser::new(opts.fields.clone());
+    let mut json = JsonParser::new(opts.fields.clone(), true);
     let mut logfmt = LogfmtParser;
     let (mut combined, mut common, mut json_ok, mut logfmt_ok) = (0usize, 0usize, 0usize, 0usize);
     for line in sample {

@@ -3,9 +3,10 @@
 use super::*;
 use crate::event::ApiError;
 use crate::parse::time::parse_iso;
+use proptest::prelude::*;
 
 fn parse_with(fields: FieldMap, line: &str) -> Result<Event<'static>, Malformed> {
-    let mut p = JsonParser::new(fields);
+    let mut p = JsonParser::new(fields, true);
     // Own the event so the parser can go out of scope in the test.
     p.parse(line.as_bytes()).map(Event::into_owned)
 }
@@ -124,6 +125,128 @@ fn path_of_urls() {
 proptest::proptest! {
     #[test]
     fn no_bytes_make_it_panic(line in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..200)) {
-        let _ = JsonParser::new(FieldMap::default()).parse(&line);
+        let _ = JsonParser::new(FieldMap::default(), true).parse(&line);
+    }
+}
+
+/// JSON-lines objects built from the keys the default field map reads (flat,
+/// nested, dotted, escaped, repeated) and values of every kind.
+fn json_line() -> impl Strategy<Value = String> {
+    let key = prop_oneof![
+        Just("time"),
+        Just("ts"),
+        Just("StartUTC"),
+        Just("status"),
+        Just("status_code"),
+        Just("st\\u0061tus"),
+        Just("method"),
+        Just("path"),
+        Just("url"),
+        Just("uri"),
+        Just("request"),
+        Just("http"),
+        Just("response"),
+        Just("http.response.status_code"),
+        Just("body"),
+        Just("response_body"),
+        Just("error"),
+        Just("client_ip"),
+        Just("user_agent"),
+        Just("headers"),
+        Just("User-Agent"),
+        Just("bytes"),
+        Just("duration"),
+        Just("duration_ms"),
+        Just("Duration"),
+        Just("other"),
+        Just("status_code"),
+        Just("uri"),
+        Just("type"),
+        Just("code"),
+    ];
+    let scalar = prop_oneof![
+        Just("null".to_string()),
+        Just("true".to_string()),
+        Just("404".to_string()),
+        Just("503".to_string()),
+        Just("200.0".to_string()),
+        Just("-1".to_string()),
+        Just("1764064800".to_string()),
+        Just("1.5".to_string()),
+        Just("1e400".to_string()),
+        Just("\"2026-11-25T10:00:00Z\"".to_string()),
+        Just("\"500\"".to_string()),
+        Just("\"-\"".to_string()),
+        Just("\"\"".to_string()),
+        Just("\"GET\"".to_string()),
+        Just("\"/v1/x/42?q=1\"".to_string()),
+        Just("\"https://h/v1/y\"".to_string()),
+        Just("\"esc\\\"aped\\u00e9\"".to_string()),
+        Just(r#""{\"type\":\"api_error\",\"code\":\"x\"}""#.to_string()),
+        Just(r#"{"type":"t","code":7,"message":"m"}"#.to_string()),
+        Just(r#"{"error":{"code":"c"}}"#.to_string()),
+        Just(r#"["curl/8",1]"#.to_string()),
+        Just(r#"[["a"]]"#.to_string()),
+        Just("[]".to_string()),
+        Just("<html>".to_string()),
+    ];
+    let leaf = (key.clone(), scalar.clone()).prop_map(|(k, v)| format!("\"{k}\":{v}"));
+    let inner =
+        proptest::collection::vec(leaf.clone(), 0..4).prop_map(|m| format!("{{{}}}", m.join(",")));
+    let deeper = (key.clone(), inner.clone()).prop_map(|(k, v)| format!("\"{k}\":{v}"));
+    let nested = proptest::collection::vec(prop_oneof![leaf.clone(), deeper], 0..4)
+        .prop_map(|m| format!("{{{}}}", m.join(",")));
+    let member = prop_oneof![
+        3 => leaf,
+        1 => (key, prop_oneof![inner, nested]).prop_map(|(k, v)| format!("\"{k}\":{v}")),
+    ];
+    proptest::collection::vec(member, 0..10).prop_map(|m| format!("{{{}}}", m.join(",")))
+}
+
+proptest! {
+    /// The one-pass reader gives exactly what the `Value` route gives.
+    #[test]
+    fn one_pass_reader_agrees_with_value(line in json_line(), cut in 0usize..200) {
+        for text in [line.as_str(), line.get(..cut).unwrap_or(&line)] {
+            let mut value = JsonParser::new(FieldMap::default(), true);
+            let want = value.parse_value(text.as_bytes()).map(Event::into_owned);
+            let mut fast = JsonParser::new(FieldMap::default(), true);
+            prop_assert!(fast.plan.is_some());
+            let got = fast.parse(text.as_bytes()).map(Event::into_owned);
+            prop_assert_eq!(&got, &want, "{}", text);
+            // Without details, the fields reports use are the same.
+            let mut lean = JsonParser::new(FieldMap::default(), false);
+            let got = lean.parse(text.as_bytes()).map(|e| (e.ts, e.status, e.method.map(|m| m.into_owned()), e.path.map(|p| p.into_owned()), e.body.into_owned()));
+            let want = want.map(|e| {
+                (e.ts, e.status, e.method.map(|m| m.into_owned()), e.path.map(|p| p.into_owned()), e.body)
+            });
+            prop_assert_eq!(got, want, "{}", text);
+        }
+    }
+}
+
+#[test]
+fn one_pass_reader_on_repeated_and_dotted_keys() {
+    let lines = [
+        // A repeated parent: the last one counts, even without the child.
+        r#"{"ts":"2026-11-25T10:00:00Z","status":500,"request":{"uri":"/a"},"request":5}"#,
+        r#"{"ts":"2026-11-25T10:00:00Z","status":500,"request":{"uri":"/a"},"request":{"method":"GET"}}"#,
+        // A literal dotted key hides the nested path, even when null.
+        r#"{"ts":"2026-11-25T10:00:00Z","http.response.status_code":null,"http":{"response":{"status_code":502}}}"#,
+        r#"{"ts":"2026-11-25T10:00:00Z","http":{"response":{"status_code":502}}}"#,
+        // The first time field present decides, even when it does not parse.
+        r#"{"ts":"yesterday","time":"2026-11-25T10:00:00Z","status":200}"#,
+        // Escaped keys and an escaped body string.
+        r#"{"t\u0073":"2026-11-25T10:00:00Z","status":503,"body":"{\"type\":\"api_error\",\"code\":\"down\"}"}"#,
+        r#"{"ts":"2026-11-25T10:00:00Z","status":404,"error":{"error":{"type":"t","code":"c"}},"url":{"path":"/v1/x"}}"#,
+    ];
+    for line in lines {
+        let want = JsonParser::new(FieldMap::default(), true)
+            .parse_value(line.as_bytes())
+            .map(Event::into_owned);
+        let got = JsonParser::new(FieldMap::default(), true)
+            .parse(line.as_bytes())
+            .map(Event::into_owned);
+        assert_eq!(got, want, "{line}");
     }
 }

@@ -1,6 +1,8 @@
 //! JSON-lines access logs: common field names are recognised (SPEC §2),
 //! including Caddy v2's and Traefik v2's, and `--field` overrides them.
 
+mod stream;
+
 use super::body;
 use super::time::{from_epoch_number, parse_any};
 use super::Malformed;
@@ -135,22 +137,89 @@ impl FieldMap {
     }
 }
 
-/// Parses JSON lines; keeps the last parsed document so events can borrow from it.
+/// Parses JSON lines. Lines are read in one pass by [`stream::Plan`]; a
+/// field map that plan cannot serve goes through a `serde_json::Value`,
+/// kept in the parser so events can borrow from it.
 #[derive(Debug)]
 pub struct JsonParser {
     fields: FieldMap,
+    plan: Option<stream::Plan>,
+    /// The values `plan` keeps, reused from line to line.
+    caps: Vec<Option<stream::Cap<'static>>>,
+    /// An escaped body string, unescaped, for the event to borrow.
+    body_text: String,
     doc: Value,
 }
 
 impl JsonParser {
-    pub fn new(fields: FieldMap) -> Self {
+    /// `details`: whether events need the client, user agent, bytes and duration.
+    pub fn new(fields: FieldMap, details: bool) -> Self {
         JsonParser {
+            plan: stream::Plan::compile(&fields, details),
             fields,
+            caps: Vec::new(),
+            body_text: String::new(),
             doc: Value::Null,
         }
     }
 
     pub fn parse<'a>(&'a mut self, line: &'a [u8]) -> Result<Event<'a>, Malformed> {
+        let Some(plan) = &self.plan else {
+            return self.parse_value(line);
+        };
+        let mut caps = recycle(std::mem::take(&mut self.caps));
+        if plan.read(line, &mut caps).is_err() {
+            self.caps = recycle(caps);
+            return Err(Malformed::NotJson);
+        }
+        let r = plan.resolve(&mut caps);
+        let status = match r.status {
+            None => Err(Malformed::NoStatus),
+            Some(Err(())) => Err(Malformed::BadStatus),
+            Some(Ok(n)) if !(100..=599).contains(&n) => Err(Malformed::StatusOutOfRange),
+            Some(Ok(n)) => Ok(n as u16),
+        };
+        let ts = r.ts.flatten().ok_or(Malformed::NoTime);
+        let (status, ts) = match (status, ts) {
+            (Ok(s), Ok(t)) => (s, t),
+            (Err(e), _) | (_, Err(e)) => {
+                drop(r);
+                self.caps = recycle(caps);
+                return Err(e);
+            }
+        };
+        let mut ev = Event::new(ts, status);
+        ev.method = r.method;
+        ev.path = r.path;
+        ev.client = r.client;
+        ev.user_agent = r.user_agent;
+        ev.bytes = r.bytes;
+        ev.duration_ms = r.duration_ms;
+        let mut escaped_body = None;
+        if status >= 400 {
+            ev.body = match r.body {
+                None => Body::Absent,
+                Some(stream::Cap::Str(Cow::Borrowed(s))) => body::from_text(s.as_bytes(), true),
+                Some(stream::Cap::Str(Cow::Owned(s))) => {
+                    escaped_body = Some(std::mem::take(s));
+                    Body::Absent
+                }
+                Some(stream::Cap::Obj(Some(b))) => std::mem::take(b),
+                Some(stream::Cap::Null) => Body::Absent,
+                Some(_) => Body::Unparsed,
+            };
+        }
+        self.caps = recycle(caps);
+        if let Some(text) = escaped_body {
+            self.body_text = text;
+            let this: &'a Self = self;
+            ev.body = body::from_text(this.body_text.as_bytes(), true);
+        }
+        Ok(ev)
+    }
+
+    /// The reference route: the whole line as a `Value`.
+    fn parse_value<'a>(&'a mut self, line: &'a [u8]) -> Result<Event<'a>, Malformed> {
         self.doc = serde_json::from_slice(line).map_err(|_| Malformed::NotJson)?;
         let doc = &self.doc;
         if !doc.is_object() {
@@ -222,10 +291,22 @@ fn lookup<'v>(doc: &'v Value, name: &str) -> Option<&'v Value> {
         .try_fold(doc, |v, key| v.as_object()?.get(key))
 }
 
+/// Empties a vector of kept values and lets it hold values of another line
+/// (same layout, so the allocation is reused).
+fn recycle<'x, 'y>(mut v: Vec<Option<stream::Cap<'x>>>) -> Vec<Option<stream::Cap<'y>>> {
+    v.clear();
+    v.into_iter().map(|_| None).collect()
+}
+
+/// Whether a string field holds a value (`-` and empty do not).
+fn as_str_value(s: &str) -> bool {
+    !s.is_empty() && s != "-"
+}
+
 /// A string, or the first string of an array (Caddy logs headers as arrays).
 fn as_str(v: &Value) -> Option<&str> {
     match v {
-        Value::String(s) if !s.is_empty() && s != "-" => Some(s),
+        Value::String(s) if as_str_value(s) => Some(s),
         Value::Array(a) => a.first().and_then(as_str),
         _ => None,
     }

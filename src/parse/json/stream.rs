@@ -1,0 +1,468 @@
+//! Reading a JSON-lines event in one pass, without building a
+//! `serde_json::Value`.
+//!
+//! The [`FieldMap`] is compiled once into a tree of the keys that matter
+//! ([`Plan`]). A serde visitor walks each line: it keeps the values of wanted
+//! keys (strings borrowed from the line when unescaped), descends only into
+//! objects that hold wanted keys, and skips the rest while still checking it
+//! as strictly as `Value` would. [`Plan::resolve`] then applies the same
+//! rules as the `Value` route in `json.rs` — literal key before dotted path,
+//! first name present and readable wins, the last of duplicate keys counts —
+//! and a property test holds the two to the same results.
+
+use super::{as_str_value, path_of, DurationUnit, FieldMap};
+use crate::event::Body;
+use crate::parse::body;
+use crate::parse::time::{from_epoch_number, parse_any};
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::fmt;
+
+/// What an event field reads from a value.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Kind {
+    Time,
+    Status,
+    Method,
+    Path,
+    Client,
+    UserAgent,
+    Bytes,
+    Body,
+    Duration(DurationUnit),
+}
+
+/// One key of the tree. Nodes are numbered depth first, so a node's
+/// descendants are the ids `id + 1 .. end`.
+#[derive(Debug, Default)]
+struct Node {
+    id: usize,
+    end: usize,
+    /// Read as an error body when it is an object.
+    body: bool,
+    children: HashMap<String, Node, foldhash::fast::RandomState>,
+}
+
+/// Where one name of a field list is looked up.
+#[derive(Debug)]
+struct Candidate {
+    kind: Kind,
+    /// The node of the name as a literal top-level key.
+    literal: usize,
+    /// The node of the name's dotted path, for names with dots.
+    nested: Option<usize>,
+}
+
+/// The compiled field map.
+#[derive(Debug)]
+pub struct Plan {
+    top: Node,
+    nodes: usize,
+    /// In order of preference within each kind.
+    candidates: Vec<Candidate>,
+}
+
+/// The value of a wanted key, as much of it as any field can read.
+#[derive(Debug)]
+pub enum Cap<'a> {
+    Null,
+    Bool,
+    Num(serde_json::Number),
+    Str(Cow<'a, str>),
+    /// An array: what `as_str` reads from it (its first element, as a string).
+    Arr(Option<Cow<'a, str>>),
+    /// An object: its error body when the key is a body field.
+    Obj(Option<Body<'a>>),
+}
+
+/// What [`Plan::resolve`] found; the body text is left to the caller, which
+/// may have to keep an unescaped copy.
+pub struct Resolved<'c, 'a> {
+    pub status: Option<Result<u64, ()>>,
+    /// The first time field present: its value, if it reads as a time.
+    pub ts: Option<Option<i64>>,
+    pub method: Option<Cow<'a, str>>,
+    pub path: Option<Cow<'a, str>>,
+    pub client: Option<Cow<'a, str>>,
+    pub user_agent: Option<Cow<'a, str>>,
+    pub bytes: Option<u64>,
+    pub duration_ms: Option<f64>,
+    pub body: Option<&'c mut Cap<'a>>,
+}
+
+impl Plan {
+    /// `None` when the map asks for something the one-pass reader cannot do
+    /// (a body field whose object also holds other wanted keys); the caller
+    /// then uses `Value`.
+    pub fn compile(fields: &FieldMap, details: bool) -> Option<Plan> {
+        let mut lists: Vec<(Kind, Vec<&str>)> = vec![
+            (Kind::Time, fields.time.iter().map(String::as_str).collect()),
+            (
+                Kind::Status,
+                fields.status.iter().map(String::as_str).collect(),
+            ),
+            (
+                Kind::Method,
+                fields.method.iter().map(String::as_str).collect(),
+            ),
+            (Kind::Path, fields.path.iter().map(String::as_str).collect()),
+            (Kind::Body, fields.body.iter().map(String::as_str).collect()),
+        ];
+        if details {
+            lists.push((
+                Kind::Client,
+                fields.client.iter().map(String::as_str).collect(),
+            ));
+            lists.push((
+                Kind::UserAgent,
+                fields.user_agent.iter().map(String::as_str).collect(),
+            ));
+            lists.push((
+                Kind::Bytes,
+                fields.bytes.iter().map(String::as_str).collect(),
+            ));
+            for (name, unit) in &fields.duration {
+                lists.push((Kind::Duration(*unit), vec![name.as_str()]));
+            }
+        }
+        // Build the tree with paths, then number it.
+        let mut top = Node::default();
+        let mut paths: Vec<(Kind, Vec<String>, Option<Vec<String>>)> = Vec::new();
+        for (kind, names) in &lists {
+            for name in names {
+                let literal = vec![(*name).to_owned()];
+                let nested = name
+                    .contains('.')
+                    .then(|| name.split('.').map(str::to_owned).collect::<Vec<_>>());
+                for path in std::iter::once(&literal).chain(nested.as_ref()) {
+                    let mut node = &mut top;
+                    for key in path {
+                        node = node.children.entry(key.clone()).or_default();
+                    }
+                    node.body |= *kind == Kind::Body;
+                }
+                paths.push((*kind, literal, nested));
+            }
+        }
+        let nodes = number(&mut top, 0);
+        if conflict(&top) {
+            return None;
+        }
+        let id_of = |path: &[String]| {
+            let mut node = &top;
+            for key in path {
+                node = &node.children[key];
+            }
+            node.id
+        };
+        let candidates = paths
+            .iter()
+            .map(|(kind, literal, nested)| Candidate {
+                kind: *kind,
+                literal: id_of(literal),
+                nested: nested.as_deref().map(id_of),
+            })
+            .collect();
+        Some(Plan {
+            top,
+            nodes,
+            candidates,
+        })
+    }
+
+    /// Fills `caps` (one slot per node) from one line; `Err` when the line is
+    /// not a JSON object.
+    pub fn read<'a>(&self, line: &'a [u8], caps: &mut Vec<Option<Cap<'a>>>) -> Result<(), ()> {
+        caps.clear();
+        caps.resize_with(self.nodes, || None);
+        let mut de = serde_json::Deserializer::from_slice(line);
+        ObjectSeed {
+            node: &self.top,
+            caps,
+        }
+        .deserialize(&mut de)
+        .and_then(|()| de.end())
+        .map_err(|_| ())
+    }
+
+    /// Applies the field lists to what [`Plan::read`] kept.
+    pub fn resolve<'c, 'a>(&self, caps: &'c mut [Option<Cap<'a>>]) -> Resolved<'c, 'a> {
+        let mut r = Resolved {
+            status: None,
+            ts: None,
+            method: None,
+            path: None,
+            client: None,
+            user_agent: None,
+            bytes: None,
+            duration_ms: None,
+            body: None,
+        };
+        let mut body_at = None;
+        for c in &self.candidates {
+            // A literal key, when present (even null), hides the dotted path.
+            let at = match (&caps[c.literal], c.nested) {
+                (Some(_), _) | (None, None) => c.literal,
+                (None, Some(n)) => n,
+            };
+            let Some(cap) = &caps[at] else { continue };
+            let is_null = matches!(cap, Cap::Null);
+            match c.kind {
+                Kind::Time if r.ts.is_none() && !is_null => r.ts = Some(time(cap)),
+                Kind::Status if r.status.is_none() && !is_null => {
+                    r.status = Some(as_u64(cap).ok_or(()));
+                }
+                Kind::Method if r.method.is_none() => r.method = as_str(cap),
+                Kind::Path if r.path.is_none() => {
+                    r.path = as_str(cap).map(|p| match p {
+                        Cow::Borrowed(s) => Cow::Borrowed(path_of(s)),
+                        Cow::Owned(s) => Cow::Owned(path_of(&s).to_owned()),
+                    })
+                }
+                Kind::Client if r.client.is_none() => r.client = as_str(cap),
+                Kind::UserAgent if r.user_agent.is_none() => r.user_agent = as_str(cap),
+                Kind::Bytes if r.bytes.is_none() => r.bytes = as_u64(cap),
+                Kind::Duration(unit) if r.duration_ms.is_none() => {
+                    r.duration_ms = as_f64(cap).map(|n| match unit {
+                        DurationUnit::Seconds => n * 1000.0,
+                        DurationUnit::Millis => n,
+                        DurationUnit::Nanos => n / 1e6,
+                    });
+                }
+                Kind::Body if body_at.is_none() && !is_null => body_at = Some(at),
+                _ => {}
+            }
+        }
+        r.body = body_at.and_then(|at| caps[at].as_mut());
+        r
+    }
+}
+
+/// Numbers the tree depth first; returns the next free id.
+fn number(node: &mut Node, id: usize) -> usize {
+    node.id = id;
+    let mut next = id + 1;
+    // Sorted, so ids do not depend on hash order.
+    let mut keys: Vec<String> = node.children.keys().cloned().collect();
+    keys.sort();
+    for k in keys {
+        if let Some(child) = node.children.get_mut(&k) {
+            next = number(child, next);
+        }
+    }
+    node.end = next;
+    next
+}
+
+/// A body field whose object also holds wanted keys (needs two reads of one value).
+fn conflict(node: &Node) -> bool {
+    (node.body && !node.children.is_empty()) || node.children.values().any(conflict)
+}
+
+fn time(cap: &Cap) -> Option<i64> {
+    match cap {
+        Cap::Str(s) => parse_any(s),
+        Cap::Num(n) => n.as_f64().and_then(from_epoch_number),
+        _ => None,
+    }
+}
+
+fn as_u64(cap: &Cap) -> Option<u64> {
+    match cap {
+        Cap::Num(n) => n.as_u64().or_else(|| {
+            n.as_f64()
+                .filter(|f| f.fract() == 0.0 && *f >= 0.0)
+                .map(|f| f as u64)
+        }),
+        Cap::Str(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+fn as_f64(cap: &Cap) -> Option<f64> {
+    match cap {
+        Cap::Num(n) => n.as_f64(),
+        _ => None,
+    }
+}
+
+fn as_str<'a>(cap: &Cap<'a>) -> Option<Cow<'a, str>> {
+    match cap {
+        Cap::Str(s) if as_str_value(s) => Some(s.clone()),
+        Cap::Arr(first) => first.clone(),
+        _ => None,
+    }
+}
+
+/// Reads an object, keeping the values of `node`'s children.
+struct ObjectSeed<'n, 'c, 'a> {
+    node: &'n Node,
+    caps: &'c mut Vec<Option<Cap<'a>>>,
+}
+
+impl<'de> DeserializeSeed<'de> for ObjectSeed<'_, '_, 'de> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ObjectSeed<'_, '_, 'de> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(key) = map.next_key::<Key>()? {
+            match self.node.children.get(key.0.as_ref()) {
+                None => {
+                    map.next_value::<body::Skip>()?;
+                }
+                Some(child) => {
+                    // A repeated key replaces everything the earlier one gave.
+                    for slot in &mut self.caps[child.id..child.end] {
+                        *slot = None;
+                    }
+                    let cap = map.next_value_seed(ValueSeed {
+                        node: child,
+                        caps: &mut *self.caps,
+                    })?;
+                    self.caps[child.id] = Some(cap);
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A key, borrowed unless it holds escapes.
+struct Key<'a>(Cow<'a, str>);
+
+impl<'de> de::Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl<'de> Visitor<'de> for KeyVisitor {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a key")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(v.to_owned())))
+            }
+        }
+        d.deserialize_str(KeyVisitor)
+    }
+}
+
+/// Reads the value of a wanted key.
+struct ValueSeed<'n, 'c, 'a> {
+    node: &'n Node,
+    caps: &'c mut Vec<Option<Cap<'a>>>,
+}
+
+impl<'de> DeserializeSeed<'de> for ValueSeed<'_, '_, 'de> {
+    type Value = Cap<'de>;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Cap<'de>, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ValueSeed<'_, '_, 'de> {
+    type Value = Cap<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Cap<'de>, E> {
+        Ok(Cap::Null)
+    }
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Cap<'de>, E> {
+        Ok(Cap::Bool)
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Cap<'de>, E> {
+        Ok(Cap::Num(v.into()))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Cap<'de>, E> {
+        Ok(Cap::Num(v.into()))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Cap<'de>, E> {
+        Ok(serde_json::Number::from_f64(v).map_or(Cap::Null, Cap::Num))
+    }
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Cap<'de>, E> {
+        Ok(Cap::Str(Cow::Borrowed(v)))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Cap<'de>, E> {
+        Ok(Cap::Str(Cow::Owned(v.to_owned())))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Cap<'de>, A::Error> {
+        let first = seq.next_element::<FirstStr>()?.and_then(|f| f.0);
+        while seq.next_element::<body::Skip>()?.is_some() {}
+        Ok(Cap::Arr(first))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Cap<'de>, A::Error> {
+        if self.node.body {
+            // compile() made sure a body node has no wanted children.
+            return Ok(Cap::Obj(Some(body::object_body(map)?)));
+        }
+        ObjectSeed {
+            node: self.node,
+            caps: self.caps,
+        }
+        .visit_map(map)?;
+        Ok(Cap::Obj(None))
+    }
+}
+
+/// What `as_str` reads from an array element: a string, or an array's first.
+struct FirstStr<'a>(Option<Cow<'a, str>>);
+
+impl<'de> de::Deserialize<'de> for FirstStr<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct FirstVisitor;
+        impl<'de> Visitor<'de> for FirstVisitor {
+            type Value = FirstStr<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(FirstStr(as_str_value(v).then_some(Cow::Borrowed(v))))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(FirstStr(as_str_value(v).then(|| Cow::Owned(v.to_owned()))))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                let first = seq.next_element::<FirstStr>()?.and_then(|f| f.0);
+                while seq.next_element::<body::Skip>()?.is_some() {}
+                Ok(FirstStr(first))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                while map.next_entry::<body::Skip, body::Skip>()?.is_some() {}
+                Ok(FirstStr(None))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(FirstStr(None))
+            }
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+                Ok(FirstStr(None))
+            }
+            fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+                Ok(FirstStr(None))
+            }
+            fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+                Ok(FirstStr(None))
+            }
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+                Ok(FirstStr(None))
+            }
+        }
+        d.deserialize_any(FirstVisitor)
+    }
+}
