@@ -109,8 +109,6 @@ pub struct Aggregate {
     /// The first [`MAX_SAMPLES`] malformed lines by (source, line).
     pub samples: Vec<MalformedSample>,
     #[serde(skip)]
-    scratch_route: String,
-    #[serde(skip)]
     scratch_key: String,
     #[serde(skip)]
     scratch_error: ErrorKey,
@@ -147,21 +145,52 @@ mod pairs {
 /// `<method length or ->:<method><route tag><route>`. Length-prefixed, since a
 /// junk request line can put any character, NUL included, into the method.
 pub fn route_key(method: Option<&str>, route: Option<&str>, out: &mut String) {
-    use std::fmt::Write;
-    out.clear();
-    match method {
-        Some(m) => {
-            let _ = write!(out, "{}:", m.len());
-            out.push_str(m);
-        }
-        None => out.push_str("-:"),
-    }
+    push_method(method, out);
     match route {
         Some(r) => {
             out.push('+');
             out.push_str(r);
         }
         None => out.push('-'),
+    }
+}
+
+/// [`route_key`] of a request path, templated straight into `out`.
+fn route_key_of_path(method: Option<&str>, path: Option<&str>, out: &mut String) {
+    push_method(method, out);
+    match path {
+        Some(p) => {
+            out.push('+');
+            route::template_append(p, out);
+        }
+        None => out.push('-'),
+    }
+}
+
+/// Clears `out` and writes the method part of a route key.
+fn push_method(method: Option<&str>, out: &mut String) {
+    out.clear();
+    match method {
+        Some(m) => {
+            // The length in decimal, without the formatting machinery (hot path).
+            let mut digits = [0u8; 20];
+            let mut n = m.len();
+            let mut i = digits.len();
+            loop {
+                i -= 1;
+                digits[i] = b'0' + (n % 10) as u8;
+                n /= 10;
+                if n == 0 {
+                    break;
+                }
+            }
+            for d in &digits[i..] {
+                out.push(char::from(*d));
+            }
+            out.push(':');
+            out.push_str(m);
+        }
+        None => out.push_str("-:"),
     }
 }
 
@@ -191,7 +220,6 @@ impl Aggregate {
             routes: FastMap::default(),
             buckets: FastMap::default(),
             samples: Vec::new(),
-            scratch_route: String::new(),
             scratch_key: String::new(),
             scratch_error: ErrorKey::default(),
         }
@@ -214,12 +242,11 @@ impl Aggregate {
         let is4 = (400..500).contains(&status);
         let is5 = status >= 500;
 
-        match &ev.path {
-            Some(p) => route::template_into(p, &mut self.scratch_route),
-            None => self.scratch_route.clear(),
-        }
-        let route = ev.path.as_ref().map(|_| self.scratch_route.as_str());
-        route_key(ev.method.as_deref(), route, &mut self.scratch_key);
+        route_key_of_path(
+            ev.method.as_deref(),
+            ev.path.as_deref(),
+            &mut self.scratch_key,
+        );
         let r = match self.routes.get_mut(self.scratch_key.as_str()) {
             Some(r) => r,
             None => self.routes.entry(self.scratch_key.clone()).or_default(),

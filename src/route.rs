@@ -5,6 +5,11 @@
 /// keeps the hot path free of allocations.
 pub fn template_into(path: &str, out: &mut String) {
     out.clear();
+    template_append(path, out);
+}
+
+/// Appends the route of `path` to `out`.
+pub fn template_append(path: &str, out: &mut String) {
     let mut rest = path;
     loop {
         // Cutting at an ASCII '/' always falls on a char boundary.

@@ -218,30 +218,50 @@ fn next_field<'a>(line: &'a [u8], pos: &mut usize) -> Result<Option<Field<'a>>, 
     };
     let start = *pos;
     if first == b'"' {
-        let mut i = start + 1;
-        while let Some(off) = line
-            .get(i..)
-            .and_then(|rest| memchr::memchr2(b'"', b'\\', rest))
-        {
-            let at = i + off;
-            if line[at] == b'\\' {
-                i = at + 2;
-            } else if line.get(at + 1).is_none_or(|b| *b == b' ' || *b == b'\t') {
-                *pos = at + 1;
-                return Ok(Some(Field::Quoted(&line[start + 1..at])));
-            } else {
-                i = at + 1;
-            }
-        }
-        return Err(Malformed::UnterminatedQuote);
+        let end = closing_quote(line, start + 1).ok_or(Malformed::UnterminatedQuote)?;
+        *pos = end + 1;
+        return Ok(Some(Field::Quoted(&line[start + 1..end])));
     }
     let end = if first == b'[' {
         memchr::memchr(b']', &line[start..]).map_or(line.len(), |e| start + e + 1)
     } else {
-        memchr::memchr2(b' ', b'\t', &line[start..]).map_or(line.len(), |e| start + e)
+        // Bare fields are a few bytes: a plain loop beats memchr's setup.
+        line[start..]
+            .iter()
+            .position(|b| *b == b' ' || *b == b'\t')
+            .map_or(line.len(), |e| start + e)
     };
     *pos = end;
     Ok(Some(Field::Bare(&line[start..end])))
+}
+
+/// The unescaped quote that closes a field opened before `from`: one followed
+/// by a space, a tab or the end of the line.
+fn closing_quote(line: &[u8], from: usize) -> Option<usize> {
+    let mut i = from;
+    // memchr while the text is plain; a byte loop once escapes show up, since
+    // escaped bodies (`\x22` every few bytes) would stop memchr every time.
+    loop {
+        let at = i + memchr::memchr2(b'"', b'\\', line.get(i..)?)?;
+        if line[at] == b'"' {
+            if line.get(at + 1).is_none_or(|b| *b == b' ' || *b == b'\t') {
+                return Some(at);
+            }
+            i = at + 1;
+            continue;
+        }
+        i = at + 2;
+        while i < line.len() {
+            match line[i] {
+                b'\\' => i += 2,
+                b'"' if line.get(i + 1).is_none_or(|b| *b == b' ' || *b == b'\t') => {
+                    return Some(i);
+                }
+                _ => i += 1,
+            }
+        }
+        return None;
+    }
 }
 
 fn parse_status(s: &[u8]) -> Result<u16, Malformed> {
