@@ -5,6 +5,7 @@
 //! so the merged result does not depend on how inputs were split or ordered.
 
 use crate::event::{status_class, Body, Event, Micros};
+use crate::parse::body::reuse;
 use crate::parse::Malformed;
 use crate::route;
 use serde::{Deserialize, Serialize};
@@ -422,18 +423,6 @@ impl<K: Eq + std::hash::Hash, H: std::hash::BuildHasher> AddCounts for HashMap<K
         for (k, n) in other {
             *self.entry(k).or_default() += n;
         }
-    }
-}
-
-/// Sets `slot` to `value`, reusing the string it holds.
-fn reuse(slot: &mut Option<String>, value: Option<&str>) {
-    match (slot.as_mut(), value) {
-        (Some(buf), Some(v)) => {
-            buf.clear();
-            buf.push_str(v);
-        }
-        (None, Some(v)) => *slot = Some(v.to_owned()),
-        (_, None) => *slot = None,
     }
 }
 

@@ -41,6 +41,68 @@ pub fn from_text(text: &[u8], strict: bool) -> Body<'_> {
     }
 }
 
+/// A [`Body`] kept across lines, its strings reused when it is replaced.
+#[derive(Debug, Clone, Default)]
+pub struct OwnedBody {
+    kind: OwnedKind,
+    error_type: Option<String>,
+    code: Option<String>,
+    param: Option<String>,
+    message: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+enum OwnedKind {
+    #[default]
+    Absent,
+    Unparsed,
+    Error,
+}
+
+impl OwnedBody {
+    pub fn set(&mut self, body: &Body<'_>) {
+        match body {
+            Body::Absent => self.kind = OwnedKind::Absent,
+            Body::Unparsed => self.kind = OwnedKind::Unparsed,
+            Body::Error(e) => {
+                self.kind = OwnedKind::Error;
+                reuse(&mut self.error_type, e.error_type.as_deref());
+                reuse(&mut self.code, e.code.as_deref());
+                reuse(&mut self.param, e.param.as_deref());
+                reuse(&mut self.message, e.message.as_deref());
+            }
+        }
+    }
+
+    pub fn as_body(&self) -> Body<'_> {
+        fn view(s: &Option<String>) -> Option<Cow<'_, str>> {
+            s.as_deref().map(Cow::Borrowed)
+        }
+        match self.kind {
+            OwnedKind::Absent => Body::Absent,
+            OwnedKind::Unparsed => Body::Unparsed,
+            OwnedKind::Error => Body::Error(ApiError {
+                error_type: view(&self.error_type),
+                code: view(&self.code),
+                param: view(&self.param),
+                message: view(&self.message),
+            }),
+        }
+    }
+}
+
+/// Sets `slot` to `value`, reusing the string it holds.
+pub(crate) fn reuse(slot: &mut Option<String>, value: Option<&str>) {
+    match (slot.as_mut(), value) {
+        (Some(buf), Some(v)) => {
+            buf.clear();
+            buf.push_str(v);
+        }
+        (None, Some(v)) => *slot = Some(v.to_owned()),
+        (_, None) => *slot = None,
+    }
+}
+
 /// A body field already parsed as JSON: an object, or a string holding JSON.
 pub fn from_value(v: &Value) -> Body<'static> {
     match v {

@@ -18,6 +18,11 @@ pub struct ClfParser {
     times: ClfTimeCache,
     /// The unescaped body, reused from line to line.
     scratch: Vec<u8>,
+    /// The last error body read, raw, and what it gave: during an incident
+    /// the same body repeats line after line, and comparing bytes is much
+    /// cheaper than unescaping and reading JSON again.
+    last_body_raw: Option<Vec<u8>>,
+    last_body: body::OwnedBody,
     /// Whether to decode the client, user agent and duration (the line is checked the same either way).
     details: bool,
 }
@@ -48,6 +53,8 @@ impl ClfParser {
         ClfParser {
             times: ClfTimeCache::default(),
             scratch: Vec::new(),
+            last_body_raw: None,
+            last_body: body::OwnedBody::default(),
             details,
         }
     }
@@ -115,7 +122,15 @@ impl ClfParser {
         }
         if status >= 400 {
             if let Some(raw) = last_quoted {
-                ev.body = body::from_text(unescape_with(raw, &mut self.scratch), false);
+                if self.last_body_raw.as_deref() != Some(raw) {
+                    let read = body::from_text(unescape_with(raw, &mut self.scratch), false);
+                    self.last_body.set(&read);
+                    let kept = self.last_body_raw.get_or_insert_with(Vec::new);
+                    kept.clear();
+                    kept.extend_from_slice(raw);
+                }
+                let this: &'a Self = self;
+                ev.body = this.last_body.as_body();
             }
         } else {
             ev.body = Body::Absent;

@@ -275,3 +275,29 @@ mod props {
         }
     }
 }
+
+#[test]
+fn a_repeated_body_reads_the_same_as_a_fresh_one() {
+    let line = |status: u16, body: &str| {
+        format!(
+            r#"1.2.3.4 - - [25/Nov/2026:06:00:00 +0000] "GET /x HTTP/1.1" {status} 9 "-" "ua" "{body}""#
+        )
+    };
+    let a = r#"{\"type\":\"api_error\",\"code\":\"down\",\"message\":\"m\"}"#;
+    let b = r#"{\"code\":\"rate_limited\"}"#;
+    let lines = [
+        line(503, a),
+        line(503, a),
+        line(200, a),
+        line(429, b),
+        line(503, "<html>"),
+        line(503, a),
+        line(429, b),
+    ];
+    let mut shared = ClfParser::default();
+    for l in &lines {
+        let fresh = parse(l).unwrap();
+        let (reused, _) = shared.parse(l.as_bytes()).unwrap();
+        assert_eq!(reused.into_owned(), fresh, "{l}");
+    }
+}
