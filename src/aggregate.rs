@@ -227,7 +227,7 @@ impl Aggregate {
     }
 
     /// Counts one valid request line.
-    pub fn observe(&mut self, ev: Event<'_>, source: u32, line: u64) {
+    pub fn observe(&mut self, ev: &Event<'_>, source: u32, line: u64) {
         self.lines += 1;
         if self.config.since.is_some_and(|s| ev.ts < s)
             || self.config.until.is_some_and(|u| ev.ts >= u)
@@ -273,7 +273,7 @@ impl Aggregate {
             }
         }
 
-        match ev.body {
+        match &ev.body {
             Body::Absent => {}
             Body::Unparsed => self.unparsed_bodies += 1,
             Body::Error(api) => {
@@ -296,7 +296,7 @@ impl Aggregate {
                 };
                 stats.count += 1;
                 *stats.statuses.entry(status).or_default() += 1;
-                if let Some(message) = api.message {
+                if let Some(message) = &api.message {
                     let earlier = stats.example.as_ref().is_none_or(|e| {
                         (ev.ts, source, line, message.as_ref())
                             < (e.ts, e.source, e.line, e.message.as_str())
@@ -306,7 +306,7 @@ impl Aggregate {
                             ts: ev.ts,
                             source,
                             line,
-                            message: message.into_owned(),
+                            message: message.to_string(),
                         });
                     }
                 }

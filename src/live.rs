@@ -301,7 +301,7 @@ fn observe(
             }
             sources[i].lines += 1;
             match parser.parse(t) {
-                Ok(ev) => agg.observe(ev, source, line_no),
+                Ok(ev) => agg.observe(&ev, source, line_no),
                 Err(reason) => agg.observe_malformed(source, line_no, reason, t),
             }
         }

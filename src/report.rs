@@ -530,7 +530,7 @@ mod tests {
             until: None,
         });
         for (line, ev) in events.into_iter().enumerate() {
-            agg.observe(ev, 0, line as u64 + 1);
+            agg.observe(&ev, 0, line as u64 + 1);
         }
         build(&agg, &[], &cfg)
     }

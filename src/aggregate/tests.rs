@@ -42,7 +42,7 @@ fn events() -> Vec<(Event<'static>, u32, u64)> {
 fn observe_all(items: &[(Event<'static>, u32, u64)]) -> Aggregate {
     let mut agg = Aggregate::new(cfg());
     for (e, s, l) in items {
-        agg.observe(e.clone(), *s, *l);
+        agg.observe(e, *s, *l);
     }
     agg
 }
@@ -94,7 +94,7 @@ fn since_and_until_filter_by_event_time() {
         ..cfg()
     });
     for (e, s, l) in events() {
-        agg.observe(e, s, l);
+        agg.observe(&e, s, l);
     }
     assert_eq!((agg.lines, agg.requests, agg.filtered_out), (5, 3, 2));
 }

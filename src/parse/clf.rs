@@ -59,7 +59,20 @@ impl ClfParser {
         }
     }
 
+    /// Parses one line; also says whether it carried a referer and user agent.
     pub fn parse<'a>(&'a mut self, line: &'a [u8]) -> Result<(Event<'a>, Flavor), Malformed> {
+        let mut flavor = Flavor::Common;
+        self.parse_event(line, &mut flavor).map(|ev| (ev, flavor))
+    }
+
+    /// [`ClfParser::parse`] without the flavor: the hot path, where moving
+    /// the event into a tuple and out again costs a copy of it.
+    #[inline]
+    pub fn parse_event<'a>(
+        &'a mut self,
+        line: &'a [u8],
+        flavor: &mut Flavor,
+    ) -> Result<Event<'a>, Malformed> {
         let open = find_timestamp(line).ok_or(Malformed::NoTimestamp)?;
         let ts = self
             .times
@@ -93,12 +106,11 @@ impl ClfParser {
         ev.path = path;
 
         // Referer and user agent, when both are there and quoted.
-        let mut flavor = Flavor::Common;
         let after_bytes = pos;
         if let (Some(Field::Quoted(_)), Some(Field::Quoted(ua))) =
             (next_field(line, &mut pos)?, next_field(line, &mut pos)?)
         {
-            flavor = Flavor::Combined;
+            *flavor = Flavor::Combined;
             if self.details {
                 ev.user_agent = non_dash(text(ua));
             }
@@ -135,7 +147,7 @@ impl ClfParser {
         } else {
             ev.body = Body::Absent;
         }
-        Ok((ev, flavor))
+        Ok(ev)
     }
 }
 
@@ -312,11 +324,21 @@ pub(super) fn split_request(raw: &[u8]) -> (Option<Cow<'_, str>>, Option<Cow<'_,
     if req.is_empty() || req == b"-" {
         return (None, None);
     }
-    let mut parts = req
-        .split(|b| b.is_ascii_whitespace())
-        .filter(|p| !p.is_empty());
-    let method = parts.next().map(text);
-    let path = parts.next().map(|target| {
+    // Words split by ASCII whitespace, scanned directly (this runs on every line).
+    let word_end = |from: usize| {
+        req[from..]
+            .iter()
+            .position(u8::is_ascii_whitespace)
+            .map_or(req.len(), |e| from + e)
+    };
+    let method_end = word_end(0);
+    let method = Some(text(&req[..method_end]));
+    let target_start = req[method_end..]
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .map(|s| method_end + s);
+    let path = target_start.map(|start| {
+        let target = &req[start..word_end(start)];
         let end = memchr::memchr2(b'?', b'#', target).unwrap_or(target.len());
         text(&target[..end])
     });

@@ -175,9 +175,10 @@ impl LineParser {
         }
     }
 
+    #[inline]
     pub fn parse<'a>(&'a mut self, line: &'a [u8]) -> Result<Event<'a>, Malformed> {
         match self {
-            LineParser::Clf(p) => p.parse(line).map(|(ev, _)| ev),
+            LineParser::Clf(p) => p.parse_event(line, &mut Flavor::Common),
             LineParser::Json(p) => p.parse(line),
             LineParser::Logfmt(p) => p.parse(line),
             LineParser::LogFormat(p) => p.parse(line),

@@ -29,7 +29,7 @@ pub trait Sink {
 
 impl Sink for Aggregate {
     fn event(&mut self, ev: Event<'_>, source: u32, line: u64) {
-        self.observe(ev, source, line);
+        self.observe(&ev, source, line);
     }
 
     fn malformed(&mut self, source: u32, line: u64, reason: Malformed, text: &[u8]) {

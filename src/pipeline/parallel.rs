@@ -290,7 +290,7 @@ fn parse_blocks(
                         continue;
                     } else {
                         match parser.parse(t) {
-                            Ok(ev) => agg.observe(ev, job.source, n),
+                            Ok(ev) => agg.observe(&ev, job.source, n),
                             Err(reason) => agg.observe_malformed(job.source, n, reason, t),
                         }
                     }
