@@ -12,17 +12,22 @@ use super::Malformed;
 use crate::event::{Body, Event};
 use std::borrow::Cow;
 
+/// How many recent error bodies a parser remembers.
+const RECENT_BODIES: usize = 8;
+
 /// Parses one line of the common or combined format.
 #[derive(Debug, Clone)]
 pub struct ClfParser {
     times: ClfTimeCache,
     /// The unescaped body, reused from line to line.
     scratch: Vec<u8>,
-    /// The last error body read, raw, and what it gave: during an incident
-    /// the same body repeats line after line, and comparing bytes is much
-    /// cheaper than unescaping and reading JSON again.
-    last_body_raw: Option<Vec<u8>>,
-    last_body: body::OwnedBody,
+    /// The last few error bodies read, raw, and what each gave: an API
+    /// answers most failures with a handful of bodies, repeated line after
+    /// line during an incident, and comparing bytes is much cheaper than
+    /// unescaping and reading JSON again.
+    recent_bodies: Vec<(Vec<u8>, body::OwnedBody)>,
+    /// The entry of `recent_bodies` to replace next.
+    next_body: usize,
     /// Whether to decode the client, user agent and duration (the line is checked the same either way).
     details: bool,
 }
@@ -53,8 +58,8 @@ impl ClfParser {
         ClfParser {
             times: ClfTimeCache::default(),
             scratch: Vec::new(),
-            last_body_raw: None,
-            last_body: body::OwnedBody::default(),
+            recent_bodies: Vec::new(),
+            next_body: 0,
             details,
         }
     }
@@ -134,15 +139,24 @@ impl ClfParser {
         }
         if status >= 400 {
             if let Some(raw) = last_quoted {
-                if self.last_body_raw.as_deref() != Some(raw) {
-                    let read = body::from_text(unescape_with(raw, &mut self.scratch), false);
-                    self.last_body.set(&read);
-                    let kept = self.last_body_raw.get_or_insert_with(Vec::new);
-                    kept.clear();
-                    kept.extend_from_slice(raw);
-                }
+                let at = match self.recent_bodies.iter().position(|(r, _)| r == raw) {
+                    Some(at) => at,
+                    None => {
+                        let read = body::from_text(unescape_with(raw, &mut self.scratch), false);
+                        let at = self.next_body;
+                        self.next_body = (at + 1) % RECENT_BODIES;
+                        if at == self.recent_bodies.len() {
+                            self.recent_bodies.push(Default::default());
+                        }
+                        let (kept_raw, kept) = &mut self.recent_bodies[at];
+                        kept.set(&read);
+                        kept_raw.clear();
+                        kept_raw.extend_from_slice(raw);
+                        at
+                    }
+                };
                 let this: &'a Self = self;
-                ev.body = this.last_body.as_body();
+                ev.body = this.recent_bodies[at].1.as_body();
             }
         } else {
             ev.body = Body::Absent;

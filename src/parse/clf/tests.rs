@@ -294,8 +294,18 @@ fn a_repeated_body_reads_the_same_as_a_fresh_one() {
         line(503, a),
         line(429, b),
     ];
+    // More distinct bodies than the parser remembers, revisited out of order.
+    let many: Vec<String> = (0..12)
+        .chain([3, 11, 0, 7, 7, 2, 10])
+        .map(|i| {
+            line(
+                500,
+                &format!(r#"{{\"type\":\"api_error\",\"code\":\"c{i}\"}}"#),
+            )
+        })
+        .collect();
     let mut shared = ClfParser::default();
-    for l in &lines {
+    for l in lines.iter().chain(&many) {
         let fresh = parse(l).unwrap();
         let (reused, _) = shared.parse(l.as_bytes()).unwrap();
         assert_eq!(reused.into_owned(), fresh, "{l}");
