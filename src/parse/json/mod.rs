@@ -330,7 +330,7 @@ fn path_of(target: &str) -> &str {
         .iter()
         .find_map(|p| target.strip_prefix(p))
         .map_or(target, |r| r.find('/').map_or("/", |i| &r[i..]));
-    let end = rest.find(['?', '#']).unwrap_or(rest.len());
+    let end = memchr::memchr2(b'?', b'#', rest.as_bytes()).unwrap_or(rest.len());
     &rest[..end]
 }
 

@@ -176,7 +176,11 @@ impl Plan {
     pub fn read<'a>(&self, line: &'a [u8], caps: &mut Vec<Option<Cap<'a>>>) -> Result<(), ()> {
         caps.clear();
         caps.resize_with(self.nodes, || None);
-        let mut de = serde_json::Deserializer::from_slice(line);
+        // One UTF-8 check of the whole line, so that serde_json does not check
+        // each string again; a line `Value` would reject for its encoding is
+        // rejected here too (invalid UTF-8 outside a string is a syntax error).
+        let text = std::str::from_utf8(line).map_err(|_| ())?;
+        let mut de = serde_json::Deserializer::from_str(text);
         ObjectSeed {
             node: &self.top,
             caps,
