@@ -1,6 +1,7 @@
 //! JSON-lines access logs: common field names are recognised (SPEC §2),
 //! including Caddy v2's and Traefik v2's, and `--field` overrides them.
 
+mod scan;
 mod stream;
 
 use super::body;

@@ -36,12 +36,23 @@ enum Kind {
 /// One key of the tree. Nodes are numbered depth first, so a node's
 /// descendants are the ids `id + 1 .. end`.
 #[derive(Debug, Default)]
-struct Node {
-    id: usize,
-    end: usize,
+pub struct Node {
+    pub id: usize,
+    pub end: usize,
     /// Read as an error body when it is an object.
     body: bool,
     children: HashMap<String, Node, foldhash::fast::RandomState>,
+}
+
+impl Node {
+    pub fn child(&self, key: &str) -> Option<&Node> {
+        self.children.get(key)
+    }
+
+    /// Whether the key's object is read as an error body.
+    pub fn is_body(&self) -> bool {
+        self.body
+    }
 }
 
 /// Where one name of a field list is looked up.
@@ -171,6 +182,11 @@ impl Plan {
         })
     }
 
+    /// The root of the key tree.
+    pub fn top(&self) -> &Node {
+        &self.top
+    }
+
     /// Fills `caps` (one slot per node) from one line; `Err` when the line is
     /// not a JSON object.
     pub fn read<'a>(&self, line: &'a [u8], caps: &mut Vec<Option<Cap<'a>>>) -> Result<(), ()> {
@@ -180,6 +196,11 @@ impl Plan {
         // each string again; a line `Value` would reject for its encoding is
         // rejected here too (invalid UTF-8 outside a string is a syntax error).
         let text = std::str::from_utf8(line).map_err(|_| ())?;
+        if super::scan::read(self, text, caps) == super::scan::Scan::Done {
+            return Ok(());
+        }
+        caps.clear();
+        caps.resize_with(self.nodes, || None);
         let mut de = serde_json::Deserializer::from_str(text);
         ObjectSeed {
             node: &self.top,

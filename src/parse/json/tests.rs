@@ -189,6 +189,23 @@ fn json_line() -> impl Strategy<Value = String> {
         Just(r#"[["a"]]"#.to_string()),
         Just("[]".to_string()),
         Just("<html>".to_string()),
+        Just(r#""a\/b\n\t""#.to_string()),
+        Just(r#""\u0041\ud83d\ude00""#.to_string()),
+        Just(r#""\ud800""#.to_string()),
+        Just(r#""bad\x""#.to_string()),
+        Just("\"tab\there\"".to_string()),
+        Just("0.5".to_string()),
+        Just("-0".to_string()),
+        Just("01".to_string()),
+        Just("1E2".to_string()),
+        Just("2.".to_string()),
+        Just("-".to_string()),
+        Just("nul".to_string()),
+        Just("[ \"x\" , [] ]".to_string()),
+        Just(
+            r#""{\"error\":{\"type\":\"t\",\"code\":\"c\",\"message\":\"\\\"q\\\"\"}}""#
+                .to_string()
+        ),
     ];
     let leaf = (key.clone(), scalar.clone()).prop_map(|(k, v)| format!("\"{k}\":{v}"));
     let inner =
@@ -200,7 +217,13 @@ fn json_line() -> impl Strategy<Value = String> {
         3 => leaf,
         1 => (key, prop_oneof![inner, nested]).prop_map(|(k, v)| format!("\"{k}\":{v}")),
     ];
-    proptest::collection::vec(member, 0..10).prop_map(|m| format!("{{{}}}", m.join(",")))
+    let sep = prop_oneof![Just(","), Just(" , "), Just(",\t"), Just(",\r\n")];
+    (
+        proptest::collection::vec(member, 0..10),
+        sep,
+        prop_oneof![Just(""), Just(" "), Just("  x")],
+    )
+        .prop_map(|(m, sep, tail)| format!("{{{}}}{tail}", m.join(sep)))
 }
 
 proptest! {
@@ -226,6 +249,28 @@ proptest! {
 }
 
 #[test]
+fn plain_lines_take_the_scanner_and_odd_ones_fall_back() {
+    let plan = stream::Plan::compile(&FieldMap::default(), false).unwrap();
+    let scan = |line: &str| {
+        let mut caps = Vec::new();
+        caps.resize_with(64, || None);
+        scan::read(&plan, line, &mut caps)
+    };
+    let plain = r#"{"time":"2026-11-24T09:00:00.000Z","status":503,"path":"/v1/x","response_body":"{\"code\":\"c\"}","n":[1,{"a":null}],"f":-0.5}"#;
+    assert_eq!(scan(plain), scan::Scan::Done);
+    for odd in [
+        r#"{"a":"\u0041"}"#,
+        r#"{"a":1e5}"#,
+        r#"{"a\n":1}"#,
+        "[1]",
+        r#"{"a":1,}"#,
+        "{\"a\":\"\t\"}",
+    ] {
+        assert_eq!(scan(odd), scan::Scan::Fallback, "{odd}");
+    }
+}
+
+#[test]
 fn one_pass_reader_on_repeated_and_dotted_keys() {
     let lines = [
         // A repeated parent: the last one counts, even without the child.
@@ -239,6 +284,11 @@ fn one_pass_reader_on_repeated_and_dotted_keys() {
         // Escaped keys and an escaped body string.
         r#"{"t\u0073":"2026-11-25T10:00:00Z","status":503,"body":"{\"type\":\"api_error\",\"code\":\"down\"}"}"#,
         r#"{"ts":"2026-11-25T10:00:00Z","status":404,"error":{"error":{"type":"t","code":"c"}},"url":{"path":"/v1/x"}}"#,
+        // Escapes the scanner decodes itself, and ones it leaves to serde.
+        r#"{"ts":"2026-11-25T10:00:00Z","status":500,"path":"/v1\/x\b\f\n\r\t","method":"G\"ET","response_body":"{\"code\":\"c\",\"message\":\"say \\\"hi\\\"\"}"}"#,
+        r#"{"ts":"2026-11-25T10:00:00Z","status":500,"path":"/v1/\u00e9","user_agent":["curl/8",2]}"#,
+        r#"{"ts":1764064800.25,"status":"503","bytes":-0,"duration":0.5}"#,
+        r#"{"ts":1764064800,"status":503.0,"request":{"headers":{"User-Agent":[["ua"]]}}}"#,
     ];
     for line in lines {
         let want = JsonParser::new(FieldMap::default(), true)

@@ -1,0 +1,299 @@
+//! The fast path of JSON-lines reading: a hand-written scanner that checks
+//! a line against the JSON grammar and keeps the wanted values, for the
+//! plain lines that make up nearly every log.
+//!
+//! It answers [`Scan::Fallback`] whenever a line holds anything it does not
+//! decide by itself — a `\u` escape, an escaped key, a number with an
+//! exponent, an object where a body is wanted, a syntax error, deep nesting —
+//! and the line then goes through the serde reader ([`super::stream`]),
+//! which decides. So it only has to be right on what it accepts, and the
+//! property test in `json/tests.rs` holds it to the `Value` route.
+
+use super::as_str_value;
+use super::stream::{Cap, Node, Plan};
+use std::borrow::Cow;
+
+/// What the scanner made of a line.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Scan {
+    /// A JSON object; `caps` holds its wanted values.
+    Done,
+    /// Not decided here: read the line with serde.
+    Fallback,
+}
+
+/// Nesting the scanner follows before leaving a line to serde (whose own limit is 128).
+const MAX_DEPTH: usize = 64;
+
+/// Bytes that end a plain run inside a string: the quote, a backslash, controls.
+static STOPS: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 0x20 {
+        t[i] = true;
+        i += 1;
+    }
+    t[b'"' as usize] = true;
+    t[b'\\' as usize] = true;
+    t
+};
+
+/// Scans `text` (one line, already valid UTF-8) into `caps`.
+pub fn read<'a>(plan: &Plan, text: &'a str, caps: &mut [Option<Cap<'a>>]) -> Scan {
+    let mut s = Scanner {
+        text,
+        b: text.as_bytes(),
+        pos: 0,
+        depth: 0,
+    };
+    s.ws();
+    if s.peek() != Some(b'{') {
+        return Scan::Fallback;
+    }
+    if s.object(Some(plan.top()), caps).is_none() {
+        return Scan::Fallback;
+    }
+    s.ws();
+    if s.pos != s.b.len() {
+        return Scan::Fallback;
+    }
+    Scan::Done
+}
+
+struct Scanner<'a> {
+    text: &'a str,
+    b: &'a [u8],
+    pos: usize,
+    depth: usize,
+}
+
+/// `None` means "leave this line to serde".
+type Step<T = ()> = Option<T>;
+
+impl<'a> Scanner<'a> {
+    fn peek(&self) -> Option<u8> {
+        self.b.get(self.pos).copied()
+    }
+
+    fn ws(&mut self) {
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
+            self.pos += 1;
+        }
+    }
+
+    fn eat(&mut self, byte: u8) -> Step {
+        (self.peek() == Some(byte)).then(|| self.pos += 1)
+    }
+
+    /// An object at `pos`; with a node, keeps the values of its wanted children.
+    fn object(&mut self, node: Option<&Node>, caps: &mut [Option<Cap<'a>>]) -> Step {
+        self.eat(b'{')?;
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return None;
+        }
+        self.ws();
+        if self.eat(b'}').is_some() {
+            self.depth -= 1;
+            return Some(());
+        }
+        loop {
+            self.ws();
+            let key = self.plain_string()?;
+            self.ws();
+            self.eat(b':')?;
+            self.ws();
+            match node.and_then(|n| n.child(key)) {
+                Some(child) => {
+                    // A repeated key replaces everything the earlier one gave.
+                    for slot in &mut caps[child.id..child.end] {
+                        *slot = None;
+                    }
+                    let cap = self.wanted(child, caps)?;
+                    caps[child.id] = Some(cap);
+                }
+                None => self.skip()?,
+            }
+            self.ws();
+            match self.peek()? {
+                b',' => self.pos += 1,
+                b'}' => {
+                    self.pos += 1;
+                    self.depth -= 1;
+                    return Some(());
+                }
+                _ => return None,
+            }
+        }
+    }
+
+    /// The value of a wanted key, read as [`super::stream`] reads it.
+    fn wanted(&mut self, node: &Node, caps: &mut [Option<Cap<'a>>]) -> Step<Cap<'a>> {
+        match self.peek()? {
+            b'"' => Some(Cap::Str(self.string()?)),
+            b'{' if node.is_body() => None,
+            b'{' => {
+                self.object(Some(node), caps)?;
+                Some(Cap::Obj(None))
+            }
+            b'[' => Some(Cap::Arr(self.first_str()?)),
+            b'n' => self.literal(b"null").map(|()| Cap::Null),
+            b't' => self.literal(b"true").map(|()| Cap::Bool),
+            b'f' => self.literal(b"false").map(|()| Cap::Bool),
+            _ => {
+                let text = self.number()?;
+                serde_json::from_str::<serde_json::Number>(text)
+                    .ok()
+                    .map(Cap::Num)
+            }
+        }
+    }
+
+    /// An array, keeping what `as_str` reads from it: its first element as a
+    /// string (an array's first, recursively).
+    fn first_str(&mut self) -> Step<Option<Cow<'a, str>>> {
+        self.eat(b'[')?;
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return None;
+        }
+        self.ws();
+        let mut first = None;
+        if self.eat(b']').is_none() {
+            let mut index = 0;
+            loop {
+                self.ws();
+                if index == 0 {
+                    first = match self.peek()? {
+                        b'"' => Some(self.string()?).filter(|s| as_str_value(s)),
+                        b'[' => self.first_str()?,
+                        _ => {
+                            self.skip()?;
+                            None
+                        }
+                    };
+                } else {
+                    self.skip()?;
+                }
+                index += 1;
+                self.ws();
+                match self.peek()? {
+                    b',' => self.pos += 1,
+                    b']' => {
+                        self.pos += 1;
+                        break;
+                    }
+                    _ => return None,
+                }
+            }
+        }
+        self.depth -= 1;
+        Some(first)
+    }
+
+    /// Checks and passes over any value.
+    fn skip(&mut self) -> Step {
+        match self.peek()? {
+            b'"' => self.string().map(drop),
+            b'{' => self.object(None, &mut []),
+            b'[' => self.first_str().map(drop),
+            b'n' => self.literal(b"null"),
+            b't' => self.literal(b"true"),
+            b'f' => self.literal(b"false"),
+            _ => self.number().map(drop),
+        }
+    }
+
+    fn literal(&mut self, word: &[u8]) -> Step {
+        self.b[self.pos..]
+            .starts_with(word)
+            .then(|| self.pos += word.len())
+    }
+
+    /// A number's text. Exponents and very long numbers go to serde, which
+    /// knows when one is out of range.
+    fn number(&mut self) -> Step<&'a str> {
+        let start = self.pos;
+        self.eat(b'-');
+        let digits = |s: &mut Self| {
+            let from = s.pos;
+            while s.peek().is_some_and(|b| b.is_ascii_digit()) {
+                s.pos += 1;
+            }
+            s.pos - from
+        };
+        let int_start = self.pos;
+        let int = digits(self);
+        if int == 0 || (int > 1 && self.b[int_start] == b'0') {
+            return None;
+        }
+        if self.eat(b'.').is_some() && digits(self) == 0 {
+            return None;
+        }
+        if matches!(self.peek(), Some(b'e' | b'E')) || self.pos - start > 300 {
+            return None;
+        }
+        Some(&self.text[start..self.pos])
+    }
+
+    /// A string, borrowed when it has no escapes, else unescaped (simple
+    /// escapes only: `\u` goes to serde).
+    fn string(&mut self) -> Step<Cow<'a, str>> {
+        self.eat(b'"')?;
+        let start = self.pos;
+        self.run();
+        match self.peek()? {
+            b'"' => {
+                self.pos += 1;
+                Some(Cow::Borrowed(&self.text[start..self.pos - 1]))
+            }
+            b'\\' => {
+                let mut out = String::with_capacity(self.pos - start + 16);
+                out.push_str(&self.text[start..self.pos]);
+                loop {
+                    match self.peek()? {
+                        b'"' => {
+                            self.pos += 1;
+                            return Some(Cow::Owned(out));
+                        }
+                        b'\\' => {
+                            let c = match self.b.get(self.pos + 1)? {
+                                b'"' => '"',
+                                b'\\' => '\\',
+                                b'/' => '/',
+                                b'b' => '\u{8}',
+                                b'f' => '\u{c}',
+                                b'n' => '\n',
+                                b'r' => '\r',
+                                b't' => '\t',
+                                _ => return None,
+                            };
+                            out.push(c);
+                            self.pos += 2;
+                            let from = self.pos;
+                            self.run();
+                            out.push_str(&self.text[from..self.pos]);
+                        }
+                        _ => return None,
+                    }
+                }
+            }
+            _ => None,
+        }
+    }
+
+    /// A key: only plain strings (an escaped key goes to serde).
+    fn plain_string(&mut self) -> Step<&'a str> {
+        match self.string()? {
+            Cow::Borrowed(s) => Some(s),
+            Cow::Owned(_) => None,
+        }
+    }
+
+    /// Passes over string bytes up to a quote, backslash or control byte.
+    fn run(&mut self) {
+        while self.pos < self.b.len() && !STOPS[usize::from(self.b[self.pos])] {
+            self.pos += 1;
+        }
+    }
+}
