@@ -41,6 +41,52 @@ pub fn from_text(text: &[u8], strict: bool) -> Body<'_> {
     }
 }
 
+/// How many recent error bodies a parser remembers.
+const RECENT_BODIES: usize = 8;
+
+/// The last few error bodies a parser read, by their raw (still escaped)
+/// text, and what each gave. An API answers most failures with a handful of
+/// bodies, repeated line after line during an incident, and comparing bytes
+/// is much cheaper than unescaping and reading JSON again.
+#[derive(Debug, Clone, Default)]
+pub struct RecentBodies {
+    entries: Vec<(Vec<u8>, OwnedBody)>,
+    /// The entry to replace next.
+    next: usize,
+    scratch: Vec<u8>,
+}
+
+impl RecentBodies {
+    /// The body in `raw`: `unescape` appends its text to a buffer, which
+    /// [`from_text`] then reads (with `strict`), unless `raw` was seen lately.
+    pub fn read(
+        &mut self,
+        raw: &[u8],
+        unescape: fn(&[u8], &mut Vec<u8>),
+        strict: bool,
+    ) -> Body<'_> {
+        let at = match self.entries.iter().position(|(r, _)| r == raw) {
+            Some(at) => at,
+            None => {
+                self.scratch.clear();
+                unescape(raw, &mut self.scratch);
+                let read = from_text(&self.scratch, strict);
+                let at = self.next;
+                self.next = (at + 1) % RECENT_BODIES;
+                if at == self.entries.len() {
+                    self.entries.push(Default::default());
+                }
+                let (kept_raw, kept) = &mut self.entries[at];
+                kept.set(&read);
+                kept_raw.clear();
+                kept_raw.extend_from_slice(raw);
+                at
+            }
+        };
+        self.entries[at].1.as_body()
+    }
+}
+
 /// A [`Body`] kept across lines, its strings reused when it is replaced.
 #[derive(Debug, Clone, Default)]
 pub struct OwnedBody {

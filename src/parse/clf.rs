@@ -12,22 +12,12 @@ use super::Malformed;
 use crate::event::{Body, Event};
 use std::borrow::Cow;
 
-/// How many recent error bodies a parser remembers.
-const RECENT_BODIES: usize = 8;
-
 /// Parses one line of the common or combined format.
 #[derive(Debug, Clone)]
 pub struct ClfParser {
     times: ClfTimeCache,
-    /// The unescaped body, reused from line to line.
-    scratch: Vec<u8>,
-    /// The last few error bodies read, raw, and what each gave: an API
-    /// answers most failures with a handful of bodies, repeated line after
-    /// line during an incident, and comparing bytes is much cheaper than
-    /// unescaping and reading JSON again.
-    recent_bodies: Vec<(Vec<u8>, body::OwnedBody)>,
-    /// The entry of `recent_bodies` to replace next.
-    next_body: usize,
+    /// The error bodies read lately, by their raw (escaped) text.
+    bodies: body::RecentBodies,
     /// Whether to decode the client, user agent and duration (the line is checked the same either way).
     details: bool,
 }
@@ -57,9 +47,7 @@ impl ClfParser {
     pub fn with_details(details: bool) -> Self {
         ClfParser {
             times: ClfTimeCache::default(),
-            scratch: Vec::new(),
-            recent_bodies: Vec::new(),
-            next_body: 0,
+            bodies: body::RecentBodies::default(),
             details,
         }
     }
@@ -139,24 +127,7 @@ impl ClfParser {
         }
         if status >= 400 {
             if let Some(raw) = last_quoted {
-                let at = match self.recent_bodies.iter().position(|(r, _)| r == raw) {
-                    Some(at) => at,
-                    None => {
-                        let read = body::from_text(unescape_with(raw, &mut self.scratch), false);
-                        let at = self.next_body;
-                        self.next_body = (at + 1) % RECENT_BODIES;
-                        if at == self.recent_bodies.len() {
-                            self.recent_bodies.push(Default::default());
-                        }
-                        let (kept_raw, kept) = &mut self.recent_bodies[at];
-                        kept.set(&read);
-                        kept_raw.clear();
-                        kept_raw.extend_from_slice(raw);
-                        at
-                    }
-                };
-                let this: &'a Self = self;
-                ev.body = this.recent_bodies[at].1.as_body();
+                ev.body = self.bodies.read(raw, unescape_to, false);
             }
         } else {
             ev.body = Body::Absent;
@@ -393,17 +364,7 @@ pub fn unescape(raw: &[u8]) -> Cow<'_, [u8]> {
     Cow::Owned(out)
 }
 
-/// [`unescape`] without allocating: `raw` itself when it holds no backslash,
-/// else its unescaped bytes written over `scratch`.
-pub fn unescape_with<'a>(raw: &'a [u8], scratch: &'a mut Vec<u8>) -> &'a [u8] {
-    if memchr::memchr(b'\\', raw).is_none() {
-        return raw;
-    }
-    scratch.clear();
-    unescape_to(raw, scratch);
-    scratch
-}
-
+/// Appends the unescaped bytes of `raw` to `out`.
 fn unescape_to(raw: &[u8], out: &mut Vec<u8>) {
     let mut i = 0;
     while i < raw.len() {

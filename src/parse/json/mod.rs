@@ -149,6 +149,8 @@ pub struct JsonParser {
     caps: Vec<Option<stream::Cap<'static>>>,
     /// An escaped body string, unescaped, for the event to borrow.
     body_text: String,
+    /// The error bodies read lately, by their raw text.
+    bodies: body::RecentBodies,
     doc: Value,
 }
 
@@ -160,6 +162,7 @@ impl JsonParser {
             fields,
             caps: Vec::new(),
             body_text: String::new(),
+            bodies: body::RecentBodies::default(),
             doc: Value::Null,
         }
     }
@@ -197,9 +200,14 @@ impl JsonParser {
         ev.bytes = r.bytes;
         ev.duration_ms = r.duration_ms;
         let mut escaped_body = None;
+        let mut raw_body = None;
         if status >= 400 {
             ev.body = match r.body {
                 None => Body::Absent,
+                Some(stream::Cap::BodyRaw(raw)) => {
+                    raw_body = Some(*raw);
+                    Body::Absent
+                }
                 Some(stream::Cap::Str(Cow::Borrowed(s))) => body::from_text(s.as_bytes(), true),
                 Some(stream::Cap::Str(Cow::Owned(s))) => {
                     escaped_body = Some(std::mem::take(s));
@@ -211,7 +219,9 @@ impl JsonParser {
             };
         }
         self.caps = recycle(caps);
-        if let Some(text) = escaped_body {
+        if let Some(raw) = raw_body {
+            ev.body = self.bodies.read(raw.as_bytes(), scan::unescape, true);
+        } else if let Some(text) = escaped_body {
             self.body_text = text;
             let this: &'a Self = self;
             ev.body = body::from_text(this.body_text.as_bytes(), true);

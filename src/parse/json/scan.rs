@@ -22,6 +22,27 @@ pub enum Scan {
     Fallback,
 }
 
+/// Appends the text of a raw JSON string that [`Scanner::scan_string`]
+/// accepted (so only simple escapes) to `out`.
+pub fn unescape(raw: &[u8], out: &mut Vec<u8>) {
+    let mut i = 0;
+    while let Some(off) = memchr::memchr(b'\\', &raw[i..]) {
+        out.extend_from_slice(&raw[i..i + off]);
+        let at = i + off;
+        out.push(match raw.get(at + 1) {
+            Some(b'b') => 0x08,
+            Some(b'f') => 0x0c,
+            Some(b'n') => b'\n',
+            Some(b'r') => b'\r',
+            Some(b't') => b'\t',
+            Some(c) => *c,
+            None => b'\\',
+        });
+        i = at + 2;
+    }
+    out.extend_from_slice(&raw[i.min(raw.len())..]);
+}
+
 /// Nesting the scanner follows before leaving a line to serde (whose own limit is 128).
 const MAX_DEPTH: usize = 64;
 
@@ -130,6 +151,11 @@ impl<'a> Scanner<'a> {
     /// The value of a wanted key, read as [`super::stream`] reads it.
     fn wanted(&mut self, node: &Node, caps: &mut [Option<Cap<'a>>]) -> Step<Cap<'a>> {
         match self.peek()? {
+            // A body is remembered by its raw text (see `RecentBodies`).
+            b'"' if node.is_only_body() => {
+                let (start, end, _) = self.scan_string()?;
+                Some(Cap::BodyRaw(&self.text[start..end]))
+            }
             b'"' => Some(Cap::Str(self.string()?)),
             b'{' if node.is_body() => None,
             b'{' => {
@@ -236,49 +262,42 @@ impl<'a> Scanner<'a> {
         Some(&self.text[start..self.pos])
     }
 
-    /// A string, borrowed when it has no escapes, else unescaped (simple
-    /// escapes only: `\u` goes to serde).
+    /// A string, borrowed when it has no escapes, else unescaped.
     fn string(&mut self) -> Step<Cow<'a, str>> {
+        let (start, end, escaped) = self.scan_string()?;
+        let raw = &self.text[start..end];
+        if !escaped {
+            return Some(Cow::Borrowed(raw));
+        }
+        let mut out = Vec::with_capacity(raw.len());
+        unescape(raw.as_bytes(), &mut out);
+        String::from_utf8(out).ok().map(Cow::Owned)
+    }
+
+    /// Checks a string at `pos` and passes over it: the range of its raw
+    /// text, and whether it holds escapes (simple ones only: `\u` and
+    /// anything else odd go to serde).
+    fn scan_string(&mut self) -> Step<(usize, usize, bool)> {
         self.eat(b'"')?;
         let start = self.pos;
-        self.run();
-        match self.peek()? {
-            b'"' => {
-                self.pos += 1;
-                Some(Cow::Borrowed(&self.text[start..self.pos - 1]))
-            }
-            b'\\' => {
-                let mut out = String::with_capacity(self.pos - start + 16);
-                out.push_str(&self.text[start..self.pos]);
-                loop {
-                    match self.peek()? {
-                        b'"' => {
-                            self.pos += 1;
-                            return Some(Cow::Owned(out));
-                        }
-                        b'\\' => {
-                            let c = match self.b.get(self.pos + 1)? {
-                                b'"' => '"',
-                                b'\\' => '\\',
-                                b'/' => '/',
-                                b'b' => '\u{8}',
-                                b'f' => '\u{c}',
-                                b'n' => '\n',
-                                b'r' => '\r',
-                                b't' => '\t',
-                                _ => return None,
-                            };
-                            out.push(c);
-                            self.pos += 2;
-                            let from = self.pos;
-                            self.run();
-                            out.push_str(&self.text[from..self.pos]);
-                        }
+        let mut escaped = false;
+        loop {
+            self.run();
+            match self.peek()? {
+                b'"' => {
+                    self.pos += 1;
+                    return Some((start, self.pos - 1, escaped));
+                }
+                b'\\' => {
+                    match self.b.get(self.pos + 1)? {
+                        b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => {}
                         _ => return None,
                     }
+                    escaped = true;
+                    self.pos += 2;
                 }
+                _ => return None,
             }
-            _ => None,
         }
     }
 
@@ -290,8 +309,28 @@ impl<'a> Scanner<'a> {
         }
     }
 
-    /// Passes over string bytes up to a quote, backslash or control byte.
+    /// Passes over string bytes up to a quote, backslash or control byte,
+    /// eight at a time while none of them is one.
     fn run(&mut self) {
+        const ONES: u64 = 0x0101_0101_0101_0101;
+        const HIGHS: u64 = 0x8080_8080_8080_8080;
+        while let Some(chunk) = self.b.get(self.pos..self.pos + 8) {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            let x = u64::from_le_bytes(word);
+            let zero_in = |v: u64| v.wrapping_sub(ONES) & !v & HIGHS;
+            // A byte < 0x20, == '"' or == '\\' sets its high bit here (bytes
+            // >= 0x80 are never stops, so they are masked out).
+            let stops = (x.wrapping_sub(0x20 * ONES)
+                | zero_in(x ^ (b'"' as u64 * ONES))
+                | zero_in(x ^ (b'\\' as u64 * ONES)))
+                & !x
+                & HIGHS;
+            if stops != 0 {
+                break;
+            }
+            self.pos += 8;
+        }
         while self.pos < self.b.len() && !STOPS[usize::from(self.b[self.pos])] {
             self.pos += 1;
         }

@@ -41,6 +41,8 @@ pub struct Node {
     pub end: usize,
     /// Read as an error body when it is an object.
     body: bool,
+    /// Also read by a field other than the body.
+    other: bool,
     children: HashMap<String, Node, foldhash::fast::RandomState>,
 }
 
@@ -52,6 +54,11 @@ impl Node {
     /// Whether the key's object is read as an error body.
     pub fn is_body(&self) -> bool {
         self.body
+    }
+
+    /// Whether only the body field reads this key.
+    pub fn is_only_body(&self) -> bool {
+        self.body && !self.other
     }
 }
 
@@ -85,6 +92,8 @@ pub enum Cap<'a> {
     Arr(Option<Cow<'a, str>>),
     /// An object: its error body when the key is a body field.
     Obj(Option<Body<'a>>),
+    /// The raw (still escaped) text of a string only the body field reads.
+    BodyRaw(&'a str),
 }
 
 /// What [`Plan::resolve`] found; the body text is left to the caller, which
@@ -152,6 +161,7 @@ impl Plan {
                         node = node.children.entry(key.clone()).or_default();
                     }
                     node.body |= *kind == Kind::Body;
+                    node.other |= *kind != Kind::Body;
                 }
                 paths.push((*kind, literal, nested));
             }
