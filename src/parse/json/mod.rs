@@ -213,7 +213,7 @@ impl JsonParser {
                     escaped_body = Some(std::mem::take(s));
                     Body::Absent
                 }
-                Some(stream::Cap::Obj(Some(b))) => std::mem::take(b),
+                Some(stream::Cap::Obj(Some(b))) => std::mem::take(&mut **b),
                 Some(stream::Cap::Null) => Body::Absent,
                 Some(_) => Body::Unparsed,
             };

@@ -16,7 +16,6 @@ use crate::parse::body;
 use crate::parse::time::{from_epoch_number, parse_any};
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use std::borrow::Cow;
-use std::collections::HashMap;
 use std::fmt;
 
 /// What an event field reads from a value.
@@ -43,7 +42,46 @@ pub struct Node {
     body: bool,
     /// Also read by a field other than the body.
     other: bool,
-    children: HashMap<String, Node, foldhash::fast::RandomState>,
+    children: Children,
+}
+
+/// A node's children, found by key length, first byte, then the whole key:
+/// a handful of keys per length, so cheaper than hashing every key of a line.
+#[derive(Debug, Default)]
+struct Children {
+    entries: Vec<(String, Node)>,
+    /// Per key length: the entries of that length.
+    by_len: Vec<Vec<usize>>,
+}
+
+impl Children {
+    fn get(&self, key: &str) -> Option<&Node> {
+        let k = key.as_bytes();
+        self.by_len.get(k.len())?.iter().find_map(|&i| {
+            let (name, node) = &self.entries[i];
+            let name = name.as_bytes();
+            (name.first() == k.first() && name == k).then_some(node)
+        })
+    }
+
+    fn get_or_insert(&mut self, key: &str) -> &mut Node {
+        let i = match self.entries.iter().position(|(k, _)| k == key) {
+            Some(i) => i,
+            None => {
+                self.entries.push((key.to_owned(), Node::default()));
+                if self.by_len.len() <= key.len() {
+                    self.by_len.resize(key.len() + 1, Vec::new());
+                }
+                self.by_len[key.len()].push(self.entries.len() - 1);
+                self.entries.len() - 1
+            }
+        };
+        &mut self.entries[i].1
+    }
+
+    fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
 }
 
 impl Node {
@@ -90,8 +128,9 @@ pub enum Cap<'a> {
     Str(Cow<'a, str>),
     /// An array: what `as_str` reads from it (its first element, as a string).
     Arr(Option<Cow<'a, str>>),
-    /// An object: its error body when the key is a body field.
-    Obj(Option<Body<'a>>),
+    /// An object: its error body when the key is a body field (boxed: rare,
+    /// and it would make every kept value as big as a body).
+    Obj(Option<Box<Body<'a>>>),
     /// The raw (still escaped) text of a string only the body field reads.
     BodyRaw(&'a str),
 }
@@ -158,7 +197,7 @@ impl Plan {
                 for path in std::iter::once(&literal).chain(nested.as_ref()) {
                     let mut node = &mut top;
                     for key in path {
-                        node = node.children.entry(key.clone()).or_default();
+                        node = node.children.get_or_insert(key);
                     }
                     node.body |= *kind == Kind::Body;
                     node.other |= *kind != Kind::Body;
@@ -173,7 +212,9 @@ impl Plan {
         let id_of = |path: &[String]| {
             let mut node = &top;
             for key in path {
-                node = &node.children[key];
+                if let Some(child) = node.children.get(key) {
+                    node = child;
+                }
             }
             node.id
         };
@@ -279,12 +320,9 @@ fn number(node: &mut Node, id: usize) -> usize {
     node.id = id;
     let mut next = id + 1;
     // Sorted, so ids do not depend on hash order.
-    let mut keys: Vec<String> = node.children.keys().cloned().collect();
-    keys.sort();
-    for k in keys {
-        if let Some(child) = node.children.get_mut(&k) {
-            next = number(child, next);
-        }
+    // In the order the field map names them, so ids are deterministic.
+    for (_, child) in &mut node.children.entries {
+        next = number(child, next);
     }
     node.end = next;
     next
@@ -292,7 +330,8 @@ fn number(node: &mut Node, id: usize) -> usize {
 
 /// A body field whose object also holds wanted keys (needs two reads of one value).
 fn conflict(node: &Node) -> bool {
-    (node.body && !node.children.is_empty()) || node.children.values().any(conflict)
+    (node.body && !node.children.is_empty())
+        || node.children.entries.iter().any(|(_, c)| conflict(c))
 }
 
 fn time(cap: &Cap) -> Option<i64> {
@@ -445,7 +484,7 @@ impl<'de> Visitor<'de> for ValueSeed<'_, '_, 'de> {
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Cap<'de>, A::Error> {
         if self.node.body {
             // compile() made sure a body node has no wanted children.
-            return Ok(Cap::Obj(Some(body::object_body(map)?)));
+            return Ok(Cap::Obj(Some(Box::new(body::object_body(map)?))));
         }
         ObjectSeed {
             node: self.node,
