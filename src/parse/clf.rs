@@ -71,11 +71,12 @@ impl ClfParser {
             .times
             .parse(&line[open + 1..open + 27])
             .ok_or(Malformed::BadTime)?;
-        let client = client_of(&line[..open])?;
         let client = if self.details {
-            non_dash(text(client))
-        } else {
+            non_dash(text(client_of(&line[..open])?))
+        } else if has_client(&line[..open]) {
             None
+        } else {
+            return Err(Malformed::NoClient);
         };
 
         let mut pos = open + 28;
@@ -167,6 +168,25 @@ fn client_of(prefix: &[u8]) -> Result<&[u8], Malformed> {
         .rfind(|t| !t.is_empty())
         .unwrap_or(client_part);
     Ok(last)
+}
+
+/// Whether [`client_of`] would find a client: three words before the
+/// timestamp. Counted from the end, where they are, stopping at three.
+fn has_client(prefix: &[u8]) -> bool {
+    let mut words = 0;
+    let mut in_word = false;
+    for b in prefix.iter().rev() {
+        if b.is_ascii_whitespace() {
+            in_word = false;
+        } else if !in_word {
+            in_word = true;
+            words += 1;
+            if words == 3 {
+                return true;
+            }
+        }
+    }
+    false
 }
 
 /// The quoted request line. Its closing quote is the first one followed by a
@@ -418,3 +438,16 @@ fn hex_byte(hi: u8, lo: u8) -> Option<u8> {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod client_check {
+    use super::*;
+
+    proptest::proptest! {
+        /// The quick check agrees with the full reading of the client.
+        #[test]
+        fn has_client_agrees_with_client_of(prefix in "[a-z0-9 ,\"\t-]{0,24}") {
+            proptest::prop_assert_eq!(has_client(prefix.as_bytes()), client_of(prefix.as_bytes()).is_ok());
+        }
+    }
+}
