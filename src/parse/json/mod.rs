@@ -151,6 +151,7 @@ pub struct JsonParser {
     body_text: String,
     /// The error bodies read lately, by their raw text.
     bodies: body::RecentBodies,
+    times: stream::TimeCache,
     doc: Value,
 }
 
@@ -163,6 +164,7 @@ impl JsonParser {
             caps: Vec::new(),
             body_text: String::new(),
             bodies: body::RecentBodies::default(),
+            times: stream::TimeCache::default(),
             doc: Value::Null,
         }
     }
@@ -176,7 +178,7 @@ impl JsonParser {
             self.caps = recycle(caps);
             return Err(Malformed::NotJson);
         }
-        let r = plan.resolve(&mut caps);
+        let r = plan.resolve(&mut caps, &mut self.times);
         let status = match r.status {
             None => Err(Malformed::NoStatus),
             Some(Err(())) => Err(Malformed::BadStatus),

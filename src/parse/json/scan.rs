@@ -168,6 +168,11 @@ impl<'a> Scanner<'a> {
             b'f' => self.literal(b"false").map(|()| Cap::Bool),
             _ => {
                 let text = self.number()?;
+                // Plain non-negative integers as serde_json reads them (a u64;
+                // 19 digits always fit); anything else through serde_json itself.
+                if text.len() <= 19 && text.bytes().all(|b| b.is_ascii_digit()) {
+                    return text.parse::<u64>().ok().map(|n| Cap::Num(n.into()));
+                }
                 serde_json::from_str::<serde_json::Number>(text)
                     .ok()
                     .map(Cap::Num)

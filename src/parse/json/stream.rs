@@ -50,17 +50,27 @@ pub struct Node {
 #[derive(Debug, Default)]
 struct Children {
     entries: Vec<(String, Node)>,
-    /// Per key length: the entries of that length.
-    by_len: Vec<Vec<usize>>,
+    /// Per key length: the entries of that length, with their first 8 bytes
+    /// as one number, so most keys are told apart by one comparison.
+    by_len: Vec<Vec<(u64, usize)>>,
+}
+
+/// The first (up to) 8 bytes of a key as one number.
+fn head(key: &[u8]) -> u64 {
+    let mut h = [0u8; 8];
+    let n = key.len().min(8);
+    h[..n].copy_from_slice(&key[..n]);
+    u64::from_le_bytes(h)
 }
 
 impl Children {
     fn get(&self, key: &str) -> Option<&Node> {
         let k = key.as_bytes();
-        self.by_len.get(k.len())?.iter().find_map(|&i| {
+        let candidates = self.by_len.get(k.len())?;
+        let h = head(k);
+        candidates.iter().find_map(|&(eh, i)| {
             let (name, node) = &self.entries[i];
-            let name = name.as_bytes();
-            (name.first() == k.first() && name == k).then_some(node)
+            (eh == h && (k.len() <= 8 || name.as_bytes()[8..] == k[8..])).then_some(node)
         })
     }
 
@@ -72,7 +82,7 @@ impl Children {
                 if self.by_len.len() <= key.len() {
                     self.by_len.resize(key.len() + 1, Vec::new());
                 }
-                self.by_len[key.len()].push(self.entries.len() - 1);
+                self.by_len[key.len()].push((head(key.as_bytes()), self.entries.len() - 1));
                 self.entries.len() - 1
             }
         };
@@ -263,7 +273,11 @@ impl Plan {
     }
 
     /// Applies the field lists to what [`Plan::read`] kept.
-    pub fn resolve<'c, 'a>(&self, caps: &'c mut [Option<Cap<'a>>]) -> Resolved<'c, 'a> {
+    pub fn resolve<'c, 'a>(
+        &self,
+        caps: &'c mut [Option<Cap<'a>>],
+        times: &mut TimeCache,
+    ) -> Resolved<'c, 'a> {
         let mut r = Resolved {
             status: None,
             ts: None,
@@ -285,7 +299,7 @@ impl Plan {
             let Some(cap) = &caps[at] else { continue };
             let is_null = matches!(cap, Cap::Null);
             match c.kind {
-                Kind::Time if r.ts.is_none() && !is_null => r.ts = Some(time(cap)),
+                Kind::Time if r.ts.is_none() && !is_null => r.ts = Some(time(cap, times)),
                 Kind::Status if r.status.is_none() && !is_null => {
                     r.status = Some(as_u64(cap).ok_or(()));
                 }
@@ -334,9 +348,24 @@ fn conflict(node: &Node) -> bool {
         || node.children.entries.iter().any(|(_, c)| conflict(c))
 }
 
-fn time(cap: &Cap) -> Option<i64> {
+/// The last time string read and its value: consecutive lines mostly carry
+/// the same second or millisecond.
+#[derive(Debug, Default)]
+pub struct TimeCache {
+    text: String,
+    value: Option<i64>,
+}
+
+fn time(cap: &Cap, times: &mut TimeCache) -> Option<i64> {
     match cap {
-        Cap::Str(s) => parse_any(s),
+        Cap::Str(s) => {
+            if times.text != *s {
+                times.value = parse_any(s);
+                times.text.clear();
+                times.text.push_str(s);
+            }
+            times.value
+        }
         Cap::Num(n) => n.as_f64().and_then(from_epoch_number),
         _ => None,
     }

@@ -300,3 +300,24 @@ fn one_pass_reader_on_repeated_and_dotted_keys() {
         assert_eq!(got, want, "{line}");
     }
 }
+
+#[test]
+fn a_parser_reused_across_lines_reads_each_like_a_fresh_one() {
+    let lines = [
+        r#"{"ts":"2026-11-25T10:00:00Z","status":503,"response_body":"{\"code\":\"a\"}"}"#,
+        r#"{"ts":"2026-11-25T10:00:00Z","status":502,"response_body":"{\"code\":\"b\"}"}"#,
+        r#"{"ts":"2026-11-25T10:00:01Z","status":503,"response_body":"{\"code\":\"a\"}"}"#,
+        r#"{"ts":"not a time","status":500}"#,
+        r#"{"ts":"2026-11-25T10:00:01Z","status":200}"#,
+        r#"{"ts":1764064800,"status":18446744073709551615}"#,
+        r#"{"ts":"2026-11-25T10:00:01Z","status":404,"response_body":"{\"code\":\"b\"}"}"#,
+    ];
+    let mut shared = JsonParser::new(FieldMap::default(), true);
+    for line in lines {
+        let want = JsonParser::new(FieldMap::default(), true)
+            .parse_value(line.as_bytes())
+            .map(Event::into_owned);
+        let got = shared.parse(line.as_bytes()).map(Event::into_owned);
+        assert_eq!(got, want, "{line}");
+    }
+}
