@@ -179,14 +179,14 @@ pub(crate) fn trim_cr(buf: &[u8], start: usize, end: usize) -> usize {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     /// A reader that hands out at most `chunk` bytes a call, then fails if asked to.
-    struct Chunky<'a> {
-        data: &'a [u8],
-        chunk: usize,
-        fail_at_end: bool,
+    pub(crate) struct Chunky<'a> {
+        pub data: &'a [u8],
+        pub chunk: usize,
+        pub fail_at_end: bool,
     }
 
     impl Read for Chunky<'_> {

@@ -207,31 +207,9 @@ pub fn lines(data: &[u8]) -> impl Iterator<Item = &[u8]> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::input::lines::tests::Chunky;
     use crate::input::lines::{trim_cr, Line, LineReader};
     use proptest::prelude::*;
-
-    /// Hands out at most `chunk` bytes a call; fails at the end if asked to.
-    struct Chunky<'a> {
-        data: &'a [u8],
-        chunk: usize,
-        fail_at_end: bool,
-    }
-
-    impl Read for Chunky<'_> {
-        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-            if self.data.is_empty() {
-                return if self.fail_at_end {
-                    Err(io::Error::other("corrupt"))
-                } else {
-                    Ok(0)
-                };
-            }
-            let n = self.chunk.min(buf.len()).min(self.data.len());
-            buf[..n].copy_from_slice(&self.data[..n]);
-            self.data = &self.data[n..];
-            Ok(n)
-        }
-    }
 
     /// What a consumer of the pieces sees, line by line, in LineReader's terms.
     fn via_cutter(data: &[u8], chunk: usize, block: usize, max: usize, fail: bool) -> Vec<String> {

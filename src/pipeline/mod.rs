@@ -1,10 +1,11 @@
-//! input → parse → sink over many sources, one worker thread per core.
+//! input → parse → sink over many sources, on worker threads.
 //!
 //! A [`Sink`] receives every parsed line: the [`Aggregate`] for reports, or
-//! the SQL frame builder for `query`. [`run`] gives each worker its own
-//! aggregate and merges them; [`run_each`] keeps one sink per source, in
-//! source order. Nothing here prints: per-input problems come back in
-//! [`InputOutcome`].
+//! the SQL frame builder for `query`. [`run`] (in `parallel.rs`) cuts every
+//! input into blocks parsed on all cores, each worker into its own
+//! aggregate, and merges them; [`run_each`] keeps one sink per source, in
+//! source order, one source per thread. Nothing here prints: per-input
+//! problems come back in [`InputOutcome`].
 
 mod blocks;
 mod parallel;
