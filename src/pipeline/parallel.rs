@@ -74,7 +74,7 @@ struct BlockCount {
 }
 
 /// What a reader thread learnt about one input.
-struct Read {
+struct ReaderReport {
     format: Option<Format>,
     compression: Option<Compression>,
     /// An open error, or a read error with the bytes read before it.
@@ -102,7 +102,8 @@ pub fn run(
     let (jobs_tx, jobs_rx) = crossbeam_channel::bounded::<Job>(threads * 2);
     let pool = Pool::new(blocks.size);
     let next = AtomicUsize::new(0);
-    let reads: Mutex<Vec<Option<Read>>> = Mutex::new((0..sources.len()).map(|_| None).collect());
+    let reads: Mutex<Vec<Option<ReaderReport>>> =
+        Mutex::new((0..sources.len()).map(|_| None).collect());
 
     let mut total = Aggregate::new(config);
     let mut counts: Vec<BlockCount> = Vec::new();
@@ -160,9 +161,9 @@ fn read_input(
     pool: &Pool,
     jobs: &Sender<Job>,
     bytes_read: &Arc<AtomicU64>,
-) -> Read {
+) -> ReaderReport {
     let started = std::time::Instant::now();
-    let mut read = Read {
+    let mut read = ReaderReport {
         format: None,
         compression: None,
         error: None,
@@ -367,8 +368,12 @@ impl Numbering {
     }
 }
 
-fn outcome(source: &Source, read: Option<Read>, (lines, counted): (u64, u64)) -> InputOutcome {
-    let read = read.unwrap_or(Read {
+fn outcome(
+    source: &Source,
+    read: Option<ReaderReport>,
+    (lines, counted): (u64, u64),
+) -> InputOutcome {
+    let read = read.unwrap_or(ReaderReport {
         format: None,
         compression: None,
         error: None,

@@ -138,9 +138,10 @@ impl FieldMap {
     }
 }
 
-/// Parses JSON lines. Lines are read in one pass by [`stream::Plan`]; a
-/// field map that plan cannot serve goes through a `serde_json::Value`,
-/// kept in the parser so events can borrow from it.
+/// Parses JSON lines. Plain lines are read by the scanner (`scan.rs`), the
+/// rest by the serde visitor of [`stream::Plan`]; a field map that plan
+/// cannot serve goes through a `serde_json::Value`, kept in the parser so
+/// events can borrow from it.
 #[derive(Debug)]
 pub struct JsonParser {
     fields: FieldMap,
@@ -327,14 +328,19 @@ fn as_str(v: &Value) -> Option<&str> {
 
 fn as_u64(v: &Value) -> Option<u64> {
     match v {
-        Value::Number(n) => n.as_u64().or_else(|| {
-            n.as_f64()
-                .filter(|f| f.fract() == 0.0 && *f >= 0.0)
-                .map(|f| f as u64)
-        }),
+        Value::Number(n) => number_as_u64(n),
         Value::String(s) => s.trim().parse().ok(),
         _ => None,
     }
+}
+
+/// A JSON number as a count: an integer, or a float with no fraction (`200.0`).
+fn number_as_u64(n: &serde_json::Number) -> Option<u64> {
+    n.as_u64().or_else(|| {
+        n.as_f64()
+            .filter(|f| f.fract() == 0.0 && *f >= 0.0)
+            .map(|f| f as u64)
+    })
 }
 
 /// The path of a request target: no scheme and host, no query, no fragment.

@@ -2,15 +2,16 @@
 //! `serde_json::Value`.
 //!
 //! The [`FieldMap`] is compiled once into a tree of the keys that matter
-//! ([`Plan`]). A serde visitor walks each line: it keeps the values of wanted
+//! ([`Plan`]). [`Plan::read`] first tries the hand-written scanner
+//! (`scan.rs`); for the lines it leaves, a serde visitor walks the line: it keeps the values of wanted
 //! keys (strings borrowed from the line when unescaped), descends only into
 //! objects that hold wanted keys, and skips the rest while still checking it
 //! as strictly as `Value` would. [`Plan::resolve`] then applies the same
-//! rules as the `Value` route in `json.rs` — literal key before dotted path,
+//! rules as the `Value` route in `json/mod.rs` — literal key before dotted path,
 //! first name present and readable wins, the last of duplicate keys counts —
 //! and a property test holds the two to the same results.
 
-use super::{as_str_value, path_of, DurationUnit, FieldMap};
+use super::{as_str_value, number_as_u64, path_of, DurationUnit, FieldMap};
 use crate::event::Body;
 use crate::parse::body;
 use crate::parse::time::{from_epoch_number, parse_any};
@@ -373,11 +374,7 @@ fn time(cap: &Cap, times: &mut TimeCache) -> Option<i64> {
 
 fn as_u64(cap: &Cap) -> Option<u64> {
     match cap {
-        Cap::Num(n) => n.as_u64().or_else(|| {
-            n.as_f64()
-                .filter(|f| f.fract() == 0.0 && *f >= 0.0)
-                .map(|f| f as u64)
-        }),
+        Cap::Num(n) => number_as_u64(n),
         Cap::Str(s) => s.trim().parse().ok(),
         _ => None,
     }
