@@ -13,102 +13,102 @@ use std::collections::{BTreeMap, HashMap};
 
 /// The maps counted into on every line: foldhash is several times faster than
 /// the default SipHash here, and still seeded per process.
-pub type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+pub(crate) type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 
 /// How many malformed lines are kept as samples.
-pub const MAX_SAMPLES: usize = 10;
+pub(crate) const MAX_SAMPLES: usize = 10;
 /// How many characters of a malformed line a sample keeps.
-pub const SAMPLE_CHARS: usize = 200;
+pub(crate) const SAMPLE_CHARS: usize = 200;
 
 /// What the aggregate needs to know before it sees events.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AggConfig {
+pub(crate) struct AggConfig {
     /// Bucket width in microseconds; buckets are aligned to the UTC epoch.
-    pub bucket_us: i64,
+    pub(crate) bucket_us: i64,
     /// Events before this time are filtered out.
-    pub since: Option<Micros>,
+    pub(crate) since: Option<Micros>,
     /// Events at or after this time are filtered out.
-    pub until: Option<Micros>,
+    pub(crate) until: Option<Micros>,
 }
 
 /// The identity of an API error: (type, code, param).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-pub struct ErrorKey {
-    pub error_type: Option<String>,
-    pub code: Option<String>,
-    pub param: Option<String>,
+pub(crate) struct ErrorKey {
+    pub(crate) error_type: Option<String>,
+    pub(crate) code: Option<String>,
+    pub(crate) param: Option<String>,
 }
 
 /// One message seen for an error key, and where; the earliest one is kept.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-pub struct Example {
-    pub ts: Micros,
-    pub source: u32,
-    pub line: u64,
-    pub message: String,
+pub(crate) struct Example {
+    pub(crate) ts: Micros,
+    pub(crate) source: u32,
+    pub(crate) line: u64,
+    pub(crate) message: String,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct ErrorStats {
-    pub count: u64,
-    pub statuses: BTreeMap<u16, u64>,
-    pub example: Option<Example>,
+pub(crate) struct ErrorStats {
+    pub(crate) count: u64,
+    pub(crate) statuses: BTreeMap<u16, u64>,
+    pub(crate) example: Option<Example>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RouteStats {
-    pub requests: u64,
-    pub errors_4xx: u64,
-    pub errors_5xx: u64,
+pub(crate) struct RouteStats {
+    pub(crate) requests: u64,
+    pub(crate) errors_4xx: u64,
+    pub(crate) errors_5xx: u64,
 }
 
 /// One time bucket. The 5xx breakdowns feed the incident details.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct BucketStats {
-    pub requests: u64,
-    pub errors_4xx: u64,
-    pub errors_5xx: u64,
-    pub statuses_5xx: BTreeMap<u16, u64>,
+pub(crate) struct BucketStats {
+    pub(crate) requests: u64,
+    pub(crate) errors_4xx: u64,
+    pub(crate) errors_5xx: u64,
+    pub(crate) statuses_5xx: BTreeMap<u16, u64>,
     /// 5xx per route key (see [`route_key`]).
-    pub routes_5xx: FastMap<String, u64>,
+    pub(crate) routes_5xx: FastMap<String, u64>,
     /// 5xx per error key, for 5xx responses whose body gave an error.
     #[serde(with = "pairs")]
-    pub errors_5xx_by_key: FastMap<ErrorKey, u64>,
+    pub(crate) errors_5xx_by_key: FastMap<ErrorKey, u64>,
 }
 
 /// A malformed line kept as evidence.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-pub struct MalformedSample {
-    pub source: u32,
-    pub line: u64,
-    pub reason: Malformed,
-    pub text: String,
+pub(crate) struct MalformedSample {
+    pub(crate) source: u32,
+    pub(crate) line: u64,
+    pub(crate) reason: Malformed,
+    pub(crate) text: String,
 }
 
 /// All counters of a run (or of one part of it). Serializable, so live mode
 /// can checkpoint it together with the file offsets it reflects.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Aggregate {
-    pub config: AggConfig,
+pub(crate) struct Aggregate {
+    pub(crate) config: AggConfig,
     /// Non-blank lines read: `requests + malformed + filtered_out`.
-    pub lines: u64,
-    pub requests: u64,
-    pub malformed: u64,
-    pub unparsed_bodies: u64,
+    pub(crate) lines: u64,
+    pub(crate) requests: u64,
+    pub(crate) malformed: u64,
+    pub(crate) unparsed_bodies: u64,
     /// Valid requests outside `--since` / `--until`.
-    pub filtered_out: u64,
-    pub first_ts: Option<Micros>,
-    pub last_ts: Option<Micros>,
+    pub(crate) filtered_out: u64,
+    pub(crate) first_ts: Option<Micros>,
+    pub(crate) last_ts: Option<Micros>,
     /// Requests per status, indexed by status (100..=599).
-    pub by_status: Vec<u64>,
+    pub(crate) by_status: Vec<u64>,
     #[serde(with = "pairs")]
-    pub errors: FastMap<ErrorKey, ErrorStats>,
+    pub(crate) errors: FastMap<ErrorKey, ErrorStats>,
     /// Per (method, route), keyed by [`route_key`].
-    pub routes: FastMap<String, RouteStats>,
+    pub(crate) routes: FastMap<String, RouteStats>,
     /// Per bucket index (`ts.div_euclid(bucket_us)`).
-    pub buckets: FastMap<i64, BucketStats>,
+    pub(crate) buckets: FastMap<i64, BucketStats>,
     /// The first [`MAX_SAMPLES`] malformed lines by (source, line).
-    pub samples: Vec<MalformedSample>,
+    pub(crate) samples: Vec<MalformedSample>,
     #[serde(skip)]
     scratch_key: String,
     #[serde(skip)]
@@ -121,7 +121,7 @@ mod pairs {
     use std::collections::HashMap;
     use std::hash::{BuildHasher, Hash};
 
-    pub fn serialize<K: Serialize + Ord, V: Serialize, H, S: Serializer>(
+    pub(crate) fn serialize<K: Serialize + Ord, V: Serialize, H, S: Serializer>(
         map: &HashMap<K, V, H>,
         s: S,
     ) -> Result<S::Ok, S::Error> {
@@ -131,7 +131,7 @@ mod pairs {
         items.serialize(s)
     }
 
-    pub fn deserialize<'de, K, V, H, D>(d: D) -> Result<HashMap<K, V, H>, D::Error>
+    pub(crate) fn deserialize<'de, K, V, H, D>(d: D) -> Result<HashMap<K, V, H>, D::Error>
     where
         K: Deserialize<'de> + Eq + Hash,
         V: Deserialize<'de>,
@@ -145,7 +145,8 @@ mod pairs {
 /// Encodes (method, route) as one string so route lookups can reuse a buffer:
 /// `<method length or ->:<method><route tag><route>`. Length-prefixed, since a
 /// junk request line can put any character, NUL included, into the method.
-pub fn route_key(method: Option<&str>, route: Option<&str>, out: &mut String) {
+#[cfg(test)]
+pub(crate) fn route_key(method: Option<&str>, route: Option<&str>, out: &mut String) {
     push_method(method, out);
     match route {
         Some(r) => {
@@ -196,7 +197,7 @@ fn push_method(method: Option<&str>, out: &mut String) {
 }
 
 /// The inverse of [`route_key`].
-pub fn split_route_key(key: &str) -> (Option<&str>, Option<&str>) {
+pub(crate) fn split_route_key(key: &str) -> (Option<&str>, Option<&str>) {
     let (len, rest) = key.split_once(':').unwrap_or(("-", key));
     let (method, rest) = match len.parse::<usize>() {
         Ok(n) if rest.is_char_boundary(n) => (Some(&rest[..n]), &rest[n..]),
@@ -206,7 +207,7 @@ pub fn split_route_key(key: &str) -> (Option<&str>, Option<&str>) {
 }
 
 impl Aggregate {
-    pub fn new(config: AggConfig) -> Self {
+    pub(crate) fn new(config: AggConfig) -> Self {
         Aggregate {
             config,
             lines: 0,
@@ -227,7 +228,7 @@ impl Aggregate {
     }
 
     /// Counts one valid request line.
-    pub fn observe(&mut self, ev: &Event<'_>, source: u32, line: u64) {
+    pub(crate) fn observe(&mut self, ev: &Event<'_>, source: u32, line: u64) {
         self.lines += 1;
         if self.config.since.is_some_and(|s| ev.ts < s)
             || self.config.until.is_some_and(|u| ev.ts >= u)
@@ -315,7 +316,13 @@ impl Aggregate {
     }
 
     /// Counts one malformed line, keeping it as a sample if it is among the first.
-    pub fn observe_malformed(&mut self, source: u32, line: u64, reason: Malformed, text: &[u8]) {
+    pub(crate) fn observe_malformed(
+        &mut self,
+        source: u32,
+        line: u64,
+        reason: Malformed,
+        text: &[u8],
+    ) {
         self.lines += 1;
         self.malformed += 1;
         let full = self.samples.len() >= MAX_SAMPLES;
@@ -338,7 +345,7 @@ impl Aggregate {
     }
 
     /// Adds `other` into `self`.
-    pub fn merge(&mut self, other: Aggregate) {
+    pub(crate) fn merge(&mut self, other: Aggregate) {
         self.lines += other.lines;
         self.requests += other.requests;
         self.malformed += other.malformed;
@@ -381,7 +388,7 @@ impl Aggregate {
     /// Rewrites every line number held (malformed samples, error examples)
     /// with `f(source, line)`. `f` must keep the order of lines within a
     /// source, so the samples kept stay the first ones.
-    pub fn renumber(&mut self, f: impl Fn(u32, u64) -> u64) {
+    pub(crate) fn renumber(&mut self, f: impl Fn(u32, u64) -> u64) {
         for s in &mut self.samples {
             s.line = f(s.source, s.line);
         }
@@ -393,7 +400,7 @@ impl Aggregate {
     }
 
     /// Requests per class (`2xx`, …), with every class present.
-    pub fn by_class(&self) -> BTreeMap<&'static str, u64> {
+    pub(crate) fn by_class(&self) -> BTreeMap<&'static str, u64> {
         let mut out: BTreeMap<&'static str, u64> = ["1xx", "2xx", "3xx", "4xx", "5xx"]
             .into_iter()
             .map(|c| (c, 0))

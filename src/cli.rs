@@ -248,4 +248,8 @@ pub struct QueryArgs {
     /// Worker threads for reading the logs [default: all cores].
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub threads: Option<u16>,
+
+    /// Bytes per block a worker parses (tests use tiny blocks to cross many block edges).
+    #[arg(long, value_name = "BYTES", hide = true, value_parser = clap::value_parser!(u32).range(1..))]
+    pub block_size: Option<u32>,
 }

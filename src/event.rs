@@ -6,20 +6,20 @@
 use std::borrow::Cow;
 
 /// Microseconds since the Unix epoch, UTC.
-pub type Micros = i64;
+pub(crate) type Micros = i64;
 
 /// The error fields read from a response body (SPEC §1).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ApiError<'a> {
-    pub error_type: Option<Cow<'a, str>>,
-    pub code: Option<Cow<'a, str>>,
-    pub param: Option<Cow<'a, str>>,
-    pub message: Option<Cow<'a, str>>,
+pub(crate) struct ApiError<'a> {
+    pub(crate) error_type: Option<Cow<'a, str>>,
+    pub(crate) code: Option<Cow<'a, str>>,
+    pub(crate) param: Option<Cow<'a, str>>,
+    pub(crate) message: Option<Cow<'a, str>>,
 }
 
 /// What the response body of a request told us.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub enum Body<'a> {
+pub(crate) enum Body<'a> {
     /// No body was logged, or the request did not fail (bodies are only read for status >= 400).
     #[default]
     Absent,
@@ -31,7 +31,7 @@ pub enum Body<'a> {
 
 impl Body<'_> {
     /// The same body, owning its text.
-    pub fn into_owned(self) -> Body<'static> {
+    pub(crate) fn into_owned(self) -> Body<'static> {
         let own = |s: Option<Cow<'_, str>>| s.map(|s| Cow::Owned(s.into_owned()));
         match self {
             Body::Absent => Body::Absent,
@@ -48,22 +48,22 @@ impl Body<'_> {
 
 /// One valid request line.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Event<'a> {
-    pub ts: Micros,
-    pub client: Option<Cow<'a, str>>,
-    pub method: Option<Cow<'a, str>>,
+pub(crate) struct Event<'a> {
+    pub(crate) ts: Micros,
+    pub(crate) client: Option<Cow<'a, str>>,
+    pub(crate) method: Option<Cow<'a, str>>,
     /// The request target without its query string.
-    pub path: Option<Cow<'a, str>>,
-    pub status: u16,
-    pub bytes: Option<u64>,
-    pub duration_ms: Option<f64>,
-    pub user_agent: Option<Cow<'a, str>>,
-    pub body: Body<'a>,
+    pub(crate) path: Option<Cow<'a, str>>,
+    pub(crate) status: u16,
+    pub(crate) bytes: Option<u64>,
+    pub(crate) duration_ms: Option<f64>,
+    pub(crate) user_agent: Option<Cow<'a, str>>,
+    pub(crate) body: Body<'a>,
 }
 
 impl Event<'_> {
     /// An event with only the mandatory fields set; parsers fill in the rest.
-    pub fn new(ts: Micros, status: u16) -> Self {
+    pub(crate) fn new(ts: Micros, status: u16) -> Self {
         Event {
             ts,
             client: None,
@@ -80,7 +80,8 @@ impl Event<'_> {
 
 impl Event<'_> {
     /// The same event, owning its text.
-    pub fn into_owned(self) -> Event<'static> {
+    #[cfg(test)]
+    pub(crate) fn into_owned(self) -> Event<'static> {
         let own = |s: Option<Cow<'_, str>>| s.map(|s| Cow::Owned(s.into_owned()));
         Event {
             ts: self.ts,
@@ -97,7 +98,7 @@ impl Event<'_> {
 }
 
 /// `2xx`, `4xx`, … for a status in 100..=599.
-pub fn status_class(status: u16) -> &'static str {
+pub(crate) fn status_class(status: u16) -> &'static str {
     match status / 100 {
         1 => "1xx",
         2 => "2xx",
@@ -108,7 +109,7 @@ pub fn status_class(status: u16) -> &'static str {
 }
 
 /// The title the platform documents for a status, if it documents one (SPEC §1).
-pub fn status_title(status: u16) -> Option<&'static str> {
+pub(crate) fn status_title(status: u16) -> Option<&'static str> {
     Some(match status {
         200 => "OK",
         201 => "Created",
@@ -130,7 +131,7 @@ pub fn status_title(status: u16) -> Option<&'static str> {
 
 /// Formats microseconds since the epoch as UTC RFC 3339 (`2026-11-25T06:11:42Z`,
 /// with a fraction only when there is one).
-pub fn format_ts(ts: Micros) -> String {
+pub(crate) fn format_ts(ts: Micros) -> String {
     use chrono::{DateTime, SecondsFormat};
     match DateTime::from_timestamp_micros(ts) {
         Some(dt) => dt.to_rfc3339_opts(SecondsFormat::AutoSi, true),

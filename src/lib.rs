@@ -1,25 +1,26 @@
 //! faultline: HTTP API access logs in, error analytics and persistent-5xx
 //! verdicts out.
 //!
-//! Data flows one way: [`input`] → [`parse`] → [`aggregate`] → [`detect`] →
-//! [`report`] → [`render`]. [`pipeline`] wires the first three together over
-//! many inputs in parallel. [`cli`], [`plan`] and [`cmd`] are the command
-//! layer, the only code that knows the command line.
+//! Data flows one way: [`input`] → [`engine`] (which runs [`parse`] on every
+//! core into a sink) → [`aggregate`] → [`periods`] → [`report`] → [`render`].
+//! [`live`] drives the same engine from a follower's new bytes; `sql` is the
+//! sink behind `faultline query`. [`cli`], [`plan`] and [`cmd`] are the
+//! command layer, the only code that knows the command line.
 
-pub mod aggregate;
+pub(crate) mod aggregate;
 pub mod cli;
 pub mod cmd;
-pub mod detect;
-pub mod event;
-pub mod follow;
-pub mod input;
-pub mod live;
-pub mod parse;
-pub mod pipeline;
-pub mod plan;
-pub mod render;
-pub mod report;
-pub mod route;
-pub mod sql;
-pub mod units;
-pub mod webhook;
+pub(crate) mod engine;
+pub(crate) mod event;
+pub(crate) mod input;
+#[cfg(unix)]
+pub(crate) mod live;
+pub(crate) mod parse;
+pub(crate) mod periods;
+pub(crate) mod plan;
+pub(crate) mod render;
+pub(crate) mod report;
+pub(crate) mod route;
+#[cfg(feature = "query")]
+pub(crate) mod sql;
+pub(crate) mod units;

@@ -2,19 +2,22 @@
 //! reads plain values; nothing below `cmd` knows clap.
 
 use crate::aggregate::AggConfig;
-use crate::cli::{
-    AnalyzeArgs, FormatArg, OutputArg, ParseArgs, QueryArgs, QueryOutputArg, TableArg, TailArgs,
-    TailOutputArg,
-};
-use crate::detect::DetectConfig;
+use crate::cli::{AnalyzeArgs, FormatArg, OutputArg, ParseArgs, TableArg};
+#[cfg(feature = "query")]
+use crate::cli::{QueryArgs, QueryOutputArg};
+#[cfg(unix)]
+use crate::cli::{TailArgs, TailOutputArg};
+use crate::engine::Blocks;
 use crate::event::Micros;
-use crate::follow::StartAt;
 use crate::input::{resolve, ResolveError, Source};
+#[cfg(unix)]
+use crate::live::StartAt;
 use crate::parse::json::FieldMap;
 use crate::parse::nginx::LogFormat;
 use crate::parse::{FormatChoice, ParseOptions};
-use crate::pipeline::Blocks;
+use crate::periods::DetectConfig;
 use crate::render::TableName;
+#[cfg(feature = "query")]
 use crate::sql::Shipped;
 use crate::units::parse_time_arg;
 use std::io::IsTerminal;
@@ -24,7 +27,7 @@ use std::time::Duration;
 
 /// A problem with what the user asked for: exit 2, before any work.
 #[derive(Debug, thiserror::Error)]
-pub enum PlanError {
+pub(crate) enum PlanError {
     #[error("{0}")]
     Usage(String),
     #[error(transparent)]
@@ -32,7 +35,7 @@ pub enum PlanError {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Output {
+pub(crate) enum Output {
     Table,
     Json,
     Csv(TableName),
@@ -40,32 +43,32 @@ pub enum Output {
 
 /// Everything `analyze` needs, checked.
 #[derive(Debug, Clone)]
-pub struct AnalyzePlan {
-    pub sources: Vec<Source>,
-    pub parse: ParseOptions,
-    pub agg: AggConfig,
-    pub detect: DetectConfig,
-    pub output: Output,
-    pub top: usize,
-    pub exit_code: bool,
-    pub threads: usize,
-    pub blocks: Blocks,
-    pub progress: bool,
-    pub color: bool,
+pub(crate) struct AnalyzePlan {
+    pub(crate) sources: Vec<Source>,
+    pub(crate) parse: ParseOptions,
+    pub(crate) agg: AggConfig,
+    pub(crate) detect: DetectConfig,
+    pub(crate) output: Output,
+    pub(crate) top: usize,
+    pub(crate) exit_code: bool,
+    pub(crate) threads: usize,
+    pub(crate) blocks: Blocks,
+    pub(crate) progress: bool,
+    pub(crate) color: bool,
 }
 
 /// What the plan reads from the environment, passed in so tests control it.
 #[derive(Debug, Clone, Copy)]
-pub struct Env {
-    pub now: Micros,
-    pub stdin_is_terminal: bool,
-    pub stdout_is_terminal: bool,
-    pub stderr_is_terminal: bool,
-    pub no_color: bool,
+pub(crate) struct Env {
+    pub(crate) now: Micros,
+    pub(crate) stdin_is_terminal: bool,
+    pub(crate) stdout_is_terminal: bool,
+    pub(crate) stderr_is_terminal: bool,
+    pub(crate) no_color: bool,
 }
 
 impl Env {
-    pub fn current() -> Self {
+    pub(crate) fn current() -> Self {
         Env {
             now: chrono::Utc::now().timestamp_micros(),
             stdin_is_terminal: std::io::stdin().is_terminal(),
@@ -76,7 +79,7 @@ impl Env {
     }
 }
 
-pub fn analyze(args: &AnalyzeArgs, env: &Env) -> Result<AnalyzePlan, PlanError> {
+pub(crate) fn analyze(args: &AnalyzeArgs, env: &Env) -> Result<AnalyzePlan, PlanError> {
     let input = &args.input;
     let mut paths = input.paths.clone();
     if paths.is_empty() {
@@ -117,10 +120,7 @@ pub fn analyze(args: &AnalyzeArgs, env: &Env) -> Result<AnalyzePlan, PlanError> 
         None if env.stdout_is_terminal => Output::Table,
         None => Output::Json,
     };
-    let threads = match args.threads {
-        Some(n) => usize::from(n),
-        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
-    };
+    let threads = threads(args.threads);
     Ok(AnalyzePlan {
         sources,
         parse,
@@ -134,12 +134,7 @@ pub fn analyze(args: &AnalyzeArgs, env: &Env) -> Result<AnalyzePlan, PlanError> 
         top: args.top,
         exit_code: args.exit_code,
         threads,
-        blocks: Blocks {
-            size: args
-                .block_size
-                .map_or(Blocks::default().size, |n| n as usize),
-            ..Blocks::default()
-        },
+        blocks: blocks(args.block_size),
         progress: env.stderr_is_terminal && !args.no_progress,
         color: env.stdout_is_terminal && !env.no_color,
     })
@@ -194,30 +189,33 @@ fn detect_config(d: &crate::cli::DetectArgs) -> DetectConfig {
 }
 
 /// How `tail` writes what it sees.
+#[cfg(unix)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TailOutput {
+pub(crate) enum TailOutput {
     Live,
     JsonLines,
 }
 
 /// Everything `tail` needs, checked.
+#[cfg(unix)]
 #[derive(Debug, Clone)]
-pub struct TailPlan {
-    pub patterns: Vec<String>,
-    pub parse: ParseOptions,
-    pub detect: DetectConfig,
-    pub state_dir: Option<PathBuf>,
-    pub start: StartAt,
-    pub checkpoint_every: Duration,
-    pub summary_every: Duration,
-    pub lateness_us: Micros,
-    pub poll: Duration,
-    pub webhook: Option<String>,
-    pub output: TailOutput,
-    pub color: bool,
+pub(crate) struct TailPlan {
+    pub(crate) patterns: Vec<String>,
+    pub(crate) parse: ParseOptions,
+    pub(crate) detect: DetectConfig,
+    pub(crate) state_dir: Option<PathBuf>,
+    pub(crate) start: StartAt,
+    pub(crate) checkpoint_every: Duration,
+    pub(crate) summary_every: Duration,
+    pub(crate) lateness_us: Micros,
+    pub(crate) poll: Duration,
+    pub(crate) webhook: Option<String>,
+    pub(crate) output: TailOutput,
+    pub(crate) color: bool,
 }
 
-pub fn tail(args: &TailArgs, env: &Env) -> Result<TailPlan, PlanError> {
+#[cfg(unix)]
+pub(crate) fn tail(args: &TailArgs, env: &Env) -> Result<TailPlan, PlanError> {
     let micros = |us: i64| Duration::from_micros(us.max(0) as u64);
     if let Some(url) = &args.webhook {
         if !(url.starts_with("http://") || url.starts_with("https://")) {
@@ -255,8 +253,9 @@ pub fn tail(args: &TailArgs, env: &Env) -> Result<TailPlan, PlanError> {
 }
 
 /// How `query` writes its result.
+#[cfg(feature = "query")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum QueryOutput {
+pub(crate) enum QueryOutput {
     Table,
     Csv,
     Json,
@@ -264,19 +263,22 @@ pub enum QueryOutput {
 }
 
 /// Everything `query` needs, checked.
+#[cfg(feature = "query")]
 #[derive(Debug, Clone)]
-pub struct QueryPlan {
+pub(crate) struct QueryPlan {
     /// What the query is called in messages: its name, file, or `--sql`.
-    pub query_name: String,
-    pub sql: String,
-    pub sources: Vec<Source>,
-    pub parse: ParseOptions,
-    pub output: QueryOutput,
-    pub out: Option<PathBuf>,
-    pub threads: usize,
+    pub(crate) query_name: String,
+    pub(crate) sql: String,
+    pub(crate) sources: Vec<Source>,
+    pub(crate) parse: ParseOptions,
+    pub(crate) output: QueryOutput,
+    pub(crate) out: Option<PathBuf>,
+    pub(crate) threads: usize,
+    pub(crate) blocks: Blocks,
 }
 
-pub fn query(args: &QueryArgs, env: &Env) -> Result<QueryPlan, PlanError> {
+#[cfg(feature = "query")]
+pub(crate) fn query(args: &QueryArgs, env: &Env) -> Result<QueryPlan, PlanError> {
     let mut rest = args.args.clone();
     let (query_name, sql) = match &args.sql {
         Some(sql) => ("--sql".to_owned(), sql.clone()),
@@ -332,11 +334,25 @@ pub fn query(args: &QueryArgs, env: &Env) -> Result<QueryPlan, PlanError> {
         parse: parse_options(&args.parse)?,
         output,
         out: args.out.clone(),
-        threads: match args.threads {
-            Some(n) => usize::from(n),
-            None => std::thread::available_parallelism().map_or(1, |n| n.get()),
-        },
+        threads: threads(args.threads),
+        blocks: blocks(args.block_size),
     })
+}
+
+/// `--threads`, or every core.
+fn threads(arg: Option<u16>) -> usize {
+    arg.map_or_else(
+        || std::thread::available_parallelism().map_or(1, |n| n.get()),
+        usize::from,
+    )
+}
+
+/// Blocks of `--block-size` bytes (a hidden flag for tests), or the default.
+fn blocks(size: Option<u32>) -> Blocks {
+    Blocks {
+        size: size.map_or(Blocks::default().size, |n| n as usize),
+        ..Blocks::default()
+    }
 }
 
 fn table_name(t: TableArg) -> TableName {

@@ -5,9 +5,9 @@
 //! never rename them.
 
 use crate::aggregate::{split_route_key, Aggregate, ErrorKey};
-use crate::detect::{find_periods, BucketCount, DetectConfig, Period};
+use crate::engine::InputOutcome;
 use crate::event::{format_ts, status_title, Micros};
-use crate::pipeline::InputOutcome;
+use crate::periods::{find_periods, BucketCount, DetectConfig, Period};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 
@@ -15,148 +15,148 @@ use std::collections::{BTreeMap, HashMap};
 const INCIDENT_TOP: usize = 5;
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct Report {
-    pub summary: Summary,
-    pub by_status: Vec<StatusRow>,
-    pub errors: Vec<ErrorRow>,
-    pub routes: Vec<RouteRow>,
-    pub timeline: Vec<TimelineRow>,
-    pub incidents: Vec<Incident>,
-    pub malformed_samples: Vec<SampleRow>,
-    pub verdict: Verdict,
+pub(crate) struct Report {
+    pub(crate) summary: Summary,
+    pub(crate) by_status: Vec<StatusRow>,
+    pub(crate) errors: Vec<ErrorRow>,
+    pub(crate) routes: Vec<RouteRow>,
+    pub(crate) timeline: Vec<TimelineRow>,
+    pub(crate) incidents: Vec<Incident>,
+    pub(crate) malformed_samples: Vec<SampleRow>,
+    pub(crate) verdict: Verdict,
     /// The thresholds the verdict was reached with.
-    pub settings: Settings,
+    pub(crate) settings: Settings,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct Summary {
-    pub inputs: Vec<InputRow>,
-    pub lines: u64,
-    pub requests: u64,
-    pub malformed: u64,
-    pub unparsed_bodies: u64,
+pub(crate) struct Summary {
+    pub(crate) inputs: Vec<InputRow>,
+    pub(crate) lines: u64,
+    pub(crate) requests: u64,
+    pub(crate) malformed: u64,
+    pub(crate) unparsed_bodies: u64,
     /// Valid requests left out by `--since` / `--until`.
-    pub filtered_out: u64,
-    pub first_ts: Option<String>,
-    pub last_ts: Option<String>,
-    pub by_class: BTreeMap<String, u64>,
-    pub input_errors: Vec<InputErrorRow>,
+    pub(crate) filtered_out: u64,
+    pub(crate) first_ts: Option<String>,
+    pub(crate) last_ts: Option<String>,
+    pub(crate) by_class: BTreeMap<String, u64>,
+    pub(crate) input_errors: Vec<InputErrorRow>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct InputRow {
-    pub path: String,
-    pub format: Option<String>,
-    pub compression: Option<String>,
-    pub lines: u64,
+pub(crate) struct InputRow {
+    pub(crate) path: String,
+    pub(crate) format: Option<String>,
+    pub(crate) compression: Option<String>,
+    pub(crate) lines: u64,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct InputErrorRow {
-    pub path: String,
-    pub error: String,
+pub(crate) struct InputErrorRow {
+    pub(crate) path: String,
+    pub(crate) error: String,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct StatusRow {
-    pub status: u16,
+pub(crate) struct StatusRow {
+    pub(crate) status: u16,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub title: Option<&'static str>,
-    pub count: u64,
+    pub(crate) title: Option<&'static str>,
+    pub(crate) count: u64,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct ErrorRow {
+pub(crate) struct ErrorRow {
     #[serde(rename = "type")]
-    pub error_type: Option<String>,
-    pub code: Option<String>,
-    pub param: Option<String>,
-    pub count: u64,
-    pub statuses: BTreeMap<String, u64>,
-    pub example_message: Option<String>,
+    pub(crate) error_type: Option<String>,
+    pub(crate) code: Option<String>,
+    pub(crate) param: Option<String>,
+    pub(crate) count: u64,
+    pub(crate) statuses: BTreeMap<String, u64>,
+    pub(crate) example_message: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct RouteRow {
-    pub method: Option<String>,
-    pub route: Option<String>,
-    pub requests: u64,
-    pub errors_4xx: u64,
-    pub errors_5xx: u64,
+pub(crate) struct RouteRow {
+    pub(crate) method: Option<String>,
+    pub(crate) route: Option<String>,
+    pub(crate) requests: u64,
+    pub(crate) errors_4xx: u64,
+    pub(crate) errors_5xx: u64,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct TimelineRow {
-    pub start: String,
-    pub requests: u64,
-    pub errors_4xx: u64,
-    pub errors_5xx: u64,
+pub(crate) struct TimelineRow {
+    pub(crate) start: String,
+    pub(crate) requests: u64,
+    pub(crate) errors_4xx: u64,
+    pub(crate) errors_5xx: u64,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct Incident {
-    pub start: String,
-    pub end: String,
-    pub duration_s: i64,
-    pub ongoing: bool,
-    pub bad_buckets: u64,
-    pub requests: u64,
-    pub errors_5xx: u64,
-    pub error_ratio: f64,
-    pub by_status: BTreeMap<String, u64>,
-    pub top_routes: Vec<IncidentRoute>,
-    pub top_errors: Vec<IncidentError>,
+pub(crate) struct Incident {
+    pub(crate) start: String,
+    pub(crate) end: String,
+    pub(crate) duration_s: i64,
+    pub(crate) ongoing: bool,
+    pub(crate) bad_buckets: u64,
+    pub(crate) requests: u64,
+    pub(crate) errors_5xx: u64,
+    pub(crate) error_ratio: f64,
+    pub(crate) by_status: BTreeMap<String, u64>,
+    pub(crate) top_routes: Vec<IncidentRoute>,
+    pub(crate) top_errors: Vec<IncidentError>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct IncidentRoute {
-    pub method: Option<String>,
-    pub route: Option<String>,
-    pub errors_5xx: u64,
+pub(crate) struct IncidentRoute {
+    pub(crate) method: Option<String>,
+    pub(crate) route: Option<String>,
+    pub(crate) errors_5xx: u64,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct IncidentError {
+pub(crate) struct IncidentError {
     #[serde(rename = "type")]
-    pub error_type: Option<String>,
-    pub code: Option<String>,
-    pub param: Option<String>,
-    pub count: u64,
+    pub(crate) error_type: Option<String>,
+    pub(crate) code: Option<String>,
+    pub(crate) param: Option<String>,
+    pub(crate) count: u64,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct SampleRow {
-    pub source: String,
-    pub line: u64,
-    pub reason: String,
-    pub text: String,
+pub(crate) struct SampleRow {
+    pub(crate) source: String,
+    pub(crate) line: u64,
+    pub(crate) reason: String,
+    pub(crate) text: String,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq, PartialOrd, Ord)]
 #[serde(rename_all = "lowercase")]
-pub enum Level {
+pub(crate) enum Level {
     Ok,
     Review,
     Escalate,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct Verdict {
-    pub level: Level,
-    pub reason: String,
+pub(crate) struct Verdict {
+    pub(crate) level: Level,
+    pub(crate) reason: String,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct Settings {
-    pub bucket_s: f64,
-    pub min_errors: u64,
-    pub min_ratio: f64,
-    pub max_gap: u64,
-    pub for_s: f64,
+pub(crate) struct Settings {
+    pub(crate) bucket_s: f64,
+    pub(crate) min_errors: u64,
+    pub(crate) min_ratio: f64,
+    pub(crate) max_gap: u64,
+    pub(crate) for_s: f64,
 }
 
 /// Builds the report of a finished run.
-pub fn build(agg: &Aggregate, outcomes: &[InputOutcome], cfg: &DetectConfig) -> Report {
+pub(crate) fn build(agg: &Aggregate, outcomes: &[InputOutcome], cfg: &DetectConfig) -> Report {
     let source_name = |i: u32| {
         outcomes
             .get(i as usize)
@@ -323,7 +323,7 @@ fn incidents(agg: &Aggregate, cfg: &DetectConfig) -> Vec<Incident> {
 }
 
 /// The details of one period: everything inside [start, end).
-pub fn incident(agg: &Aggregate, bucket_us: Micros, p: &Period) -> Incident {
+pub(crate) fn incident(agg: &Aggregate, bucket_us: Micros, p: &Period) -> Incident {
     let mut requests = 0;
     let mut errors_5xx = 0;
     let mut by_status: BTreeMap<u16, u64> = BTreeMap::new();
@@ -397,7 +397,7 @@ pub fn incident(agg: &Aggregate, bucket_us: Micros, p: &Period) -> Incident {
 }
 
 /// The one-sentence verdict a support engineer can paste into a ticket.
-pub fn verdict(agg: &Aggregate, incidents: &[Incident]) -> Verdict {
+pub(crate) fn verdict(agg: &Aggregate, incidents: &[Incident]) -> Verdict {
     if let Some(open) = incidents.iter().rev().find(|i| i.ongoing) {
         return Verdict {
             level: Level::Escalate,
@@ -483,7 +483,7 @@ fn describe(i: &Incident) -> String {
     out
 }
 
-pub fn percent(part: u64, whole: u64) -> String {
+pub(crate) fn percent(part: u64, whole: u64) -> String {
     if whole == 0 {
         return "0%".to_owned();
     }
@@ -491,7 +491,7 @@ pub fn percent(part: u64, whole: u64) -> String {
 }
 
 /// `45 s`, `17 min`, `2 h 5 min`.
-pub fn human_duration(secs: i64) -> String {
+pub(crate) fn human_duration(secs: i64) -> String {
     match secs {
         s if s < 60 => format!("{s} s"),
         s if s < 3600 => format!("{} min", s / 60),

@@ -3,13 +3,13 @@
 
 /// Writes the route of `path` into `out` (cleared first). Reusing `out`
 /// keeps the hot path free of allocations.
-pub fn template_into(path: &str, out: &mut String) {
+pub(crate) fn template_into(path: &str, out: &mut String) {
     out.clear();
     template_append(path, out);
 }
 
 /// Appends the route of `path` to `out`.
-pub fn template_append(path: &str, out: &mut String) {
+pub(crate) fn template_append(path: &str, out: &mut String) {
     let mut rest = path;
     loop {
         // Cutting at an ASCII '/' always falls on a char boundary.
@@ -34,7 +34,8 @@ pub fn template_append(path: &str, out: &mut String) {
 }
 
 /// The route of `path` as a new string.
-pub fn template(path: &str) -> String {
+#[cfg(test)]
+pub(crate) fn template(path: &str) -> String {
     let mut out = String::with_capacity(path.len());
     template_into(path, &mut out);
     out

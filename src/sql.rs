@@ -1,26 +1,31 @@
 //! `faultline query`: parsed events as a Polars DataFrame (the SPEC §4
 //! schema) registered as table `events` in a Polars SQL context.
 //!
-//! The frame is built column by column as lines stream in ([`FrameBuilder`]
-//! is a pipeline [`Sink`]): values are appended straight into Arrow buffers
-//! and every [`BATCH`] rows become one chunk, so memory holds the columns and
-//! nothing else — no vector of events.
+//! The frame is built column by column as lines stream in: each engine
+//! worker owns a [`FrameBuilder`] (an engine [`Sink`]) that appends values
+//! straight into Arrow buffers and closes a chunk at the end of every block
+//! (or every [`BATCH`] rows). The chunks, tagged with their source and block,
+//! are put back in input order at the end, so memory holds the columns and
+//! nothing else — no vector of events — and every core parses.
 
+use crate::engine::{self, Blocks, InputOutcome, Numbering, Sink};
 use crate::event::{status_class, Body, Event};
 use crate::input::Source;
 use crate::parse::{Malformed, ParseOptions};
-use crate::pipeline::{self, InputOutcome, Sink};
 use crate::route;
 use polars::prelude::*;
 use polars::sql::SQLContext;
 use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 
-/// Rows per chunk.
-pub const BATCH: usize = 64 * 1024;
+/// Rows per chunk at most.
+pub(crate) const BATCH: usize = 64 * 1024;
+
+/// Rows a chunk's builders are sized for at first.
+const CHUNK_CAPACITY: usize = 4 * 1024;
 
 /// The columns of table `events`, in order.
-pub const COLUMNS: &[&str] = &[
+pub(crate) const COLUMNS: &[&str] = &[
     "ts",
     "source",
     "line",
@@ -41,9 +46,9 @@ pub const COLUMNS: &[&str] = &[
 
 /// A query shipped in `queries/`, embedded in the binary.
 #[derive(Debug, Clone, Copy)]
-pub struct Shipped {
-    pub name: &'static str,
-    pub sql: &'static str,
+pub(crate) struct Shipped {
+    pub(crate) name: &'static str,
+    pub(crate) sql: &'static str,
 }
 
 macro_rules! shipped {
@@ -53,7 +58,7 @@ macro_rules! shipped {
 }
 
 /// Every query in `queries/`, by name (the file name without `.sql`).
-pub static SHIPPED: &[Shipped] = shipped![
+pub(crate) static SHIPPED: &[Shipped] = shipped![
     "top-error-codes",
     "errors-by-param",
     "5xx-by-route-per-minute",
@@ -65,13 +70,13 @@ pub static SHIPPED: &[Shipped] = shipped![
 ];
 
 impl Shipped {
-    pub fn find(name: &str) -> Option<&'static Shipped> {
+    pub(crate) fn find(name: &str) -> Option<&'static Shipped> {
         let name = name.strip_suffix(".sql").unwrap_or(name);
         SHIPPED.iter().find(|q| q.name == name)
     }
 
     /// The first comment line: what the query answers.
-    pub fn description(&self) -> &'static str {
+    pub(crate) fn description(&self) -> &'static str {
         self.sql
             .lines()
             .find_map(|l| l.trim().strip_prefix("--"))
@@ -79,11 +84,13 @@ impl Shipped {
     }
 }
 
-/// Builds the `events` frame of one source.
-pub struct FrameBuilder {
-    source_name: String,
+/// Builds the `events` frame of the blocks one worker parses.
+pub(crate) struct FrameBuilder {
+    /// Display name of every source, by index.
+    source_names: Arc<[String]>,
     rows: usize,
-    chunks: Vec<DataFrame>,
+    /// Finished chunks: (source, block, rows with provisional line numbers).
+    chunks: Vec<(u32, u64, DataFrame)>,
     cols: Columns,
     scratch_route: String,
 }
@@ -159,42 +166,51 @@ impl Columns {
 }
 
 impl FrameBuilder {
-    pub fn new(source_name: String) -> Self {
+    pub(crate) fn new(source_names: Arc<[String]>) -> Self {
         FrameBuilder {
-            source_name,
+            source_names,
             rows: 0,
             chunks: Vec::new(),
-            cols: Columns::new(BATCH),
+            cols: Columns::new(CHUNK_CAPACITY),
             scratch_route: String::new(),
         }
     }
 
-    fn flush(&mut self) -> PolarsResult<()> {
-        let cols = std::mem::replace(&mut self.cols, Columns::new(BATCH));
-        self.chunks.push(cols.finish()?);
+    /// Closes the current chunk as part of block `seq` of `source`.
+    fn flush(&mut self, source: u32, seq: u64) -> PolarsResult<()> {
+        let cols = std::mem::replace(&mut self.cols, Columns::new(CHUNK_CAPACITY));
+        self.chunks.push((source, seq, cols.finish()?));
         self.rows = 0;
         Ok(())
     }
+}
 
-    /// The frame of every event seen (possibly several chunks).
-    pub fn finish(mut self) -> PolarsResult<DataFrame> {
-        if self.rows > 0 || self.chunks.is_empty() {
-            self.flush()?;
-        }
-        let mut chunks = self.chunks.into_iter();
-        let mut df = chunks.next().unwrap_or_default();
-        for c in chunks {
-            df.vstack_mut_owned(c)?;
-        }
-        Ok(df)
+/// The frame of every event the builders saw, in input order (sources in
+/// their sorted order, lines in file order), with real line numbers.
+fn finish(builders: Vec<FrameBuilder>, numbering: &Numbering) -> PolarsResult<DataFrame> {
+    let mut chunks: Vec<(u32, u64, DataFrame)> =
+        builders.into_iter().flat_map(|b| b.chunks).collect();
+    // Stable: the chunks of one block (over BATCH rows) stay in order.
+    chunks.sort_by_key(|(source, seq, _)| (*source, *seq));
+    let mut frame = Columns::new(0).finish()?;
+    for (source, _, mut df) in chunks {
+        let line: UInt64Chunked = df
+            .column("line")?
+            .u64()?
+            .apply_values(|provisional| numbering.absolute(source, provisional));
+        df.with_column(line.into_series().into())?;
+        frame.vstack_mut_owned(df)?;
     }
+    frame.rechunk_mut();
+    Ok(frame)
 }
 
 impl Sink for FrameBuilder {
-    fn event(&mut self, ev: Event<'_>, _source: u32, line: u64) {
+    fn event(&mut self, ev: &Event<'_>, source: u32, line: u64) {
         let c = &mut self.cols;
         c.ts.append_value(ev.ts);
-        c.source.append_value(&self.source_name);
+        let name = self.source_names.get(source as usize);
+        c.source.append_value(name.map_or("", String::as_str));
         c.line.append_value(line);
         c.client.append_option(ev.client.as_deref());
         c.method.append_option(ev.method.as_deref());
@@ -227,45 +243,45 @@ impl Sink for FrameBuilder {
         }
         self.rows += 1;
         if self.rows >= BATCH {
-            // Builders only fail on a dtype mismatch, which these fixed columns cannot have.
-            if let Err(e) = self.flush() {
-                tracing::error!("building the events frame: {e}");
-            }
+            self.end_chunk(source, Numbering::block_of(line));
         }
     }
 
     fn malformed(&mut self, _source: u32, _line: u64, _reason: Malformed, _text: &[u8]) {}
+
+    fn end_chunk(&mut self, source: u32, seq: u64) {
+        if self.rows == 0 {
+            return;
+        }
+        // Builders only fail on a dtype mismatch, which these fixed columns cannot have.
+        if let Err(e) = self.flush(source, seq) {
+            tracing::error!("building the events frame: {e}");
+        }
+    }
 }
 
-/// Reads `sources` into one `events` frame: sources in their sorted order,
-/// lines in file order within each.
-pub fn events_frame(
+/// Reads `sources` into one `events` frame on `threads` workers: sources in
+/// their sorted order, lines in file order within each.
+pub(crate) fn events_frame(
     sources: &[Source],
     opts: &ParseOptions,
     threads: usize,
+    blocks: Blocks,
 ) -> PolarsResult<(DataFrame, Vec<InputOutcome>)> {
-    let built = pipeline::run_each(sources, opts, threads, Arc::new(AtomicU64::new(0)), |i| {
-        FrameBuilder::new(sources[i as usize].display_name())
-    });
-    let mut frame = DataFrame::default();
-    let mut outcomes = Vec::with_capacity(built.len());
-    for (builder, outcome) in built {
-        let df = builder.finish()?;
-        if frame.width() == 0 {
-            frame = df;
-        } else {
-            frame.vstack_mut_owned(df)?;
-        }
-        outcomes.push(outcome);
-    }
-    if frame.width() == 0 {
-        frame = FrameBuilder::new(String::new()).finish()?;
-    }
-    Ok((frame, outcomes))
+    let names: Arc<[String]> = sources.iter().map(Source::display_name).collect();
+    let run = engine::run(
+        sources,
+        opts,
+        threads,
+        blocks,
+        Arc::new(AtomicU64::new(0)),
+        || FrameBuilder::new(names.clone()),
+    );
+    Ok((finish(run.sinks, &run.numbering)?, run.outcomes))
 }
 
 /// Runs `sql` with `events` registered as table `events`.
-pub fn run_sql(events: DataFrame, sql: &str) -> PolarsResult<DataFrame> {
+pub(crate) fn run_sql(events: DataFrame, sql: &str) -> PolarsResult<DataFrame> {
     let mut ctx = SQLContext::new();
     ctx.register("events", events.lazy());
     ctx.execute(sql)?.collect()
@@ -293,7 +309,7 @@ mod tests {
 
     #[test]
     fn the_frame_has_the_event_schema_even_when_empty() {
-        let df = FrameBuilder::new("x".into()).finish().unwrap();
+        let df = finish(Vec::new(), &Numbering::identity()).unwrap();
         let names: Vec<&str> = df.get_column_names().iter().map(|n| n.as_str()).collect();
         assert_eq!(names, COLUMNS);
         assert_eq!(df.height(), 0);
@@ -306,13 +322,14 @@ mod tests {
 
     #[test]
     fn rows_span_batches() {
-        let mut b = FrameBuilder::new("f".into());
+        let mut b = FrameBuilder::new(Arc::from(["f".to_string()]));
         for i in 0..(BATCH as i64 + 10) {
             let mut ev = Event::new(i, 200);
             ev.path = Some(std::borrow::Cow::Borrowed("/v1/x/42"));
-            b.event(ev, 0, i as u64 + 1);
+            b.event(&ev, 0, i as u64 + 1);
         }
-        let df = b.finish().unwrap();
+        b.end_chunk(0, 0);
+        let df = finish(vec![b], &Numbering::identity()).unwrap();
         assert_eq!(df.height(), BATCH + 10);
         let out = run_sql(df, "SELECT route, COUNT(*) AS n FROM events GROUP BY route").unwrap();
         assert_eq!(out.height(), 1);

@@ -4,7 +4,7 @@
 use crate::event::Micros;
 
 /// Parses a duration into microseconds. A bare number means seconds.
-pub fn parse_duration(s: &str) -> Result<Micros, String> {
+pub(crate) fn parse_duration(s: &str) -> Result<Micros, String> {
     let t = s.trim();
     let split = t
         .find(|c: char| !(c.is_ascii_digit() || c == '.'))
@@ -29,7 +29,7 @@ pub fn parse_duration(s: &str) -> Result<Micros, String> {
 }
 
 /// Parses a ratio into parts per million: `0.05` or `5%`, exactly, without floats.
-pub fn parse_ratio_ppm(s: &str) -> Result<u64, String> {
+pub(crate) fn parse_ratio_ppm(s: &str) -> Result<u64, String> {
     let t = s.trim();
     let (num, scale_exp) = match t.strip_suffix('%') {
         Some(p) => (p.trim(), 4u32),
@@ -66,7 +66,7 @@ pub fn parse_ratio_ppm(s: &str) -> Result<u64, String> {
 
 /// A point in time: RFC 3339 (or any time form logs use), or a duration
 /// meaning that long before `now`.
-pub fn parse_time_arg(s: &str, now: Micros) -> Result<Micros, String> {
+pub(crate) fn parse_time_arg(s: &str, now: Micros) -> Result<Micros, String> {
     if let Some(t) = crate::parse::time::parse_iso(s) {
         return Ok(t);
     }

@@ -1,10 +1,10 @@
-//! `faultline analyze`: plan → pipeline → report → render, with a progress
+//! `faultline analyze`: plan → engine → report → render, with a progress
 //! bar on a terminal and per-input errors on stderr.
 
 use super::Exit;
 use crate::cli::AnalyzeArgs;
+use crate::engine;
 use crate::input::Source;
-use crate::pipeline;
 use crate::plan::{self, AnalyzePlan, Env, Output, PlanError};
 use crate::render::{self, table::TableOptions};
 use crate::report::{self, Level, Report};
@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-pub fn run(args: &AnalyzeArgs) -> anyhow::Result<Exit> {
+pub(crate) fn run(args: &AnalyzeArgs) -> anyhow::Result<Exit> {
     let plan = match plan::analyze(args, &Env::current()) {
         Ok(p) => p,
         Err(e @ (PlanError::Usage(_) | PlanError::Input(_))) => {
@@ -49,14 +49,14 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<Exit> {
     Ok(exit_of(&plan, &report))
 }
 
-/// Runs the pipeline and builds the report, with a progress bar if asked for.
-pub fn analyze(plan: &AnalyzePlan) -> Report {
+/// Runs the engine and builds the report, with a progress bar if asked for.
+pub(crate) fn analyze(plan: &AnalyzePlan) -> Report {
     let bytes_read = Arc::new(AtomicU64::new(0));
     let done = Arc::new(AtomicBool::new(false));
     let bar = plan
         .progress
         .then(|| spawn_progress(plan, bytes_read.clone(), done.clone()));
-    let (agg, outcomes) = pipeline::run(
+    let (agg, outcomes) = engine::aggregate(
         &plan.sources,
         &plan.parse,
         plan.agg,

@@ -1,9 +1,10 @@
 //! One module per subcommand. This layer, with `cli` and `plan`, is the only
 //! code that knows the command line and the terminal.
 
-pub mod analyze;
-pub mod query;
-pub mod tail;
+pub(crate) mod analyze;
+pub(crate) mod query;
+#[cfg(unix)]
+pub(crate) mod tail;
 
 use crate::cli::{Cli, Command};
 use std::process::ExitCode;
@@ -29,12 +30,18 @@ impl From<Exit> for ExitCode {
 pub fn run(cli: Cli) -> anyhow::Result<Exit> {
     match cli.command {
         Command::Analyze(args) => analyze::run(&args),
+        #[cfg(unix)]
         Command::Tail(args) => tail::run(&args),
+        #[cfg(not(unix))]
+        Command::Tail(_) => {
+            eprintln!("faultline: error: `tail` follows files by inode and needs a Unix system");
+            Ok(Exit::Usage)
+        }
         Command::Query(args) => query::run(&args),
     }
 }
 
 /// The width the user asked for with `COLUMNS`, if any.
-pub fn columns_env() -> Option<u16> {
+pub(crate) fn columns_env() -> Option<u16> {
     std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok())
 }

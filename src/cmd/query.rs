@@ -1,13 +1,29 @@
-//! `faultline query`: plan → events frame → Polars SQL → render.
+//! `faultline query`: plan → events frame → Polars SQL → render. Polars is
+//! behind the cargo feature `query` (on by default); without it the command
+//! says how to get it.
 
 use super::Exit;
 use crate::cli::QueryArgs;
+#[cfg(feature = "query")]
 use crate::plan::{self, Env, PlanError, QueryOutput};
+#[cfg(feature = "query")]
 use crate::render::frame;
+#[cfg(feature = "query")]
 use crate::sql::{self, COLUMNS, SHIPPED};
+#[cfg(feature = "query")]
 use std::io::{BufWriter, Write};
 
-pub fn run(args: &QueryArgs) -> anyhow::Result<Exit> {
+#[cfg(not(feature = "query"))]
+pub(crate) fn run(_args: &QueryArgs) -> anyhow::Result<Exit> {
+    eprintln!(
+        "faultline: error: this faultline was built without `query` (Polars); \
+         rebuild with the default features: cargo install --path . (or --features query)"
+    );
+    Ok(Exit::Usage)
+}
+
+#[cfg(feature = "query")]
+pub(crate) fn run(args: &QueryArgs) -> anyhow::Result<Exit> {
     if args.list {
         let stdout = std::io::stdout();
         let mut out = stdout.lock();
@@ -24,7 +40,8 @@ pub fn run(args: &QueryArgs) -> anyhow::Result<Exit> {
             return Ok(Exit::Usage);
         }
     };
-    let (events, outcomes) = sql::events_frame(&plan.sources, &plan.parse, plan.threads)?;
+    let (events, outcomes) =
+        sql::events_frame(&plan.sources, &plan.parse, plan.threads, plan.blocks)?;
     tracing::info!(rows = events.height(), "events frame built");
     let mut result = match sql::run_sql(events, &plan.sql) {
         Ok(df) => df,

@@ -5,11 +5,11 @@
 use super::Exit;
 use crate::cli::TailArgs;
 use crate::event::Micros;
-use crate::follow::checkpoint;
+use crate::live::checkpoint;
+use crate::live::webhook::{RetryPolicy, Webhook};
 use crate::live::{Change, Live};
 use crate::plan::{self, Env, PlanError, TailOutput, TailPlan};
 use crate::report::{percent, Incident, Level, Report, Summary};
-use crate::webhook::{RetryPolicy, Webhook};
 use serde::Serialize;
 use std::io::Write;
 use std::time::Duration;
@@ -31,7 +31,7 @@ struct SummaryEvent<'a> {
     open_incident: Option<&'a Incident>,
 }
 
-pub fn run(args: &TailArgs) -> anyhow::Result<Exit> {
+pub(crate) fn run(args: &TailArgs) -> anyhow::Result<Exit> {
     let plan = match plan::tail(args, &Env::current()) {
         Ok(p) => p,
         Err(e @ (PlanError::Usage(_) | PlanError::Input(_))) => {

@@ -1,15 +1,16 @@
-//! Splitting a byte stream into lines with memchr, borrowing each line from
-//! one reused buffer, with a cap on line length that never buffers a whole
-//! over-long line.
+//! The reference line reader, for tests only: a byte stream split line by
+//! line with the SPEC §3 rules (`\n` or `\r\n`, a length cap that never
+//! buffers a whole over-long line, the bytes before a read error handed out
+//! as a cut line). The engine's block cutter ([`crate::engine::blocks`]) and
+//! the live follower are held to it by property tests.
 
 use std::io::{self, Read};
 
-/// Lines longer than this are malformed (`too long`) and skipped (SPEC §3).
-pub const MAX_LINE: usize = 1024 * 1024;
+use crate::engine::blocks::MAX_LINE;
 
 /// What the reader found at the next line.
 #[derive(Debug, PartialEq, Eq)]
-pub enum Line<'a> {
+pub(crate) enum Line<'a> {
     /// A whole line without its `\n` or `\r\n`.
     Text(&'a [u8]),
     /// A line over the cap; its bytes were skipped.
@@ -19,7 +20,7 @@ pub enum Line<'a> {
 }
 
 /// Reads lines from `R`, numbering them from 1 (blank lines are numbered too).
-pub struct LineReader<R> {
+pub(crate) struct LineReader<R> {
     inner: R,
     buf: Vec<u8>,
     start: usize,
@@ -35,11 +36,7 @@ pub struct LineReader<R> {
 }
 
 impl<R: Read> LineReader<R> {
-    pub fn new(inner: R) -> Self {
-        Self::with_max_len(inner, MAX_LINE)
-    }
-
-    pub fn with_max_len(inner: R, max_len: usize) -> Self {
+    pub(crate) fn with_max_len(inner: R, max_len: usize) -> Self {
         LineReader {
             inner,
             buf: vec![0; 256 * 1024],
@@ -54,14 +51,9 @@ impl<R: Read> LineReader<R> {
         }
     }
 
-    /// Bytes of (decompressed) input consumed so far.
-    pub fn offset(&self) -> u64 {
-        self.offset
-    }
-
     /// The next line and its number; `Some(Err)` once, after the bytes before
     /// a read error were handed out; `None` at the end.
-    pub fn next_line(&mut self) -> Option<io::Result<(u64, Line<'_>)>> {
+    pub(crate) fn next_line(&mut self) -> Option<io::Result<(u64, Line<'_>)>> {
         loop {
             if let Some(i) = memchr::memchr(b'\n', &self.buf[self.scanned..self.end]) {
                 let nl = self.scanned + i;
@@ -170,7 +162,7 @@ impl<R: Read> LineReader<R> {
     }
 }
 
-pub(crate) fn trim_cr(buf: &[u8], start: usize, end: usize) -> usize {
+fn trim_cr(buf: &[u8], start: usize, end: usize) -> usize {
     if end > start && buf[end - 1] == b'\r' {
         end - 1
     } else {
@@ -184,9 +176,9 @@ pub(crate) mod tests {
 
     /// A reader that hands out at most `chunk` bytes a call, then fails if asked to.
     pub(crate) struct Chunky<'a> {
-        pub data: &'a [u8],
-        pub chunk: usize,
-        pub fail_at_end: bool,
+        pub(crate) data: &'a [u8],
+        pub(crate) chunk: usize,
+        pub(crate) fail_at_end: bool,
     }
 
     impl Read for Chunky<'_> {

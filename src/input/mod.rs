@@ -2,21 +2,22 @@
 //! open them (compression sniffed from magic bytes) and how to split them
 //! into lines with a length cap.
 
-pub mod lines;
-pub mod open;
+#[cfg(test)]
+pub(crate) mod lines;
+pub(crate) mod open;
 
 use std::path::{Path, PathBuf};
 
 /// One thing to read.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Source {
+pub(crate) enum Source {
     Stdin,
     File(PathBuf),
 }
 
 impl Source {
     /// The name used in reports and the `source` column.
-    pub fn display_name(&self) -> String {
+    pub(crate) fn display_name(&self) -> String {
         match self {
             Source::Stdin => "<stdin>".to_owned(),
             Source::File(p) => p.display().to_string(),
@@ -26,7 +27,7 @@ impl Source {
 
 /// A path argument that cannot be read: the run stops before any work (exit 2).
 #[derive(Debug, thiserror::Error)]
-pub enum ResolveError {
+pub(crate) enum ResolveError {
     #[error("{0}: no such file or directory")]
     NotFound(String),
     #[error("{0}: no file matches this pattern")]
@@ -44,7 +45,7 @@ pub enum ResolveError {
 /// The order is chronological for rotated sets (`api.log.2.gz`, `api.log.1`,
 /// `api.log`) so that reports list inputs the way an operator thinks of them;
 /// no result depends on it.
-pub fn resolve(args: &[String]) -> Result<Vec<Source>, ResolveError> {
+pub(crate) fn resolve(args: &[String]) -> Result<Vec<Source>, ResolveError> {
     let mut out = Vec::new();
     for arg in args {
         if arg == "-" {

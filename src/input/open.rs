@@ -8,14 +8,14 @@ use std::sync::Arc;
 
 /// How an input is compressed, as `summary.inputs[].compression` names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Compression {
+pub(crate) enum Compression {
     None,
     Gzip,
     Zstd,
 }
 
 impl Compression {
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Compression::None => "none",
             Compression::Gzip => "gzip",
@@ -50,15 +50,15 @@ impl<R: Read> Read for Counted<R> {
 }
 
 /// An opened source: decompressed bytes, and how they were compressed.
-pub struct Opened {
-    pub reader: Box<dyn Read + Send>,
-    pub compression: Compression,
+pub(crate) struct Opened {
+    pub(crate) reader: Box<dyn Read + Send>,
+    pub(crate) compression: Compression,
 }
 
 /// Opens `source`, sniffs its compression and returns a reader of the
 /// decompressed bytes. Every gzip member is read (multi-member files, as
 /// `cat a.gz b.gz` makes), and every zstd frame.
-pub fn open(source: &Source, counter: Arc<AtomicU64>) -> io::Result<Opened> {
+pub(crate) fn open(source: &Source, counter: Arc<AtomicU64>) -> io::Result<Opened> {
     let raw: Box<dyn Read + Send> = match source {
         Source::Stdin => Box::new(io::stdin()),
         Source::File(p) => Box::new(File::open(p)?),

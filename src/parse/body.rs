@@ -19,7 +19,7 @@ use std::fmt;
 /// error counts as unparsed. Otherwise (the last quoted extra field of an
 /// access log, which may just as well be `$http_x_forwarded_for`) only text that
 /// looks like a body — a JSON object or an HTML page — is taken as one.
-pub fn from_text(text: &[u8], strict: bool) -> Body<'_> {
+pub(crate) fn from_text(text: &[u8], strict: bool) -> Body<'_> {
     let t = text.trim_ascii();
     if t.is_empty() || t == b"-" {
         return Body::Absent;
@@ -49,7 +49,7 @@ const RECENT_BODIES: usize = 8;
 /// bodies, repeated line after line during an incident, and comparing bytes
 /// is much cheaper than unescaping and reading JSON again.
 #[derive(Debug, Clone, Default)]
-pub struct RecentBodies {
+pub(crate) struct RecentBodies {
     entries: Vec<(Vec<u8>, OwnedBody)>,
     /// The entry to replace next.
     next: usize,
@@ -59,7 +59,7 @@ pub struct RecentBodies {
 impl RecentBodies {
     /// The body in `raw`: `unescape` appends its text to a buffer, which
     /// [`from_text`] then reads (with `strict`), unless `raw` was seen lately.
-    pub fn read(
+    pub(crate) fn read(
         &mut self,
         raw: &[u8],
         unescape: fn(&[u8], &mut Vec<u8>),
@@ -89,7 +89,7 @@ impl RecentBodies {
 
 /// A [`Body`] kept across lines, its strings reused when it is replaced.
 #[derive(Debug, Clone, Default)]
-pub struct OwnedBody {
+pub(crate) struct OwnedBody {
     kind: OwnedKind,
     error_type: Option<String>,
     code: Option<String>,
@@ -106,7 +106,7 @@ enum OwnedKind {
 }
 
 impl OwnedBody {
-    pub fn set(&mut self, body: &Body<'_>) {
+    pub(crate) fn set(&mut self, body: &Body<'_>) {
         match body {
             Body::Absent => self.kind = OwnedKind::Absent,
             Body::Unparsed => self.kind = OwnedKind::Unparsed,
@@ -120,7 +120,7 @@ impl OwnedBody {
         }
     }
 
-    pub fn as_body(&self) -> Body<'_> {
+    pub(crate) fn as_body(&self) -> Body<'_> {
         fn view(s: &Option<String>) -> Option<Cow<'_, str>> {
             s.as_deref().map(Cow::Borrowed)
         }
@@ -150,7 +150,7 @@ pub(crate) fn reuse(slot: &mut Option<String>, value: Option<&str>) {
 }
 
 /// A body field already parsed as JSON: an object, or a string holding JSON.
-pub fn from_value(v: &Value) -> Body<'static> {
+pub(crate) fn from_value(v: &Value) -> Body<'static> {
     match v {
         Value::Null => Body::Absent,
         Value::String(s) => from_text(s.as_bytes(), true).into_owned(),

@@ -14,7 +14,7 @@ use std::borrow::Cow;
 
 /// Parses one line of the common or combined format.
 #[derive(Debug, Clone)]
-pub struct ClfParser {
+pub(crate) struct ClfParser {
     times: ClfTimeCache,
     /// The error bodies read lately, by their raw (escaped) text.
     bodies: body::RecentBodies,
@@ -31,7 +31,7 @@ impl Default for ClfParser {
 /// What [`ClfParser::parse`] saw beyond the event: whether the line carried
 /// the combined format's referer and user agent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Flavor {
+pub(crate) enum Flavor {
     Common,
     Combined,
 }
@@ -44,7 +44,7 @@ enum Field<'a> {
 }
 
 impl ClfParser {
-    pub fn with_details(details: bool) -> Self {
+    pub(crate) fn with_details(details: bool) -> Self {
         ClfParser {
             times: ClfTimeCache::default(),
             bodies: body::RecentBodies::default(),
@@ -53,7 +53,10 @@ impl ClfParser {
     }
 
     /// Parses one line; also says whether it carried a referer and user agent.
-    pub fn parse<'a>(&'a mut self, line: &'a [u8]) -> Result<(Event<'a>, Flavor), Malformed> {
+    pub(crate) fn parse<'a>(
+        &'a mut self,
+        line: &'a [u8],
+    ) -> Result<(Event<'a>, Flavor), Malformed> {
         let mut flavor = Flavor::Common;
         self.parse_event(line, &mut flavor).map(|ev| (ev, flavor))
     }
@@ -61,7 +64,7 @@ impl ClfParser {
     /// [`ClfParser::parse`] without the flavor: the hot path, where moving
     /// the event into a tuple and out again costs a copy of it.
     #[inline]
-    pub fn parse_event<'a>(
+    pub(crate) fn parse_event<'a>(
         &'a mut self,
         line: &'a [u8],
         flavor: &mut Flavor,
@@ -375,7 +378,7 @@ pub(super) fn text(raw: &[u8]) -> Cow<'_, str> {
 
 /// Undoes both escape styles: nginx's `\xHH` (any byte) and backslash escapes
 /// (`\"`, `\\`, `\n`, `\t`, `\r`). Anything else is kept as written.
-pub fn unescape(raw: &[u8]) -> Cow<'_, [u8]> {
+pub(crate) fn unescape(raw: &[u8]) -> Cow<'_, [u8]> {
     if memchr::memchr(b'\\', raw).is_none() {
         return Cow::Borrowed(raw);
     }

@@ -15,7 +15,7 @@ use std::borrow::Cow;
 
 /// Parses one logfmt line.
 #[derive(Debug, Default, Clone)]
-pub struct LogfmtParser;
+pub(crate) struct LogfmtParser;
 
 /// The values of one line that map to event fields, borrowed raw (still escaped).
 #[derive(Default)]
@@ -35,7 +35,7 @@ struct Fields<'a> {
 }
 
 impl LogfmtParser {
-    pub fn parse<'a>(&mut self, line: &'a [u8]) -> Result<Event<'a>, Malformed> {
+    pub(crate) fn parse<'a>(&mut self, line: &'a [u8]) -> Result<Event<'a>, Malformed> {
         let mut pos = 0;
         let mut leading_time = None;
         // An optional leading timestamp, then an optional `name[proc]:` prefix.

@@ -3,12 +3,12 @@
 //! [`LineParser`] is the per-input dispatcher; [`detect`] picks a format for
 //! an input from a sample of its first non-blank lines.
 
-pub mod body;
-pub mod clf;
-pub mod json;
-pub mod logfmt;
-pub mod nginx;
-pub mod time;
+pub(crate) mod body;
+pub(crate) mod clf;
+pub(crate) mod json;
+pub(crate) mod logfmt;
+pub(crate) mod nginx;
+pub(crate) mod time;
 
 use crate::event::Event;
 use clf::{ClfParser, Flavor};
@@ -21,7 +21,7 @@ use std::sync::Arc;
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
 )]
-pub enum Malformed {
+pub(crate) enum Malformed {
     NoTimestamp,
     BadTime,
     NoClient,
@@ -40,7 +40,7 @@ pub enum Malformed {
 }
 
 impl Malformed {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Malformed::NoTimestamp => "no [timestamp]",
             Malformed::BadTime => "unparseable time",
@@ -69,7 +69,7 @@ impl std::fmt::Display for Malformed {
 
 /// The formats a user can force with `--format` (or `--log-format`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FormatChoice {
+pub(crate) enum FormatChoice {
     Auto,
     Combined,
     Common,
@@ -81,15 +81,15 @@ pub enum FormatChoice {
 
 /// How lines are parsed: the same for every input of a run.
 #[derive(Debug, Clone)]
-pub struct ParseOptions {
-    pub format: FormatChoice,
-    pub fields: FieldMap,
+pub(crate) struct ParseOptions {
+    pub(crate) format: FormatChoice,
+    pub(crate) fields: FieldMap,
     /// The compiled `--log-format`, when given.
-    pub log_format: Option<Arc<LogFormat>>,
+    pub(crate) log_format: Option<Arc<LogFormat>>,
     /// Whether access-log events carry the client, user agent and duration.
     /// `query` shows them; reports never use them, and decoding them is a
     /// good part of a line's cost. Lines are checked the same either way.
-    pub details: bool,
+    pub(crate) details: bool,
 }
 
 impl Default for ParseOptions {
@@ -105,7 +105,7 @@ impl Default for ParseOptions {
 
 /// The format an input was read as, as `summary.inputs[].format` names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
+pub(crate) enum Format {
     Combined,
     Common,
     Json,
@@ -118,7 +118,7 @@ pub enum Format {
 }
 
 impl Format {
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Format::Combined => "combined",
             Format::Common => "common",
@@ -131,7 +131,7 @@ impl Format {
     }
 
     /// The inverse of [`Format::name`].
-    pub fn from_name(name: &str) -> Option<Format> {
+    pub(crate) fn from_name(name: &str) -> Option<Format> {
         [
             Format::Combined,
             Format::Common,
@@ -148,7 +148,7 @@ impl Format {
 
 /// Parses the lines of one input in its format.
 #[derive(Debug)]
-pub enum LineParser {
+pub(crate) enum LineParser {
     Clf(ClfParser),
     // Boxed: the JSON parser holds a whole document and a field map.
     Json(Box<JsonParser>),
@@ -157,7 +157,7 @@ pub enum LineParser {
 }
 
 impl LineParser {
-    pub fn new(format: Format, opts: &ParseOptions) -> Self {
+    pub(crate) fn new(format: Format, opts: &ParseOptions) -> Self {
         match format {
             Format::Combined | Format::Common => {
                 LineParser::Clf(ClfParser::with_details(opts.details))
@@ -176,7 +176,7 @@ impl LineParser {
     }
 
     #[inline]
-    pub fn parse<'a>(&'a mut self, line: &'a [u8]) -> Result<Event<'a>, Malformed> {
+    pub(crate) fn parse<'a>(&'a mut self, line: &'a [u8]) -> Result<Event<'a>, Malformed> {
         match self {
             LineParser::Clf(p) => p.parse_event(line, &mut Flavor::Common),
             LineParser::Json(p) => p.parse(line),
@@ -190,7 +190,7 @@ impl LineParser {
 /// of an input), so a few odd lines at the top (Heroku's platform messages,
 /// application output) do not decide it. When no format parses any line, the
 /// shape of the lines decides; an empty sample is `combined`.
-pub fn detect(opts: &ParseOptions, sample: &[&[u8]]) -> Format {
+pub(crate) fn detect_format(opts: &ParseOptions, sample: &[&[u8]]) -> Format {
     match opts.format {
         FormatChoice::Combined => return Format::Combined,
         FormatChoice::Common => return Format::Common,
@@ -280,22 +280,22 @@ mod tests {
             b"not a request",
             br#"1.2.3.4 - - [22/Jan/2019:03:56:14 +0330] "GET / HTTP/1.1" 200 5 "-" "curl""#,
         ];
-        assert_eq!(detect(&auto, combined), Format::Combined);
+        assert_eq!(detect_format(&auto, combined), Format::Combined);
         let common: &[&[u8]] =
             &[br#"host - - [21/Jul/1995:14:31:46 -0400] "GET /images/ HTTP/1.0" 200 17688"#];
-        assert_eq!(detect(&auto, common), Format::Common);
+        assert_eq!(detect_format(&auto, common), Format::Common);
         let json: &[&[u8]] = &[br#"{"ts":"2026-01-01T00:00:00Z","status":200}"#];
-        assert_eq!(detect(&auto, json), Format::Json);
-        assert_eq!(detect(&auto, &[]), Format::Combined);
+        assert_eq!(detect_format(&auto, json), Format::Json);
+        assert_eq!(detect_format(&auto, &[]), Format::Combined);
         let forced_json = ParseOptions {
             format: FormatChoice::Json,
             ..ParseOptions::default()
         };
-        assert_eq!(detect(&forced_json, combined), Format::Json);
+        assert_eq!(detect_format(&forced_json, combined), Format::Json);
         let caddy: &[&[u8]] = &[br#"{"level":"info","ts":1747652829.9,"logger":"http.log.access.log0","request":{"method":"GET","uri":"/"},"status":200}"#];
-        assert_eq!(detect(&auto, caddy), Format::Caddy);
+        assert_eq!(detect_format(&auto, caddy), Format::Caddy);
         let traefik: &[&[u8]] = &[br#"{"DownstreamStatus":404,"RequestMethod":"HEAD","RequestPath":"/","StartUTC":"2021-02-05T11:55:53.478224329Z"}"#];
-        assert_eq!(detect(&auto, traefik), Format::Traefik);
+        assert_eq!(detect_format(&auto, traefik), Format::Traefik);
     }
 
     #[test]
@@ -306,14 +306,14 @@ mod tests {
             b"2014-02-08T21:35:42.337354+00:00 app[web.1]: 10.214.127.48 - - [Sat, 08 Feb 2014 23:33:54 GMT] \"GET / HTTP/1.1\" 404 -",
             b"2014-02-08T21:35:46.735245+00:00 heroku[router]: at=info method=GET path=/ host=x fwd=\"1.2.3.4\" service=21ms status=404 bytes=35",
         ];
-        assert_eq!(detect(&auto, heroku), Format::Logfmt);
+        assert_eq!(detect_format(&auto, heroku), Format::Logfmt);
         // Nothing parses yet: the shape decides.
         let no_requests: &[&[u8]] = &[
             b"at=info msg=starting dyno=web.1",
             b"at=info msg=listening port=5000",
         ];
-        assert_eq!(detect(&auto, no_requests), Format::Logfmt);
+        assert_eq!(detect_format(&auto, no_requests), Format::Logfmt);
         let json_no_status: &[&[u8]] = &[br#"{"msg":"boot"}"#];
-        assert_eq!(detect(&auto, json_no_status), Format::Json);
+        assert_eq!(detect_format(&auto, json_no_status), Format::Json);
     }
 }

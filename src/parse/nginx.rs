@@ -40,18 +40,18 @@ enum Segment {
 
 /// A compiled `log_format`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LogFormat {
+pub(crate) struct LogFormat {
     segments: Vec<Segment>,
 }
 
 /// Why a `log_format` string cannot be used; `Display` points at the spot.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("--log-format: {message}\n  {format}\n  {caret:>width$}", caret = "^", width = position + 1)]
-pub struct LogFormatError {
-    pub message: String,
-    pub format: String,
+pub(crate) struct LogFormatError {
+    pub(crate) message: String,
+    pub(crate) format: String,
     /// Character offset of the offending variable in `format`.
-    pub position: usize,
+    pub(crate) position: usize,
 }
 
 fn field_of(name: &str, body_var: Option<&str>) -> Field {
@@ -77,7 +77,10 @@ fn field_of(name: &str, body_var: Option<&str>) -> Field {
 impl LogFormat {
     /// Compiles a `log_format` string. `body_var` names the variable holding
     /// the response body (with or without `$`).
-    pub fn compile(format: &str, body_var: Option<&str>) -> Result<LogFormat, LogFormatError> {
+    pub(crate) fn compile(
+        format: &str,
+        body_var: Option<&str>,
+    ) -> Result<LogFormat, LogFormatError> {
         let body_var = body_var.map(|b| b.trim_start_matches('$'));
         let err = |message: String, position: usize| LogFormatError {
             message,
@@ -158,7 +161,7 @@ impl LogFormat {
 
 impl LogFormat {
     /// A format no line matches.
-    pub fn never() -> LogFormat {
+    pub(crate) fn never() -> LogFormat {
         LogFormat {
             segments: vec![Segment::Literal(b"\0never\0".to_vec())],
         }
@@ -167,20 +170,20 @@ impl LogFormat {
 
 /// Parses lines of one compiled format.
 #[derive(Debug, Clone)]
-pub struct LogFormatParser {
+pub(crate) struct LogFormatParser {
     format: Arc<LogFormat>,
     times: ClfTimeCache,
 }
 
 impl LogFormatParser {
-    pub fn new(format: Arc<LogFormat>) -> Self {
+    pub(crate) fn new(format: Arc<LogFormat>) -> Self {
         LogFormatParser {
             format,
             times: ClfTimeCache::default(),
         }
     }
 
-    pub fn parse<'a>(&mut self, line: &'a [u8]) -> Result<Event<'a>, Malformed> {
+    pub(crate) fn parse<'a>(&mut self, line: &'a [u8]) -> Result<Event<'a>, Malformed> {
         let segs = &self.format.segments;
         let mut pos = 0;
         let mut ts = None;

@@ -54,14 +54,14 @@ fn month_number(b: &[u8]) -> Option<u32> {
 }
 
 /// Parses `dd/Mon/yyyy:HH:MM:SS ±zzzz` (the `$time_local` of nginx and Apache).
-pub fn parse_clf(s: &[u8]) -> Option<Micros> {
+pub(crate) fn parse_clf(s: &[u8]) -> Option<Micros> {
     ClfTimeCache::default().parse(s)
 }
 
 /// Remembers the minute of the last parsed access-log time, so a line in the
 /// same minute and offset only parses its seconds.
 #[derive(Debug, Default, Clone)]
-pub struct ClfTimeCache {
+pub(crate) struct ClfTimeCache {
     /// `dd/Mon/yyyy:HH:MM` and the offset of the last successful parse.
     key: Option<([u8; 17], [u8; 5])>,
     /// UTC micros of that minute.
@@ -69,7 +69,7 @@ pub struct ClfTimeCache {
 }
 
 impl ClfTimeCache {
-    pub fn parse(&mut self, s: &[u8]) -> Option<Micros> {
+    pub(crate) fn parse(&mut self, s: &[u8]) -> Option<Micros> {
         // 01/Jan/2020:00:00:00 +0000
         if s.len() != 26 || s[20] != b' ' {
             return None;
@@ -116,7 +116,7 @@ fn parse_clf_minute(m: &[u8; 17], off: &[u8; 5]) -> Option<Micros> {
 
 /// Parses RFC 3339 / ISO 8601 (`2026-11-25T06:11:42Z`, `…42.123+01:00`,
 /// a space instead of `T`); a time without an offset is read as UTC.
-pub fn parse_iso(s: &str) -> Option<Micros> {
+pub(crate) fn parse_iso(s: &str) -> Option<Micros> {
     let s = s.trim();
     if let Ok(dt) = DateTime::parse_from_rfc3339(s) {
         return Some(dt.timestamp_micros());
@@ -136,7 +136,7 @@ pub fn parse_iso(s: &str) -> Option<Micros> {
 
 /// Epoch seconds (below 1e11), else milliseconds (below 1e14), else
 /// microseconds (below 1e17), else nanoseconds.
-pub fn from_epoch_number(n: f64) -> Option<Micros> {
+pub(crate) fn from_epoch_number(n: f64) -> Option<Micros> {
     if !n.is_finite() || n < 0.0 {
         return None;
     }
@@ -153,7 +153,7 @@ pub fn from_epoch_number(n: f64) -> Option<Micros> {
 }
 
 /// Any time form a log field may hold: ISO, access-log, or an epoch number written as text.
-pub fn parse_any(s: &str) -> Option<Micros> {
+pub(crate) fn parse_any(s: &str) -> Option<Micros> {
     let t = s.trim();
     if let Some(v) = parse_iso(t) {
         return Some(v);

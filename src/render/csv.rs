@@ -17,7 +17,7 @@ fn counts(m: &BTreeMap<String, u64>) -> String {
         .join(";")
 }
 
-pub fn write(report: &Report, table: TableName, out: impl Write) -> io::Result<()> {
+pub(crate) fn write(report: &Report, table: TableName, out: impl Write) -> io::Result<()> {
     let mut w = ::csv::Writer::from_writer(out);
     let r = report;
     match table {

@@ -37,7 +37,11 @@ fn trim_float(f: f64) -> String {
 
 /// Every row as a table, fitted to `width` columns when one is given (the
 /// terminal's, or `COLUMNS`); otherwise cells are never wrapped.
-pub fn table(df: &DataFrame, width: Option<u16>, out: &mut impl Write) -> anyhow::Result<()> {
+pub(crate) fn table(
+    df: &DataFrame,
+    width: Option<u16>,
+    out: &mut impl Write,
+) -> anyhow::Result<()> {
     let mut t = Table::new();
     t.load_style(STYLE)
         .set_header(df.get_column_names().iter().map(|n| n.as_str()));
@@ -64,19 +68,19 @@ pub fn table(df: &DataFrame, width: Option<u16>, out: &mut impl Write) -> anyhow
 }
 
 /// CSV with times as RFC 3339 UTC (`2026-11-24T10:35:00Z`, a fraction only when there is one).
-pub fn csv(df: &mut DataFrame, out: impl Write) -> PolarsResult<()> {
+pub(crate) fn csv(df: &mut DataFrame, out: impl Write) -> PolarsResult<()> {
     CsvWriter::new(out)
         .with_datetime_format(Some("%Y-%m-%dT%H:%M:%S%.fZ".into()))
         .finish(df)
 }
 
 /// A JSON array of row objects.
-pub fn json(df: &mut DataFrame, out: impl Write) -> PolarsResult<()> {
+pub(crate) fn json(df: &mut DataFrame, out: impl Write) -> PolarsResult<()> {
     JsonWriter::new(out)
         .with_json_format(JsonFormat::Json)
         .finish(df)
 }
 
-pub fn parquet(df: &mut DataFrame, out: impl Write) -> PolarsResult<()> {
+pub(crate) fn parquet(df: &mut DataFrame, out: impl Write) -> PolarsResult<()> {
     ParquetWriter::new(out).finish(df).map(|_| ())
 }

@@ -3,7 +3,7 @@
 use crate::report::Report;
 use std::io::{self, Write};
 
-pub fn write(report: &Report, mut out: impl Write) -> io::Result<()> {
+pub(crate) fn write(report: &Report, mut out: impl Write) -> io::Result<()> {
     serde_json::to_writer_pretty(&mut out, report)?;
     writeln!(out)
 }

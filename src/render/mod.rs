@@ -1,13 +1,14 @@
 //! Renderers: each writes a [`Report`](crate::report::Report) to any `impl Write`.
 
-pub mod csv;
-pub mod frame;
-pub mod json;
-pub mod table;
+pub(crate) mod csv;
+#[cfg(feature = "query")]
+pub(crate) mod frame;
+pub(crate) mod json;
+pub(crate) mod table;
 
 /// The tables `--output csv --table NAME` can write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TableName {
+pub(crate) enum TableName {
     Inputs,
     ByStatus,
     Errors,

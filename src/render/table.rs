@@ -8,13 +8,13 @@ use std::io::{self, Write};
 
 /// How the human view is drawn.
 #[derive(Debug, Clone, Copy)]
-pub struct TableOptions {
+pub(crate) struct TableOptions {
     /// Rows per table.
-    pub top: usize,
+    pub(crate) top: usize,
     /// ANSI colour for the verdict.
-    pub color: bool,
+    pub(crate) color: bool,
     /// Total width to fit tables into when it cannot be detected (stdout is not a terminal).
-    pub width: u16,
+    pub(crate) width: u16,
 }
 
 /// Plain columns with one rule under the header: compact, and pastes well into tickets.
@@ -75,7 +75,7 @@ fn more(out: &mut impl Write, shown: usize, total: usize) -> io::Result<()> {
     Ok(())
 }
 
-pub fn write(r: &Report, opts: &TableOptions, mut out: impl Write) -> io::Result<()> {
+pub(crate) fn write(r: &Report, opts: &TableOptions, mut out: impl Write) -> io::Result<()> {
     let (label, color) = match r.verdict.level {
         Level::Ok => ("OK", "32"),
         Level::Review => ("REVIEW", "33"),

@@ -362,8 +362,12 @@ fn incidents_are_announced_on_stdout_and_by_webhook_exactly_once() {
 
     let events = output_events(&out);
     assert_eq!(events.len(), 3, "opened, closed, report: {events:?}");
-    let start = faultline::event::format_ts((t0 + 2) * 1_000_000);
-    let end = faultline::event::format_ts((t0 + 7) * 1_000_000);
+    let rfc3339 = |secs: i64| {
+        chrono::DateTime::from_timestamp(secs, 0)
+            .expect("a time in range")
+            .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+    };
+    let (start, end) = (rfc3339(t0 + 2), rfc3339(t0 + 7));
     for (e, name) in events.iter().zip(["incident_opened", "incident_closed"]) {
         assert_eq!(e["event"], name);
         assert_eq!(e["start"], json!(start));

@@ -13,7 +13,7 @@ use std::borrow::Cow;
 
 /// The unit of a duration field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DurationUnit {
+pub(crate) enum DurationUnit {
     Seconds,
     Millis,
     Nanos,
@@ -22,16 +22,16 @@ pub enum DurationUnit {
 /// Which JSON field (a name, dots for nesting) holds each event field, in
 /// order of preference. The first one present in a line wins.
 #[derive(Debug, Clone, PartialEq)]
-pub struct FieldMap {
-    pub time: Vec<String>,
-    pub status: Vec<String>,
-    pub method: Vec<String>,
-    pub path: Vec<String>,
-    pub client: Vec<String>,
-    pub user_agent: Vec<String>,
-    pub bytes: Vec<String>,
-    pub body: Vec<String>,
-    pub duration: Vec<(String, DurationUnit)>,
+pub(crate) struct FieldMap {
+    pub(crate) time: Vec<String>,
+    pub(crate) status: Vec<String>,
+    pub(crate) method: Vec<String>,
+    pub(crate) path: Vec<String>,
+    pub(crate) client: Vec<String>,
+    pub(crate) user_agent: Vec<String>,
+    pub(crate) bytes: Vec<String>,
+    pub(crate) body: Vec<String>,
+    pub(crate) duration: Vec<(String, DurationUnit)>,
 }
 
 fn names(list: &[&str]) -> Vec<String> {
@@ -109,7 +109,7 @@ impl Default for FieldMap {
 
 impl FieldMap {
     /// Applies one `--field NAME=PATH` override: PATH becomes the only field read for NAME.
-    pub fn set_override(&mut self, spec: &str) -> Result<(), String> {
+    pub(crate) fn set_override(&mut self, spec: &str) -> Result<(), String> {
         let (name, path) = spec
             .split_once('=')
             .filter(|(n, p)| !n.is_empty() && !p.is_empty())
@@ -143,7 +143,7 @@ impl FieldMap {
 /// cannot serve goes through a `serde_json::Value`, kept in the parser so
 /// events can borrow from it.
 #[derive(Debug)]
-pub struct JsonParser {
+pub(crate) struct JsonParser {
     fields: FieldMap,
     plan: Option<stream::Plan>,
     /// The values `plan` keeps, reused from line to line.
@@ -158,7 +158,7 @@ pub struct JsonParser {
 
 impl JsonParser {
     /// `details`: whether events need the client, user agent, bytes and duration.
-    pub fn new(fields: FieldMap, details: bool) -> Self {
+    pub(crate) fn new(fields: FieldMap, details: bool) -> Self {
         JsonParser {
             plan: stream::Plan::compile(&fields, details),
             fields,
@@ -170,7 +170,7 @@ impl JsonParser {
         }
     }
 
-    pub fn parse<'a>(&'a mut self, line: &'a [u8]) -> Result<Event<'a>, Malformed> {
+    pub(crate) fn parse<'a>(&'a mut self, line: &'a [u8]) -> Result<Event<'a>, Malformed> {
         let Some(plan) = &self.plan else {
             return self.parse_value(line);
         };

@@ -15,7 +15,7 @@ use std::borrow::Cow;
 
 /// What the scanner made of a line.
 #[derive(Debug, PartialEq, Eq)]
-pub enum Scan {
+pub(crate) enum Scan {
     /// A JSON object; `caps` holds its wanted values.
     Done,
     /// Not decided here: read the line with serde.
@@ -24,7 +24,7 @@ pub enum Scan {
 
 /// Appends the text of a raw JSON string that [`Scanner::scan_string`]
 /// accepted (so only simple escapes) to `out`.
-pub fn unescape(raw: &[u8], out: &mut Vec<u8>) {
+pub(crate) fn unescape(raw: &[u8], out: &mut Vec<u8>) {
     let mut i = 0;
     while let Some(off) = memchr::memchr(b'\\', &raw[i..]) {
         out.extend_from_slice(&raw[i..i + off]);
@@ -60,7 +60,7 @@ static STOPS: [bool; 256] = {
 };
 
 /// Scans `text` (one line, already valid UTF-8) into `caps`.
-pub fn read<'a>(plan: &Plan, text: &'a str, caps: &mut [Option<Cap<'a>>]) -> Scan {
+pub(crate) fn read<'a>(plan: &Plan, text: &'a str, caps: &mut [Option<Cap<'a>>]) -> Scan {
     let mut s = Scanner {
         text,
         b: text.as_bytes(),

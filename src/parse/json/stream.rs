@@ -36,9 +36,9 @@ enum Kind {
 /// One key of the tree. Nodes are numbered depth first, so a node's
 /// descendants are the ids `id + 1 .. end`.
 #[derive(Debug, Default)]
-pub struct Node {
-    pub id: usize,
-    pub end: usize,
+pub(crate) struct Node {
+    pub(crate) id: usize,
+    pub(crate) end: usize,
     /// Read as an error body when it is an object.
     body: bool,
     /// Also read by a field other than the body.
@@ -96,17 +96,17 @@ impl Children {
 }
 
 impl Node {
-    pub fn child(&self, key: &str) -> Option<&Node> {
+    pub(crate) fn child(&self, key: &str) -> Option<&Node> {
         self.children.get(key)
     }
 
     /// Whether the key's object is read as an error body.
-    pub fn is_body(&self) -> bool {
+    pub(crate) fn is_body(&self) -> bool {
         self.body
     }
 
     /// Whether only the body field reads this key.
-    pub fn is_only_body(&self) -> bool {
+    pub(crate) fn is_only_body(&self) -> bool {
         self.body && !self.other
     }
 }
@@ -123,7 +123,7 @@ struct Candidate {
 
 /// The compiled field map.
 #[derive(Debug)]
-pub struct Plan {
+pub(crate) struct Plan {
     top: Node,
     nodes: usize,
     /// In order of preference within each kind.
@@ -132,7 +132,7 @@ pub struct Plan {
 
 /// The value of a wanted key, as much of it as any field can read.
 #[derive(Debug)]
-pub enum Cap<'a> {
+pub(crate) enum Cap<'a> {
     Null,
     Bool,
     Num(serde_json::Number),
@@ -148,24 +148,24 @@ pub enum Cap<'a> {
 
 /// What [`Plan::resolve`] found; the body text is left to the caller, which
 /// may have to keep an unescaped copy.
-pub struct Resolved<'c, 'a> {
-    pub status: Option<Result<u64, ()>>,
+pub(crate) struct Resolved<'c, 'a> {
+    pub(crate) status: Option<Result<u64, ()>>,
     /// The first time field present: its value, if it reads as a time.
-    pub ts: Option<Option<i64>>,
-    pub method: Option<Cow<'a, str>>,
-    pub path: Option<Cow<'a, str>>,
-    pub client: Option<Cow<'a, str>>,
-    pub user_agent: Option<Cow<'a, str>>,
-    pub bytes: Option<u64>,
-    pub duration_ms: Option<f64>,
-    pub body: Option<&'c mut Cap<'a>>,
+    pub(crate) ts: Option<Option<i64>>,
+    pub(crate) method: Option<Cow<'a, str>>,
+    pub(crate) path: Option<Cow<'a, str>>,
+    pub(crate) client: Option<Cow<'a, str>>,
+    pub(crate) user_agent: Option<Cow<'a, str>>,
+    pub(crate) bytes: Option<u64>,
+    pub(crate) duration_ms: Option<f64>,
+    pub(crate) body: Option<&'c mut Cap<'a>>,
 }
 
 impl Plan {
     /// `None` when the map asks for something the one-pass reader cannot do
     /// (a body field whose object also holds other wanted keys); the caller
     /// then uses `Value`.
-    pub fn compile(fields: &FieldMap, details: bool) -> Option<Plan> {
+    pub(crate) fn compile(fields: &FieldMap, details: bool) -> Option<Plan> {
         let mut lists: Vec<(Kind, Vec<&str>)> = vec![
             (Kind::Time, fields.time.iter().map(String::as_str).collect()),
             (
@@ -245,13 +245,17 @@ impl Plan {
     }
 
     /// The root of the key tree.
-    pub fn top(&self) -> &Node {
+    pub(crate) fn top(&self) -> &Node {
         &self.top
     }
 
     /// Fills `caps` (one slot per node) from one line; `Err` when the line is
     /// not a JSON object.
-    pub fn read<'a>(&self, line: &'a [u8], caps: &mut Vec<Option<Cap<'a>>>) -> Result<(), ()> {
+    pub(crate) fn read<'a>(
+        &self,
+        line: &'a [u8],
+        caps: &mut Vec<Option<Cap<'a>>>,
+    ) -> Result<(), ()> {
         caps.clear();
         caps.resize_with(self.nodes, || None);
         // One UTF-8 check of the whole line, so that serde_json does not check
@@ -274,7 +278,7 @@ impl Plan {
     }
 
     /// Applies the field lists to what [`Plan::read`] kept.
-    pub fn resolve<'c, 'a>(
+    pub(crate) fn resolve<'c, 'a>(
         &self,
         caps: &'c mut [Option<Cap<'a>>],
         times: &mut TimeCache,
@@ -352,7 +356,7 @@ fn conflict(node: &Node) -> bool {
 /// The last time string read and its value: consecutive lines mostly carry
 /// the same second or millisecond.
 #[derive(Debug, Default)]
-pub struct TimeCache {
+pub(crate) struct TimeCache {
     text: String,
     value: Option<i64>,
 }

@@ -9,12 +9,12 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 /// Bumped whenever the stored shape changes incompatibly.
-pub const VERSION: u32 = 1;
+pub(crate) const VERSION: u32 = 1;
 const FILE_NAME: &str = "checkpoint.json";
 const TEMP_NAME: &str = "checkpoint.json.tmp";
 
 #[derive(Debug, thiserror::Error)]
-pub enum CheckpointError {
+pub(crate) enum CheckpointError {
     #[error("{path}: cannot read the checkpoint: {err}")]
     Io { path: PathBuf, err: io::Error },
     #[error("{path}: the checkpoint is corrupt ({err}); move it away to start afresh")]
@@ -27,13 +27,13 @@ pub enum CheckpointError {
 }
 
 /// The path of the checkpoint file in a state directory.
-pub fn path_in(dir: &Path) -> PathBuf {
+pub(crate) fn path_in(dir: &Path) -> PathBuf {
     dir.join(FILE_NAME)
 }
 
 /// Reads the checkpoint of `dir`: `Ok(None)` when there is none yet; an error
 /// (never a silent fresh start) when it cannot be used.
-pub fn read<T: DeserializeOwned>(dir: &Path) -> Result<Option<T>, CheckpointError> {
+pub(crate) fn read<T: DeserializeOwned>(dir: &Path) -> Result<Option<T>, CheckpointError> {
     let path = path_in(dir);
     let bytes = match fs::read(&path) {
         Ok(b) => b,
@@ -58,7 +58,7 @@ pub fn read<T: DeserializeOwned>(dir: &Path) -> Result<Option<T>, CheckpointErro
 }
 
 /// Writes `value` (which must carry `"version": VERSION`) as the checkpoint of `dir`.
-pub fn write<T: Serialize>(dir: &Path, value: &T) -> io::Result<()> {
+pub(crate) fn write<T: Serialize>(dir: &Path, value: &T) -> io::Result<()> {
     fs::create_dir_all(dir)?;
     let temp = dir.join(TEMP_NAME);
     {

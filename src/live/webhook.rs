@@ -12,12 +12,12 @@ use tokio::time::Instant;
 
 /// How hard to try.
 #[derive(Debug, Clone, Copy)]
-pub struct RetryPolicy {
-    pub first_delay: Duration,
-    pub max_delay: Duration,
+pub(crate) struct RetryPolicy {
+    pub(crate) first_delay: Duration,
+    pub(crate) max_delay: Duration,
     /// An event not delivered by then is given up.
-    pub give_up_after: Duration,
-    pub request_timeout: Duration,
+    pub(crate) give_up_after: Duration,
+    pub(crate) request_timeout: Duration,
 }
 
 impl Default for RetryPolicy {
@@ -32,17 +32,17 @@ impl Default for RetryPolicy {
 }
 
 /// Events waiting for delivery at most.
-pub const QUEUE: usize = 1024;
+pub(crate) const QUEUE: usize = 1024;
 
 /// The sending side, owned by the live loop.
-pub struct Webhook {
+pub(crate) struct Webhook {
     tx: mpsc::Sender<Vec<u8>>,
     task: tokio::task::JoinHandle<()>,
 }
 
 impl Webhook {
     /// Starts the delivery task. Must be called inside a tokio runtime.
-    pub fn spawn(url: String, policy: RetryPolicy) -> anyhow::Result<Webhook> {
+    pub(crate) fn spawn(url: String, policy: RetryPolicy) -> anyhow::Result<Webhook> {
         // reqwest is built without a bundled crypto provider; use ring's.
         let _ = rustls::crypto::ring::default_provider().install_default();
         let client = reqwest::Client::builder()
@@ -55,14 +55,14 @@ impl Webhook {
     }
 
     /// Queues one JSON document; never waits.
-    pub fn send(&self, body: Vec<u8>) {
+    pub(crate) fn send(&self, body: Vec<u8>) {
         if self.tx.try_send(body).is_err() {
             tracing::warn!("webhook: {QUEUE} events waiting already; this one is dropped");
         }
     }
 
     /// Stops taking events and waits up to `grace` for the queue to drain.
-    pub async fn close(self, grace: Duration) {
+    pub(crate) async fn close(self, grace: Duration) {
         drop(self.tx);
         if tokio::time::timeout(grace, self.task).await.is_err() {
             tracing::warn!("webhook: events still undelivered at exit were dropped");

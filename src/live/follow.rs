@@ -14,9 +14,8 @@
 //! lost or read twice; a new file whose head equals a live file's head is a
 //! copy in the making, kept passive until the original is truncated.
 
-pub mod checkpoint;
-
-use crate::input::lines::{Line, MAX_LINE};
+use crate::engine::blocks::MAX_LINE;
+use crate::engine::Chunk;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::fs::File;
@@ -25,7 +24,7 @@ use std::os::unix::fs::{FileExt, MetadataExt};
 use std::path::{Path, PathBuf};
 
 /// How many leading bytes identify a file.
-pub const HEAD_LEN: usize = 256;
+pub(crate) const HEAD_LEN: usize = 256;
 /// Bytes read per file per poll at most, so a large backlog does not hold up
 /// signals and checkpoints.
 const POLL_BUDGET: u64 = 64 * 1024 * 1024;
@@ -33,35 +32,35 @@ const CHUNK: usize = 256 * 1024;
 /// Polls a file that is no longer matched (renamed away, deleted) is still
 /// read after it stopped growing: writers keep appending to the old inode
 /// until they reopen their log (nginx after `kill -USR1`).
-pub const GONE_GRACE_POLLS: u32 = 20;
+pub(crate) const GONE_GRACE_POLLS: u32 = 20;
 
 /// One followed file as the checkpoint records it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FileState {
+pub(crate) struct FileState {
     /// Index into [`FollowerState::sources`].
-    pub source: u32,
-    pub path: PathBuf,
-    pub dev: u64,
-    pub ino: u64,
+    pub(crate) source: u32,
+    pub(crate) path: PathBuf,
+    pub(crate) dev: u64,
+    pub(crate) ino: u64,
     /// The first bytes of the file, hex-encoded.
-    pub head: String,
+    pub(crate) head: String,
     /// Bytes consumed: always just after a newline.
-    pub offset: u64,
+    pub(crate) offset: u64,
     /// Lines consumed (blank ones included), for line numbers.
-    pub line: u64,
-    /// A line over [`MAX_LINE`] is being skipped.
-    pub in_long_line: bool,
+    pub(crate) line: u64,
+    /// A line over the length cap is being skipped.
+    pub(crate) in_long_line: bool,
     /// A copy of the file with this source, not read while the original lives.
-    pub passive_of: Option<u32>,
+    pub(crate) passive_of: Option<u32>,
 }
 
 /// Everything the follower needs to resume exactly.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FollowerState {
-    pub files: Vec<FileState>,
+pub(crate) struct FollowerState {
+    pub(crate) files: Vec<FileState>,
     /// Display name of each source (its latest path); a source is one file's
     /// content from its first byte (a truncated file becomes a new source).
-    pub sources: Vec<String>,
+    pub(crate) sources: Vec<String>,
 }
 
 struct Tracked {
@@ -83,7 +82,7 @@ struct Ghost {
 
 /// Where files seen for the first time start.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StartAt {
+pub(crate) enum StartAt {
     /// At the end of their last whole line (no checkpoint, files that exist at start-up).
     End,
     /// At the first byte.
@@ -91,7 +90,7 @@ pub enum StartAt {
 }
 
 /// Follows the files matching some patterns.
-pub struct Follower {
+pub(crate) struct Follower {
     patterns: Vec<String>,
     tracked: Vec<Tracked>,
     sources: Vec<String>,
@@ -101,6 +100,8 @@ pub struct Follower {
     first_poll_start: StartAt,
     first_poll_done: bool,
     buf: Vec<u8>,
+    /// Lines longer than this are skipped without being held (SPEC §3).
+    max_line: usize,
 }
 
 /// A pattern is a glob when it holds `*`, `?` or `[`; otherwise a path that may not exist yet.
@@ -153,7 +154,7 @@ impl Follower {
     /// `restored` is the follower part of a checkpoint; without one, files found
     /// by the first poll start at `first_poll_start`. Files appearing later
     /// always start at their first byte.
-    pub fn new(
+    pub(crate) fn new(
         patterns: Vec<String>,
         restored: Option<FollowerState>,
         first_poll_start: StartAt,
@@ -170,16 +171,24 @@ impl Follower {
             first_poll_start: start,
             first_poll_done: false,
             buf: Vec::with_capacity(CHUNK),
+            max_line: MAX_LINE,
         }
     }
 
+    /// The same follower with another line-length cap (tests use tiny ones).
+    #[cfg(test)]
+    pub(crate) fn with_max_line(mut self, max_line: usize) -> Self {
+        self.max_line = max_line;
+        self
+    }
+
     /// Source display names, by index.
-    pub fn sources(&self) -> &[String] {
+    pub(crate) fn sources(&self) -> &[String] {
         &self.sources
     }
 
     /// What a checkpoint must hold to resume exactly.
-    pub fn state(&self) -> FollowerState {
+    pub(crate) fn state(&self) -> FollowerState {
         // Restored files not looked for yet are still ours to resume.
         let files = self
             .tracked
@@ -192,9 +201,9 @@ impl Follower {
         }
     }
 
-    /// Up to `max_lines` non-blank whole lines from the start of the file
-    /// currently read as `source`, to detect its format from.
-    pub fn head_sample(&self, source: u32, max_lines: usize) -> Vec<Vec<u8>> {
+    /// The whole lines among the first bytes of the file currently read as
+    /// `source`, to detect its format from.
+    pub(crate) fn head_lines(&self, source: u32) -> Vec<u8> {
         let Some(t) = self
             .tracked
             .iter()
@@ -202,17 +211,11 @@ impl Follower {
         else {
             return Vec::new();
         };
-        let Ok(head) = read_head(&t.file, CHUNK) else {
+        let Ok(mut head) = read_head(&t.file, CHUNK) else {
             return Vec::new();
         };
-        let complete = memchr::memrchr(b'\n', &head).map_or(0, |i| i + 1);
-        head[..complete]
-            .split(|b| *b == b'\n')
-            .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
-            .filter(|l| !l.trim_ascii().is_empty())
-            .take(max_lines)
-            .map(<[u8]>::to_vec)
-            .collect()
+        head.truncate(memchr::memrchr(b'\n', &head).map_or(0, |i| i + 1));
+        head
     }
 
     fn new_source(&mut self, path: &Path) -> u32 {
@@ -220,9 +223,9 @@ impl Follower {
         (self.sources.len() - 1) as u32
     }
 
-    /// Reads every whole line added since the last poll and hands each to
-    /// `sink(source, line_number, line)`. Returns how many lines were read.
-    pub fn poll(&mut self, sink: &mut dyn FnMut(u32, u64, Line<'_>)) -> u64 {
+    /// Reads every whole line added since the last poll and hands them to
+    /// `sink(source, lines_before, chunk)`. Returns how many lines were read.
+    pub(crate) fn poll(&mut self, sink: &mut dyn FnMut(u32, u64, Chunk<'_>)) -> u64 {
         let paths = expand(&self.patterns);
         let mut seen: HashMap<(u64, u64), PathBuf> = HashMap::new();
         for p in &paths {
@@ -391,7 +394,7 @@ impl Follower {
     fn read_all(
         &mut self,
         seen: &HashMap<(u64, u64), PathBuf>,
-        sink: &mut dyn FnMut(u32, u64, Line<'_>),
+        sink: &mut dyn FnMut(u32, u64, Chunk<'_>),
     ) -> u64 {
         let mut total = 0;
         let mut keep = Vec::with_capacity(self.tracked.len());
@@ -408,7 +411,7 @@ impl Follower {
                 }
             }
             let read = if t.state.passive_of.is_none() {
-                read_new_lines(&mut t, &mut self.buf, sink)
+                read_new_lines(&mut t, &mut self.buf, self.max_line, sink)
             } else {
                 0
             };
@@ -436,53 +439,51 @@ impl Follower {
     }
 }
 
-/// Reads the whole lines after `t`'s offset (up to the poll budget).
+/// Reads the whole lines after `t`'s offset (up to the poll budget) and
+/// hands them to `sink` as chunks; the engine splits and numbers them.
+/// Returns how many lines were handed out.
 fn read_new_lines(
     t: &mut Tracked,
     buf: &mut Vec<u8>,
-    sink: &mut dyn FnMut(u32, u64, Line<'_>),
+    max_line: usize,
+    sink: &mut dyn FnMut(u32, u64, Chunk<'_>),
 ) -> u64 {
-    let mut lines = 0;
+    let before = t.state.line;
     let mut read_total = 0u64;
     buf.clear();
     loop {
+        // `buf` holds no newline here: only the start of a line still being written.
         let start = buf.len();
         buf.resize(start + CHUNK, 0);
-        let n = match t
+        let n = t
             .file
             .read_at(&mut buf[start..], t.state.offset + start as u64)
-        {
-            Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => 0,
-            Err(_) => 0,
-        };
+            .unwrap_or(0);
         buf.truncate(start + n);
         if n == 0 {
             break;
         }
         read_total += n as u64;
-        let mut s = 0;
-        while let Some(i) = memchr::memchr(b'\n', &buf[s..]) {
-            let end = if i > 0 && buf[s + i - 1] == b'\r' {
-                s + i - 1
-            } else {
-                s + i
-            };
-            t.state.line += 1;
-            let line = if t.state.in_long_line || end - s > MAX_LINE {
+        if let Some(last_nl) = memchr::memrchr(b'\n', &buf[start..]).map(|i| start + i) {
+            let mut s = 0;
+            if t.state.in_long_line {
+                // The end of an over-long line whose start was skipped.
+                s = memchr::memchr(b'\n', buf).map_or(0, |i| i + 1);
+                sink(t.state.source, t.state.line, Chunk::TooLong);
+                t.state.line += 1;
                 t.state.in_long_line = false;
-                Line::TooLong
-            } else {
-                Line::Text(&buf[s..end])
-            };
-            sink(t.state.source, t.state.line, line);
-            lines += 1;
-            s += i + 1;
+            }
+            let whole = &buf[s..=last_nl];
+            if !whole.is_empty() {
+                sink(t.state.source, t.state.line, Chunk::Lines(whole));
+                t.state.line += memchr::memchr_iter(b'\n', whole).count() as u64;
+            }
+            t.state.offset += (last_nl + 1) as u64;
+            buf.drain(..=last_nl);
         }
-        t.state.offset += s as u64;
-        buf.drain(..s);
-        if buf.len() > MAX_LINE {
-            // Skip the over-long line without holding it; it is counted at its newline.
+        if buf.len() > max_line + 1 {
+            // Over the cap even if its last byte is the `\r` of a `\r\n`: skip
+            // the line without holding it; it is counted at its newline.
             t.state.in_long_line = true;
             t.state.offset += buf.len() as u64;
             buf.clear();
@@ -491,7 +492,7 @@ fn read_new_lines(
             break;
         }
     }
-    lines
+    t.state.line - before
 }
 
 /// The offset after the last newline of a file of `size` bytes, and how many lines precede it.

@@ -9,12 +9,16 @@
 //! Buffers come from and go back to a [`Pool`], so a run allocates a handful
 //! of them however large its input is.
 
+use super::Chunk;
 use crossbeam_channel::{Receiver, Sender};
 use std::io::{self, Read};
 
+/// Lines longer than this are malformed (`too long`) and skipped (SPEC §3).
+pub(crate) const MAX_LINE: usize = 1024 * 1024;
+
 /// A run of input.
 #[derive(Debug)]
-pub enum Piece {
+pub(crate) enum Piece {
     /// `buf[..len]` holds whole lines, each ending in `\n`, except that the
     /// last piece of an input may end without one.
     Lines { buf: Vec<u8>, len: usize },
@@ -25,8 +29,25 @@ pub enum Piece {
 }
 
 impl Piece {
+    /// The piece as the parser sees it.
+    pub(crate) fn chunk(&self) -> Chunk<'_> {
+        match self {
+            Piece::Lines { buf, len } => Chunk::Lines(&buf[..*len]),
+            Piece::TooLong => Chunk::TooLong,
+            Piece::Cut { buf, len } => Chunk::Cut(&buf[..*len]),
+        }
+    }
+
+    /// The whole lines the piece holds, if it holds lines.
+    pub(crate) fn lines(&self) -> Option<&[u8]> {
+        match self {
+            Piece::Lines { buf, len } => Some(&buf[..*len]),
+            _ => None,
+        }
+    }
+
     /// Gives the piece's buffer back to the pool.
-    pub fn recycle(self, pool: &Pool) {
+    pub(crate) fn recycle(self, pool: &Pool) {
         match self {
             Piece::Lines { buf, .. } | Piece::Cut { buf, .. } => pool.give(buf),
             Piece::TooLong => {}
@@ -36,7 +57,7 @@ impl Piece {
 
 /// Reusable buffers shared by the threads that cut and the threads that parse.
 #[derive(Clone)]
-pub struct Pool {
+pub(crate) struct Pool {
     give: Sender<Vec<u8>>,
     take: Receiver<Vec<u8>>,
     /// The length of a new buffer.
@@ -44,7 +65,7 @@ pub struct Pool {
 }
 
 impl Pool {
-    pub fn new(size: usize) -> Self {
+    pub(crate) fn new(size: usize) -> Self {
         let (give, take) = crossbeam_channel::unbounded();
         Pool {
             give,
@@ -72,7 +93,7 @@ impl Pool {
 }
 
 /// Splits a reader into [`Piece`]s.
-pub struct Cutter<R> {
+pub(crate) struct Cutter<R> {
     reader: R,
     pool: Pool,
     max_line: usize,
@@ -87,7 +108,7 @@ pub struct Cutter<R> {
 }
 
 impl<R: Read> Cutter<R> {
-    pub fn new(reader: R, pool: Pool, max_line: usize) -> Self {
+    pub(crate) fn new(reader: R, pool: Pool, max_line: usize) -> Self {
         let cur = pool.take(0);
         Cutter {
             reader,
@@ -102,13 +123,13 @@ impl<R: Read> Cutter<R> {
     }
 
     /// Bytes read from the reader so far (decompressed, for compressed input).
-    pub fn offset(&self) -> u64 {
+    pub(crate) fn offset(&self) -> u64 {
         self.offset
     }
 
     /// The next piece; `Some(Err)` once, after the pieces read before a read
     /// error; `None` at the end.
-    pub fn next_piece(&mut self) -> Option<io::Result<Piece>> {
+    pub(crate) fn next_piece(&mut self) -> Option<io::Result<Piece>> {
         loop {
             self.fill();
             if self.filled == 0 {
@@ -185,8 +206,16 @@ impl<R: Read> Cutter<R> {
     }
 }
 
-/// The lines of a [`Piece::Lines`] buffer, without their `\n`.
-pub fn lines(data: &[u8]) -> impl Iterator<Item = &[u8]> {
+/// The end of `line` without a trailing `\r` (of a `\r\n`).
+pub(crate) fn trim_cr(line: &[u8]) -> usize {
+    match line.last() {
+        Some(b'\r') => line.len() - 1,
+        _ => line.len(),
+    }
+}
+
+/// The lines of a [`Chunk::Lines`] buffer, without their `\n`.
+pub(crate) fn lines(data: &[u8]) -> impl Iterator<Item = &[u8]> {
     let mut start = 0;
     let mut ends = memchr::memchr_iter(b'\n', data);
     std::iter::from_fn(move || match ends.next() {
@@ -208,7 +237,7 @@ pub fn lines(data: &[u8]) -> impl Iterator<Item = &[u8]> {
 mod tests {
     use super::*;
     use crate::input::lines::tests::Chunky;
-    use crate::input::lines::{trim_cr, Line, LineReader};
+    use crate::input::lines::{Line, LineReader};
     use proptest::prelude::*;
 
     /// What a consumer of the pieces sees, line by line, in LineReader's terms.
@@ -224,7 +253,7 @@ mod tests {
             match piece {
                 Ok(Piece::Lines { buf, len }) => {
                     for line in lines(&buf[..len]) {
-                        let t = &line[..trim_cr(line, 0, line.len())];
+                        let t = &line[..trim_cr(line)];
                         if t.len() > max {
                             out.push("<too long>".to_string());
                         } else {

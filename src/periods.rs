@@ -11,14 +11,14 @@ use crate::event::Micros;
 
 /// The thresholds of the rule; the defaults are the SPEC's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct DetectConfig {
-    pub bucket_us: Micros,
-    pub min_errors: u64,
+pub(crate) struct DetectConfig {
+    pub(crate) bucket_us: Micros,
+    pub(crate) min_errors: u64,
     /// The minimum 5xx share in parts per million (5 % = 50 000), kept as an
     /// integer so that "exactly 5 %" is exact.
-    pub min_ratio_ppm: u64,
-    pub max_gap: u64,
-    pub min_duration_us: Micros,
+    pub(crate) min_ratio_ppm: u64,
+    pub(crate) max_gap: u64,
+    pub(crate) min_duration_us: Micros,
 }
 
 impl Default for DetectConfig {
@@ -35,7 +35,7 @@ impl Default for DetectConfig {
 
 impl DetectConfig {
     /// Rule 1: both thresholds, both inclusive.
-    pub fn is_bad(&self, requests: u64, errors_5xx: u64) -> bool {
+    pub(crate) fn is_bad(&self, requests: u64, errors_5xx: u64) -> bool {
         requests > 0
             && errors_5xx >= self.min_errors
             && u128::from(errors_5xx) * 1_000_000
@@ -43,36 +43,36 @@ impl DetectConfig {
     }
 
     /// Rule 3 for a run from bucket `first` to bucket `last`, both bad.
-    pub fn long_enough(&self, first: i64, last: i64) -> bool {
+    pub(crate) fn long_enough(&self, first: i64, last: i64) -> bool {
         (last - first + 1).saturating_mul(self.bucket_us) >= self.min_duration_us
     }
 
     /// Rule 2: can bad bucket `next` join a run whose last bad bucket is `last`?
-    pub fn joins(&self, last: i64, next: i64) -> bool {
+    pub(crate) fn joins(&self, last: i64, next: i64) -> bool {
         next - last - 1 <= self.max_gap as i64
     }
 }
 
 /// The counts of one bucket that the rule reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct BucketCount {
-    pub index: i64,
-    pub requests: u64,
-    pub errors_5xx: u64,
+pub(crate) struct BucketCount {
+    pub(crate) index: i64,
+    pub(crate) requests: u64,
+    pub(crate) errors_5xx: u64,
 }
 
 /// A persistent 5xx period, in bucket indexes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Period {
-    pub first_bucket: i64,
-    pub last_bucket: i64,
-    pub bad_buckets: u64,
-    pub ongoing: bool,
+pub(crate) struct Period {
+    pub(crate) first_bucket: i64,
+    pub(crate) last_bucket: i64,
+    pub(crate) bad_buckets: u64,
+    pub(crate) ongoing: bool,
 }
 
 /// Finds the persistent 5xx periods among `buckets` (any order; one entry
 /// per index with traffic). `latest_bucket` is the bucket of the latest event.
-pub fn find_periods(
+pub(crate) fn find_periods(
     cfg: &DetectConfig,
     buckets: &[BucketCount],
     latest_bucket: Option<i64>,

@@ -3,9 +3,45 @@
 //! read exactly once. `PROPTEST_CASES=5000 cargo test follow` runs more.
 
 use super::*;
+use crate::engine::blocks::{lines, trim_cr};
+use crate::input::lines::{Line, LineReader};
 use proptest::prelude::*;
 use std::collections::BTreeMap;
 use std::io::Write;
+
+/// The lines of a chunk as the engine numbers and caps them:
+/// `(number, text or "<too long>")`.
+fn split(before: u64, chunk: Chunk<'_>, max_line: usize) -> Vec<(u64, String)> {
+    match chunk {
+        Chunk::Lines(data) => lines(data)
+            .enumerate()
+            .map(|(i, l)| {
+                let t = &l[..trim_cr(l)];
+                let text = if t.len() > max_line {
+                    "<too long>".to_string()
+                } else {
+                    String::from_utf8_lossy(t).into_owned()
+                };
+                (before + 1 + i as u64, text)
+            })
+            .collect(),
+        Chunk::TooLong => vec![(before + 1, "<too long>".to_string())],
+        Chunk::Cut(t) => vec![(before + 1, format!("<cut {}>", String::from_utf8_lossy(t)))],
+    }
+}
+
+/// Polls once; the lines read as `"number:text"`.
+fn poll_lines(f: &mut Follower, max_line: usize) -> Vec<String> {
+    let mut got = Vec::new();
+    f.poll(&mut |_, before, chunk| {
+        got.extend(
+            split(before, chunk, max_line)
+                .into_iter()
+                .map(|(n, t)| format!("{n}:{t}")),
+        );
+    });
+    got
+}
 
 #[derive(Debug, Clone)]
 enum Op {
@@ -123,12 +159,11 @@ impl Reader {
 
     fn poll(&mut self) {
         let counted = &mut self.counted;
-        self.follower.poll(&mut |_, _, line| {
-            let Line::Text(t) = line else {
-                panic!("unexpected {line:?}")
-            };
-            let id: u64 = std::str::from_utf8(&t[1..7]).unwrap().parse().unwrap();
-            *counted.entry(id).or_default() += 1;
+        self.follower.poll(&mut |_, before, chunk| {
+            for (_, t) in split(before, chunk, MAX_LINE) {
+                let id: u64 = t[1..7].parse().unwrap();
+                *counted.entry(id).or_default() += 1;
+            }
         });
     }
 }
@@ -263,18 +298,14 @@ fn partial_lines_wait_for_their_newline() {
     let log = dir.path().join("a.log");
     std::fs::write(&log, "one\ntw").unwrap();
     let mut f = Follower::new(vec![log.display().to_string()], None, StartAt::Beginning);
-    let mut got = Vec::new();
-    f.poll(&mut |_, n, l| got.push(format!("{n}:{l:?}")));
-    assert_eq!(got, ["1:Text([111, 110, 101])"]);
+    assert_eq!(poll_lines(&mut f, MAX_LINE), ["1:one"]);
     std::fs::OpenOptions::new()
         .append(true)
         .open(&log)
         .unwrap()
         .write_all(b"o\r\n")
         .unwrap();
-    got.clear();
-    f.poll(&mut |_, n, l| got.push(format!("{n}:{l:?}")));
-    assert_eq!(got, ["2:Text([116, 119, 111])"]);
+    assert_eq!(poll_lines(&mut f, MAX_LINE), ["2:two"]);
     assert_eq!(f.state().files[0].offset, 9);
 }
 
@@ -285,9 +316,7 @@ fn without_a_checkpoint_existing_files_start_at_their_last_whole_line() {
     std::fs::write(&log, "old1\nold2\npart").unwrap();
     let pattern = format!("{}/*.log", dir.path().display());
     let mut f = Follower::new(vec![pattern], None, StartAt::End);
-    let mut got = Vec::new();
-    f.poll(&mut |_, n, l| got.push((n, format!("{l:?}"))));
-    assert!(got.is_empty());
+    assert!(poll_lines(&mut f, MAX_LINE).is_empty());
     std::fs::OpenOptions::new()
         .append(true)
         .open(&log)
@@ -296,10 +325,10 @@ fn without_a_checkpoint_existing_files_start_at_their_last_whole_line() {
         .unwrap();
     // A file appearing later is read from its first line.
     std::fs::write(dir.path().join("b.log"), "new\n").unwrap();
-    f.poll(&mut |_, n, l| got.push((n, format!("{l:?}"))));
-    assert_eq!(got.len(), 2);
+    let got = poll_lines(&mut f, MAX_LINE);
     assert_eq!(
-        got[0].0, 3,
+        got,
+        ["3:partial", "1:new"],
         "line numbers count the lines skipped at start-up"
     );
     assert_eq!(f.sources().len(), 2);
@@ -312,9 +341,7 @@ fn over_long_lines_are_skipped_across_polls() {
     let mut long = "x".repeat(MAX_LINE + 10);
     std::fs::write(&log, &long).unwrap();
     let mut f = Follower::new(vec![log.display().to_string()], None, StartAt::Beginning);
-    let mut got = Vec::new();
-    f.poll(&mut |_, n, l| got.push(format!("{n}:{l:?}")));
-    assert!(got.is_empty());
+    assert!(poll_lines(&mut f, MAX_LINE).is_empty());
     long.clear();
     std::fs::OpenOptions::new()
         .append(true)
@@ -322,8 +349,7 @@ fn over_long_lines_are_skipped_across_polls() {
         .unwrap()
         .write_all(b"tail\nok\n")
         .unwrap();
-    f.poll(&mut |_, n, l| got.push(format!("{n}:{l:?}")));
-    assert_eq!(got, ["1:TooLong", "2:Text([111, 107])"]);
+    assert_eq!(poll_lines(&mut f, MAX_LINE), ["1:<too long>", "2:ok"]);
 }
 
 #[test]
@@ -338,4 +364,55 @@ fn regression_restart_then_copytruncate() {
         CopyTruncate,
     ])
     .unwrap();
+}
+
+/// The reference reader's lines of `data` up to its last newline (the
+/// follower waits for a line's newline), as `"number:text"`.
+fn reference_lines(data: &[u8], max_line: usize) -> Vec<String> {
+    let whole = &data[..memchr::memrchr(b'\n', data).map_or(0, |i| i + 1)];
+    let mut reader = LineReader::with_max_len(whole, max_line);
+    let mut out = Vec::new();
+    while let Some(item) = reader.next_line() {
+        out.push(match item {
+            Ok((n, Line::Text(t))) => format!("{n}:{}", String::from_utf8_lossy(t)),
+            Ok((n, Line::TooLong)) => format!("{n}:<too long>"),
+            Ok((n, Line::Cut(t))) => format!("{n}:<cut {}>", String::from_utf8_lossy(t)),
+            Err(e) => format!("error {e}"),
+        });
+    }
+    out
+}
+
+proptest! {
+    /// Whatever sizes the writes come in and whenever the polls happen, the
+    /// follower hands out exactly the lines the reference reader finds,
+    /// numbered the same, over-long ones included.
+    #[test]
+    fn lines_agree_with_the_reference_reader(
+        data in proptest::collection::vec(proptest::sample::select(vec![b'a', b'b', b'\r', b'\n']), 0..300),
+        cuts in proptest::collection::vec(0usize..300, 0..60),
+        max_line in 1usize..12,
+    ) {
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("a.log");
+        std::fs::write(&log, "").unwrap();
+        let mut f = Follower::new(vec![log.display().to_string()], None, StartAt::Beginning)
+            .with_max_line(max_line);
+        let mut cuts: Vec<usize> = cuts.into_iter().map(|c| c.min(data.len())).collect();
+        cuts.push(data.len());
+        cuts.sort_unstable();
+        let mut got = poll_lines(&mut f, max_line);
+        let mut written = 0;
+        for cut in cuts {
+            std::fs::OpenOptions::new()
+                .append(true)
+                .open(&log)
+                .unwrap()
+                .write_all(&data[written..cut])
+                .unwrap();
+            written = cut;
+            got.extend(poll_lines(&mut f, max_line));
+        }
+        prop_assert_eq!(got, reference_lines(&data, max_line));
+    }
 }

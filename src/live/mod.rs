@@ -1,59 +1,68 @@
-//! Live mode's engine: follower → per-source parser → aggregate, the state a
-//! checkpoint holds, and the live application of the SPEC §5 rule.
+//! Live mode in one room: the follower (`follow`), the checkpoint
+//! (`checkpoint`), the live engine here, and delivery (`webhook`).
+//!
+//! The live engine: the follower's new lines go through the one ingestion
+//! engine ([`engine::parse_chunk`], the format detected with
+//! [`engine::detect_format`]) into an aggregate; [`LiveState`] is what a
+//! checkpoint holds; the SPEC §5 rule is applied to final buckets to decide
+//! what to announce.
 //!
 //! Everything here is synchronous and clock-free (the caller passes `now`),
 //! so tests drive it step by step; `cmd/tail.rs` adds tokio, signals and output.
 
+pub(crate) mod checkpoint;
+mod follow;
+pub(crate) mod webhook;
+
 use crate::aggregate::{AggConfig, Aggregate};
-use crate::detect::{find_periods, BucketCount, DetectConfig, Period};
+use crate::engine::blocks::MAX_LINE;
+use crate::engine::{self, Chunk, InputOutcome};
 use crate::event::Micros;
-use crate::follow::{checkpoint, Follower, FollowerState, StartAt};
-use crate::input::lines::Line;
 use crate::input::open::Compression;
 use crate::input::Source;
-use crate::parse::{detect, Format, LineParser, Malformed, ParseOptions};
-use crate::pipeline::InputOutcome;
+use crate::parse::{Format, LineParser, ParseOptions};
+use crate::periods::{find_periods, BucketCount, DetectConfig, Period};
 use crate::report::{self, Incident, Report};
+use follow::{Follower, FollowerState};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
-/// How many lines from a file's start decide its format.
-const DETECT_SAMPLE: usize = 100;
+pub(crate) use follow::StartAt;
 
 /// Per source: the format it is read as and its non-blank lines.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SourceMeta {
-    pub format: Option<String>,
-    pub lines: u64,
+pub(crate) struct SourceMeta {
+    pub(crate) format: Option<String>,
+    pub(crate) lines: u64,
 }
 
 /// A period that was announced, by its first bucket.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Announced {
-    pub last_bucket: i64,
-    pub closed: bool,
+pub(crate) struct Announced {
+    pub(crate) last_bucket: i64,
+    pub(crate) closed: bool,
 }
 
 /// Everything a restart needs, saved together so that offsets and counts always agree.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct LiveState {
-    pub version: u32,
-    pub follower: FollowerState,
-    pub aggregate: Aggregate,
-    pub sources: Vec<SourceMeta>,
-    pub announced: BTreeMap<i64, Announced>,
+pub(crate) struct LiveState {
+    pub(crate) version: u32,
+    pub(crate) follower: FollowerState,
+    pub(crate) aggregate: Aggregate,
+    pub(crate) sources: Vec<SourceMeta>,
+    pub(crate) announced: BTreeMap<i64, Announced>,
 }
 
 /// An incident event to announce.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Change {
+pub(crate) enum Change {
     Opened,
     Closed,
 }
 
 impl Change {
-    pub fn event_name(self) -> &'static str {
+    pub(crate) fn event_name(self) -> &'static str {
         match self {
             Change::Opened => "incident_opened",
             Change::Closed => "incident_closed",
@@ -62,7 +71,7 @@ impl Change {
 }
 
 /// The live pipeline over some file patterns.
-pub struct Live {
+pub(crate) struct Live {
     follower: Follower,
     agg: Aggregate,
     sources: Vec<SourceMeta>,
@@ -71,13 +80,14 @@ pub struct Live {
     opts: ParseOptions,
     detect: DetectConfig,
     lateness_us: Micros,
-    /// Lines of sources whose format is not known yet, held until the end of the poll.
-    pending: Vec<(u32, u64, Vec<u8>, bool)>,
+    /// Chunks of sources whose format is not known yet, held until the end
+    /// of the poll: (source, lines before, the lines or None for too long).
+    pending: Vec<(u32, u64, Option<Vec<u8>>)>,
 }
 
 impl Live {
     /// Starts from `state` (a checkpoint) or afresh.
-    pub fn new(
+    pub(crate) fn new(
         patterns: Vec<String>,
         state: Option<LiveState>,
         start: StartAt,
@@ -118,11 +128,11 @@ impl Live {
     }
 
     /// Reads a checkpoint from a state directory.
-    pub fn load(dir: &Path) -> Result<Option<LiveState>, checkpoint::CheckpointError> {
+    pub(crate) fn load(dir: &Path) -> Result<Option<LiveState>, checkpoint::CheckpointError> {
         checkpoint::read(dir)
     }
 
-    pub fn state(&self) -> LiveState {
+    pub(crate) fn state(&self) -> LiveState {
         LiveState {
             version: checkpoint::VERSION,
             follower: self.follower.state(),
@@ -132,12 +142,12 @@ impl Live {
         }
     }
 
-    pub fn aggregate(&self) -> &Aggregate {
+    pub(crate) fn aggregate(&self) -> &Aggregate {
         &self.agg
     }
 
     /// Reads what is new in the files; returns the number of lines read.
-    pub fn poll(&mut self) -> u64 {
+    pub(crate) fn poll(&mut self) -> u64 {
         let Live {
             follower,
             agg,
@@ -146,32 +156,23 @@ impl Live {
             pending,
             ..
         } = self;
-        let n = follower.poll(&mut |source, line_no, line| {
-            if let Some(parser) = parsers.get_mut(&source) {
-                observe(source, line_no, line, parser, agg, sources);
-            } else {
-                let (bytes, too_long) = match line {
-                    Line::Text(t) | Line::Cut(t) => (t.to_vec(), false),
-                    Line::TooLong => (Vec::new(), true),
-                };
-                pending.push((source, line_no, bytes, too_long));
-            }
-        });
-        for (source, line_no, bytes, too_long) in std::mem::take(&mut self.pending) {
+        let n = follower.poll(
+            &mut |source, before, chunk| match parsers.get_mut(&source) {
+                Some(parser) => observe(source, before, chunk, parser, agg, sources),
+                None => pending.push((source, before, chunk_bytes(chunk))),
+            },
+        );
+        for (source, before, bytes) in std::mem::take(&mut self.pending) {
             if !self.parsers.contains_key(&source) {
-                let parser = self.parser_for(source, &bytes);
+                let parser = self.parser_for(source, bytes.as_deref().unwrap_or_default());
                 self.parsers.insert(source, parser);
             }
-            let line = if too_long {
-                Line::TooLong
-            } else {
-                Line::Text(&bytes)
-            };
+            let chunk = bytes.as_deref().map_or(Chunk::TooLong, Chunk::Lines);
             if let Some(parser) = self.parsers.get_mut(&source) {
                 observe(
                     source,
-                    line_no,
-                    line,
+                    before,
+                    chunk,
                     parser,
                     &mut self.agg,
                     &mut self.sources,
@@ -181,8 +182,9 @@ impl Live {
         n
     }
 
-    /// The parser of a source: its checkpointed format, or one detected from the file's first lines.
-    fn parser_for(&mut self, source: u32, first_line: &[u8]) -> LineParser {
+    /// The parser of a source: its checkpointed format, or one detected from
+    /// the file's first lines (or, when they cannot be read, from `first`).
+    fn parser_for(&mut self, source: u32, first: &[u8]) -> LineParser {
         let i = source as usize;
         if self.sources.len() <= i {
             self.sources.resize(i + 1, SourceMeta::default());
@@ -192,12 +194,9 @@ impl Live {
             .as_deref()
             .and_then(Format::from_name);
         let format = known.unwrap_or_else(|| {
-            let mut sample = self.follower.head_sample(source, DETECT_SAMPLE);
-            if sample.is_empty() {
-                sample.push(first_line.to_vec());
-            }
-            let refs: Vec<&[u8]> = sample.iter().map(Vec::as_slice).collect();
-            detect(&self.opts, &refs)
+            let head = self.follower.head_lines(source);
+            let from = if head.is_empty() { first } else { &head };
+            engine::detect_format(&self.opts, [from], MAX_LINE)
         });
         self.sources[i].format = Some(format.name().to_owned());
         LineParser::new(format, &self.opts)
@@ -206,7 +205,7 @@ impl Live {
     /// Applies the rule to the final buckets and returns what to announce.
     /// A bucket is final once the later of the newest event time and `now`
     /// has passed its end by the lateness allowance.
-    pub fn changes(&mut self, now: Micros) -> Vec<(Change, Incident)> {
+    pub(crate) fn changes(&mut self, now: Micros) -> Vec<(Change, Incident)> {
         let Some(last_final) = self.last_final_bucket(now) else {
             return Vec::new();
         };
@@ -231,7 +230,7 @@ impl Live {
     }
 
     /// The period still open (announced and not closed), with its figures so far.
-    pub fn open_incident(&self, now: Micros) -> Option<Incident> {
+    pub(crate) fn open_incident(&self, now: Micros) -> Option<Incident> {
         let last_final = self.last_final_bucket(now)?;
         self.final_periods(last_final)
             .into_iter()
@@ -262,7 +261,7 @@ impl Live {
     }
 
     /// The report of everything read so far: the same document `analyze` prints.
-    pub fn report(&self) -> Report {
+    pub(crate) fn report(&self) -> Report {
         let names = self.follower.sources();
         let outcomes: Vec<InputOutcome> = names
             .iter()
@@ -282,10 +281,19 @@ impl Live {
     }
 }
 
+/// The bytes of a chunk held while its source's format is unknown (the
+/// follower never cuts a line: it only hands out whole ones).
+fn chunk_bytes(chunk: Chunk<'_>) -> Option<Vec<u8>> {
+    match chunk {
+        Chunk::Lines(t) | Chunk::Cut(t) => Some(t.to_vec()),
+        Chunk::TooLong => None,
+    }
+}
+
 fn observe(
     source: u32,
-    line_no: u64,
-    line: Line<'_>,
+    before: u64,
+    chunk: Chunk<'_>,
     parser: &mut LineParser,
     agg: &mut Aggregate,
     sources: &mut Vec<SourceMeta>,
@@ -294,22 +302,8 @@ fn observe(
     if sources.len() <= i {
         sources.resize(i + 1, SourceMeta::default());
     }
-    match line {
-        Line::Text(t) | Line::Cut(t) => {
-            if t.trim_ascii().is_empty() {
-                return;
-            }
-            sources[i].lines += 1;
-            match parser.parse(t) {
-                Ok(ev) => agg.observe(&ev, source, line_no),
-                Err(reason) => agg.observe_malformed(source, line_no, reason, t),
-            }
-        }
-        Line::TooLong => {
-            sources[i].lines += 1;
-            agg.observe_malformed(source, line_no, Malformed::TooLong, b"");
-        }
-    }
+    let count = engine::parse_chunk(chunk, source, before, parser, agg, MAX_LINE);
+    sources[i].lines += count.counted;
 }
 
 #[cfg(test)]

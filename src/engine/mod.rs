@@ -1,0 +1,554 @@
+//! The one ingestion engine: inputs → chunks of whole lines → the format
+//! detected once per source → lines parsed on worker threads → a [`Sink`].
+//!
+//! Every command reads through here. `analyze` and `query` call [`run`]
+//! over their sources; `tail` hands the follower's new bytes to
+//! [`parse_chunk`], the same function the batch workers run on each block.
+//! So format detection ([`detect_format`]), line cutting and the line cap
+//! ([`blocks`]), line numbering and what counts as a malformed line each
+//! live in one place.
+//!
+//! Batch inputs: one reader thread per input at a time opens it,
+//! decompresses it if need be, detects its format from its first lines and
+//! cuts it into blocks. Blocks travel through a bounded channel, and their
+//! buffers come back through a pool, so memory stays at a few blocks per
+//! thread whatever the size of the input. Each worker owns one sink (made by
+//! the caller's factory); sinks merge, or keep per-chunk results that the
+//! caller orders.
+//!
+//! A worker does not know how many lines came before its block, so it numbers
+//! a line `(block << LINE_BITS) | line within the block`, which sorts like the
+//! real number. Each worker also records every block's line count; once all
+//! blocks are in, [`Numbering`] turns provisional numbers into real ones. So
+//! every total, sample and example is what one thread reading the inputs in
+//! order would find, whatever the thread count or block size.
+
+pub(crate) mod blocks;
+
+use crate::aggregate::{AggConfig, Aggregate};
+use crate::event::Event;
+use crate::input::open::{open, Compression};
+use crate::input::Source;
+use crate::parse::{detect_format as detect_in, Format, LineParser, Malformed, ParseOptions};
+use blocks::{lines, trim_cr, Cutter, Piece, Pool, MAX_LINE};
+use crossbeam_channel::{Receiver, Sender};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+/// How many non-blank lines of a source are looked at to detect its format.
+pub(crate) const DETECT_SAMPLE: usize = 100;
+
+/// Blocks held back, at most, while an input's format is being detected:
+/// past this, the lines seen so far decide.
+const DETECT_HOLD_MAX: usize = 64 * 1024 * 1024;
+
+/// Bits of a provisional line number that hold the line within its block.
+const LINE_BITS: u32 = 40;
+
+/// Where parsed lines go: the aggregate (analyze, tail), the frame builder
+/// (query). A sink never knows where its lines came from.
+pub(crate) trait Sink {
+    fn event(&mut self, ev: &Event<'_>, source: u32, line: u64);
+    fn malformed(&mut self, source: u32, line: u64, reason: Malformed, text: &[u8]);
+    /// Called after each chunk's lines: block `seq` of `source` in batch runs.
+    fn end_chunk(&mut self, _source: u32, _seq: u64) {}
+}
+
+impl Sink for Aggregate {
+    fn event(&mut self, ev: &Event<'_>, source: u32, line: u64) {
+        self.observe(ev, source, line);
+    }
+
+    fn malformed(&mut self, source: u32, line: u64, reason: Malformed, text: &[u8]) {
+        self.observe_malformed(source, line, reason, text);
+    }
+}
+
+/// A run of input as the parser sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Chunk<'a> {
+    /// Whole lines, each ending in `\n` except perhaps the last one of an input.
+    Lines(&'a [u8]),
+    /// One line over the length cap; its bytes were skipped.
+    TooLong,
+    /// The bytes after the last newline before an input error.
+    Cut(&'a [u8]),
+}
+
+/// Lines in a chunk.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct ChunkCount {
+    /// Lines, blank ones included (they are numbered too).
+    pub(crate) lines: u64,
+    /// Non-blank lines: what `summary.inputs[].lines` counts.
+    pub(crate) counted: u64,
+}
+
+/// Parses every line of `chunk` into `sink`, numbering them `before + 1`,
+/// `before + 2`, …. Blank lines are skipped and not counted; a line over
+/// `max_line` bytes is malformed (`too long`); a cut line is malformed.
+pub(crate) fn parse_chunk(
+    chunk: Chunk<'_>,
+    source: u32,
+    before: u64,
+    parser: &mut LineParser,
+    sink: &mut impl Sink,
+    max_line: usize,
+) -> ChunkCount {
+    let mut count = ChunkCount::default();
+    match chunk {
+        Chunk::Lines(data) => {
+            for line in lines(data) {
+                count.lines += 1;
+                let n = before + count.lines;
+                let t = &line[..trim_cr(line)];
+                if t.len() > max_line {
+                    sink.malformed(source, n, Malformed::TooLong, b"");
+                } else if t.trim_ascii().is_empty() {
+                    continue;
+                } else {
+                    match parser.parse(t) {
+                        Ok(ev) => sink.event(&ev, source, n),
+                        Err(reason) => sink.malformed(source, n, reason, t),
+                    }
+                }
+                count.counted += 1;
+            }
+        }
+        Chunk::TooLong => {
+            count = ChunkCount {
+                lines: 1,
+                counted: 1,
+            };
+            sink.malformed(source, before + 1, Malformed::TooLong, b"");
+        }
+        Chunk::Cut(t) => {
+            count = ChunkCount {
+                lines: 1,
+                counted: 1,
+            };
+            sink.malformed(source, before + 1, Malformed::CutByInputError, t);
+        }
+    }
+    count
+}
+
+/// The first [`DETECT_SAMPLE`] non-blank lines of `chunks` (whole lines, as
+/// [`Chunk::Lines`] holds them), without `\r`, none over `max_line`.
+pub(crate) fn sample_lines<'a>(
+    chunks: impl IntoIterator<Item = &'a [u8]>,
+    max_line: usize,
+) -> Vec<&'a [u8]> {
+    let mut sample = Vec::new();
+    for data in chunks {
+        for line in lines(data) {
+            let t = &line[..trim_cr(line)];
+            if t.len() <= max_line && !t.trim_ascii().is_empty() {
+                sample.push(t);
+                if sample.len() == DETECT_SAMPLE {
+                    return sample;
+                }
+            }
+        }
+    }
+    sample
+}
+
+/// The format of a source whose first chunks are `chunks`.
+pub(crate) fn detect_format<'a>(
+    opts: &ParseOptions,
+    chunks: impl IntoIterator<Item = &'a [u8]>,
+    max_line: usize,
+) -> Format {
+    detect_in(opts, &sample_lines(chunks, max_line))
+}
+
+/// How inputs are cut into blocks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Blocks {
+    /// Bytes a block holds (a block grows to hold one line longer than this).
+    pub(crate) size: usize,
+    /// Lines longer than this are malformed (`too long`).
+    pub(crate) max_line: usize,
+}
+
+impl Default for Blocks {
+    fn default() -> Self {
+        // Big enough that per-block costs vanish, small enough to stay in cache
+        // between the reader that fills a block and the worker that parses it.
+        Blocks {
+            size: 1024 * 1024,
+            max_line: MAX_LINE,
+        }
+    }
+}
+
+/// What happened to one input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct InputOutcome {
+    pub(crate) source: Source,
+    /// None when the input could not be opened.
+    pub(crate) format: Option<Format>,
+    pub(crate) compression: Option<Compression>,
+    /// Non-blank lines read.
+    pub(crate) lines: u64,
+    /// A read or decompression error; everything before it was counted.
+    pub(crate) error: Option<String>,
+}
+
+/// The result of a batch run: one sink per worker, what happened to each
+/// input, and how to turn the sinks' provisional line numbers into real ones.
+pub(crate) struct Ingested<S> {
+    pub(crate) sinks: Vec<S>,
+    pub(crate) outcomes: Vec<InputOutcome>,
+    pub(crate) numbering: Numbering,
+}
+
+/// A block on its way to a worker.
+struct Job {
+    source: u32,
+    seq: u64,
+    format: Format,
+    piece: Piece,
+}
+
+/// What a worker learnt about one block.
+#[derive(Debug, Clone, Copy)]
+struct BlockCount {
+    source: u32,
+    seq: u64,
+    count: ChunkCount,
+}
+
+/// What a reader thread learnt about one input.
+struct ReaderReport {
+    format: Option<Format>,
+    compression: Option<Compression>,
+    /// An open error, or a read error with the bytes read before it.
+    error: Option<ReadFailure>,
+    seconds: f64,
+}
+
+enum ReadFailure {
+    Open(std::io::Error),
+    Read(u64, std::io::Error),
+}
+
+/// Reads every source on `threads` worker threads, each into its own sink
+/// made by `make`. `bytes_read` grows with the bytes read from disk, for a
+/// progress display.
+pub(crate) fn run<S: Sink + Send>(
+    sources: &[Source],
+    opts: &ParseOptions,
+    threads: usize,
+    blocks: Blocks,
+    bytes_read: Arc<AtomicU64>,
+    make: impl Fn() -> S + Sync,
+) -> Ingested<S> {
+    let threads = threads.max(1);
+    let readers = threads.min(sources.len()).max(1);
+    let (jobs_tx, jobs_rx) = crossbeam_channel::bounded::<Job>(threads * 2);
+    let pool = Pool::new(blocks.size);
+    let next = AtomicUsize::new(0);
+    let reads: Mutex<Vec<Option<ReaderReport>>> =
+        Mutex::new((0..sources.len()).map(|_| None).collect());
+
+    let mut sinks = Vec::with_capacity(threads);
+    let mut counts: Vec<BlockCount> = Vec::new();
+    std::thread::scope(|scope| {
+        for _ in 0..readers {
+            let jobs = jobs_tx.clone();
+            let (next, reads, pool, bytes_read) = (&next, &reads, pool.clone(), bytes_read.clone());
+            scope.spawn(move || loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(source) = sources.get(i) else { break };
+                let read = read_input(i as u32, source, opts, blocks, &pool, &jobs, &bytes_read);
+                if let Ok(mut all) = reads.lock() {
+                    all[i] = Some(read);
+                }
+            });
+        }
+        // The workers stop when the last reader drops its sender.
+        drop(jobs_tx);
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                let (jobs, pool, make) = (jobs_rx.clone(), pool.clone(), &make);
+                scope.spawn(move || parse_blocks(&jobs, &pool, opts, make(), blocks.max_line))
+            })
+            .collect();
+        for w in workers {
+            match w.join() {
+                Ok((sink, mut theirs)) => {
+                    sinks.push(sink);
+                    counts.append(&mut theirs);
+                }
+                // A worker panic is a bug; re-raise it rather than report partial counts.
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+    });
+
+    let reads = reads.into_inner().unwrap_or_else(|e| e.into_inner());
+    let numbering = Numbering::new(sources.len(), &counts);
+    let outcomes = sources
+        .iter()
+        .zip(reads)
+        .enumerate()
+        .map(|(i, (source, read))| outcome(source, read, numbering.totals[i]))
+        .collect();
+    Ingested {
+        sinks,
+        outcomes,
+        numbering,
+    }
+}
+
+/// [`run`] into aggregates, merged, with real line numbers.
+pub(crate) fn aggregate(
+    sources: &[Source],
+    opts: &ParseOptions,
+    config: AggConfig,
+    threads: usize,
+    blocks: Blocks,
+    bytes_read: Arc<AtomicU64>,
+) -> (Aggregate, Vec<InputOutcome>) {
+    let run = run(sources, opts, threads, blocks, bytes_read, || {
+        Aggregate::new(config)
+    });
+    let mut total = Aggregate::new(config);
+    for agg in run.sinks {
+        total.merge(agg);
+    }
+    total.renumber(|source, line| run.numbering.absolute(source, line));
+    (total, run.outcomes)
+}
+
+/// Opens one input and sends its blocks, held back until its format is known.
+fn read_input(
+    index: u32,
+    source: &Source,
+    opts: &ParseOptions,
+    blocks: Blocks,
+    pool: &Pool,
+    jobs: &Sender<Job>,
+    bytes_read: &Arc<AtomicU64>,
+) -> ReaderReport {
+    let started = std::time::Instant::now();
+    let mut read = ReaderReport {
+        format: None,
+        compression: None,
+        error: None,
+        seconds: 0.0,
+    };
+    let opened = match open(source, bytes_read.clone()) {
+        Ok(o) => o,
+        Err(e) => {
+            read.error = Some(ReadFailure::Open(e));
+            return read;
+        }
+    };
+    read.compression = Some(opened.compression);
+    let mut cutter = Cutter::new(opened.reader, pool.clone(), blocks.max_line);
+    let mut held: Vec<Piece> = Vec::new();
+    let mut held_bytes = 0;
+    let mut seq = 0;
+    let mut send = |format: Format, piece: Piece| {
+        let job = Job {
+            source: index,
+            seq,
+            format,
+            piece,
+        };
+        seq += 1;
+        // Fails only when every worker is gone, which only a worker panic does.
+        jobs.send(job).is_ok()
+    };
+    fn held_sample(held: &[Piece], max_line: usize) -> Vec<&[u8]> {
+        sample_lines(held.iter().filter_map(Piece::lines), max_line)
+    }
+    while let Some(item) = cutter.next_piece() {
+        let piece = match item {
+            Ok(p) => p,
+            Err(e) => {
+                read.error = Some(ReadFailure::Read(cutter.offset(), e));
+                break;
+            }
+        };
+        match read.format {
+            Some(format) => {
+                if !send(format, piece) {
+                    break;
+                }
+            }
+            None => {
+                held_bytes += piece.lines().map_or(0, <[u8]>::len);
+                held.push(piece);
+                let sample = held_sample(&held, blocks.max_line);
+                if sample.len() >= DETECT_SAMPLE || held_bytes >= DETECT_HOLD_MAX {
+                    let format = detect_in(opts, &sample);
+                    read.format = Some(format);
+                    for piece in held.drain(..) {
+                        send(format, piece);
+                    }
+                }
+            }
+        }
+    }
+    if read.format.is_none() {
+        let format = detect_in(opts, &held_sample(&held, blocks.max_line));
+        read.format = Some(format);
+        for piece in held.drain(..) {
+            send(format, piece);
+        }
+    }
+    read.seconds = started.elapsed().as_secs_f64();
+    read
+}
+
+/// A worker: parses blocks into `sink` until the channel closes.
+fn parse_blocks<S: Sink>(
+    jobs: &Receiver<Job>,
+    pool: &Pool,
+    opts: &ParseOptions,
+    mut sink: S,
+    max_line: usize,
+) -> (S, Vec<BlockCount>) {
+    let mut counts = Vec::new();
+    // One parser per format seen, so caches (the last timestamp) survive across blocks.
+    let mut parsers: Vec<(Format, LineParser)> = Vec::new();
+    for job in jobs.iter() {
+        let slot = match parsers.iter().position(|(f, _)| *f == job.format) {
+            Some(i) => i,
+            None => {
+                parsers.push((job.format, LineParser::new(job.format, opts)));
+                parsers.len() - 1
+            }
+        };
+        let parser = &mut parsers[slot].1;
+        let base = job.seq << LINE_BITS;
+        let count = parse_chunk(
+            job.piece.chunk(),
+            job.source,
+            base,
+            parser,
+            &mut sink,
+            max_line,
+        );
+        sink.end_chunk(job.source, job.seq);
+        counts.push(BlockCount {
+            source: job.source,
+            seq: job.seq,
+            count,
+        });
+        job.piece.recycle(pool);
+    }
+    (sink, counts)
+}
+
+/// Turns provisional line numbers into real ones.
+pub(crate) struct Numbering {
+    /// Per source, per block: the lines before the block.
+    before: Vec<Vec<u64>>,
+    /// Per source: (lines, non-blank lines).
+    totals: Vec<(u64, u64)>,
+}
+
+impl Numbering {
+    fn new(sources: usize, counts: &[BlockCount]) -> Self {
+        let mut per_block: Vec<Vec<ChunkCount>> = vec![Vec::new(); sources];
+        for c in counts {
+            let blocks = &mut per_block[c.source as usize];
+            let seq = c.seq as usize;
+            if blocks.len() <= seq {
+                blocks.resize(seq + 1, ChunkCount::default());
+            }
+            blocks[seq] = c.count;
+        }
+        let mut before = Vec::with_capacity(sources);
+        let mut totals = Vec::with_capacity(sources);
+        for blocks in per_block {
+            let (mut lines, mut counted) = (0, 0);
+            before.push(
+                blocks
+                    .iter()
+                    .map(|c| {
+                        let start = lines;
+                        lines += c.lines;
+                        counted += c.counted;
+                        start
+                    })
+                    .collect(),
+            );
+            totals.push((lines, counted));
+        }
+        Numbering { before, totals }
+    }
+
+    /// No blocks: every provisional number of block 0 is already real.
+    #[cfg(test)]
+    pub(crate) fn identity() -> Self {
+        Numbering::new(0, &[])
+    }
+
+    /// The block a provisional line number belongs to.
+    pub(crate) fn block_of(provisional: u64) -> u64 {
+        provisional >> LINE_BITS
+    }
+
+    /// The real line number of a provisional one.
+    pub(crate) fn absolute(&self, source: u32, provisional: u64) -> u64 {
+        let seq = Self::block_of(provisional) as usize;
+        let within = provisional & ((1 << LINE_BITS) - 1);
+        let before = self
+            .before
+            .get(source as usize)
+            .and_then(|b| b.get(seq))
+            .copied()
+            .unwrap_or(0);
+        before + within
+    }
+}
+
+fn outcome(
+    source: &Source,
+    read: Option<ReaderReport>,
+    (lines, counted): (u64, u64),
+) -> InputOutcome {
+    let read = read.unwrap_or(ReaderReport {
+        format: None,
+        compression: None,
+        error: None,
+        seconds: 0.0,
+    });
+    let error = read.error.map(|failure| match failure {
+        ReadFailure::Open(e) => format!("cannot open: {e}"),
+        ReadFailure::Read(offset, e) => {
+            let what = match read.compression {
+                Some(Compression::Gzip) => "corrupt or truncated gzip data",
+                Some(Compression::Zstd) => "corrupt or truncated zstd data",
+                _ => "read error",
+            };
+            format!("{what} after {offset} bytes (line {lines}): {e}")
+        }
+    });
+    if let (Some(format), Some(compression)) = (read.format, read.compression) {
+        tracing::info!(
+            input = %source.display_name(),
+            format = format.name(),
+            compression = compression.name(),
+            lines = counted,
+            seconds = read.seconds,
+            "read"
+        );
+    }
+    InputOutcome {
+        source: source.clone(),
+        format: read.format,
+        compression: read.compression,
+        lines: counted,
+        error,
+    }
+}
+
+#[cfg(test)]
+mod tests;

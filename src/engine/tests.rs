@@ -1,0 +1,147 @@
+//! The engine against the reference: blocks parsed on many threads give
+//! exactly what one thread reading line by line gives.
+
+use super::*;
+use crate::input::lines::{Line, LineReader};
+use proptest::prelude::*;
+use std::io::Write;
+
+const CONFIG: AggConfig = AggConfig {
+    bucket_us: 60_000_000,
+    since: None,
+    until: None,
+};
+
+/// One line of a messy combined log, picked by `kind`.
+fn line(kind: u8, n: u32) -> String {
+    let ts = format!("25/Nov/2026:10:{:02}:{:02} +0000", (n * 7) % 60, n % 60);
+    match kind % 9 {
+        0 | 1 => {
+            format!(r#"10.0.0.{n} - - [{ts}] "GET /v1/items/{n} HTTP/1.1" 200 12 "-" "ua""#)
+        }
+        2 => format!(
+            r#"10.0.0.1 - - [{ts}] "POST /v1/charges HTTP/1.1" 500 9 "-" "ua" 0.1 "{{\"type\":\"api_error\",\"code\":\"c{}\",\"message\":\"m{n}\"}}""#,
+            n % 3
+        ),
+        3 => format!(
+            r#"2001:db8::1 - - [{ts}] "GET /x HTTP/1.1" 404 - "-" "ua"{}"#,
+            "\r"
+        ),
+        4 => format!("garbage {n}"),
+        5 => String::new(),
+        6 => format!(
+            r#"10.0.0.1 - - [{ts}] "GET /{} HTTP/1.1" 200 1 "-" "ua""#,
+            "y".repeat(300)
+        ),
+        7 => format!(r#"10.0.0.1 - - [{ts}] "GET /cut HTTP/1.1" 5"#),
+        _ => "   ".to_string(),
+    }
+}
+
+/// A line as the reference reader hands it out, owned.
+enum RefLine {
+    Text(Vec<u8>),
+    TooLong,
+    Cut(Vec<u8>),
+}
+
+/// What one thread reading the file line by line with the reference
+/// reader gives: the aggregate, the format and the non-blank lines.
+fn reference(path: &std::path::Path, max_line: usize) -> (serde_json::Value, (Format, u64)) {
+    let source = Source::File(path.to_path_buf());
+    let opened = open(&source, Arc::new(AtomicU64::new(0))).unwrap();
+    let mut reader = LineReader::with_max_len(opened.reader, max_line);
+    let mut all: Vec<(u64, RefLine)> = Vec::new();
+    while let Some(item) = reader.next_line() {
+        all.push(match item.unwrap() {
+            (n, Line::Text(t)) => (n, RefLine::Text(t.to_vec())),
+            (n, Line::TooLong) => (n, RefLine::TooLong),
+            (n, Line::Cut(t)) => (n, RefLine::Cut(t.to_vec())),
+        });
+    }
+    let sample: Vec<&[u8]> = all
+        .iter()
+        .filter_map(|(_, l)| match l {
+            RefLine::Text(t) if !t.trim_ascii().is_empty() => Some(t.as_slice()),
+            _ => None,
+        })
+        .take(DETECT_SAMPLE)
+        .collect();
+    let format = crate::parse::detect_format(&ParseOptions::default(), &sample);
+    let mut parser = LineParser::new(format, &ParseOptions::default());
+    let mut agg = Aggregate::new(CONFIG);
+    let mut lines = 0;
+    for (n, line) in &all {
+        match line {
+            RefLine::Text(t) if t.trim_ascii().is_empty() => continue,
+            RefLine::Text(t) => match parser.parse(t) {
+                Ok(ev) => agg.observe(&ev, 0, *n),
+                Err(reason) => agg.observe_malformed(0, *n, reason, t),
+            },
+            RefLine::TooLong => agg.observe_malformed(0, *n, Malformed::TooLong, b""),
+            RefLine::Cut(t) => agg.observe_malformed(0, *n, Malformed::CutByInputError, t),
+        }
+        lines += 1;
+    }
+    (serde_json::to_value(&agg).unwrap(), (format, lines))
+}
+
+fn parallel(
+    path: &std::path::Path,
+    threads: usize,
+    blocks: Blocks,
+) -> (serde_json::Value, (Format, u64)) {
+    let sources = [Source::File(path.to_path_buf())];
+    let (agg, outcomes) = aggregate(
+        &sources,
+        &ParseOptions::default(),
+        CONFIG,
+        threads,
+        blocks,
+        Arc::new(AtomicU64::new(0)),
+    );
+    let o = &outcomes[0];
+    assert_eq!(o.error, None);
+    (
+        serde_json::to_value(&agg).unwrap(),
+        (o.format.unwrap(), o.lines),
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+    /// Any thread count and block size gives exactly what one thread
+    /// reading line by line gives: every count, sample and example.
+    #[test]
+    fn blocks_on_many_threads_equal_one_reader(
+        kinds in proptest::collection::vec(0u8..9, 0..250),
+        final_newline: bool,
+        gzip: bool,
+        threads in 1usize..5,
+        size in 1usize..400,
+    ) {
+        let mut text = kinds
+            .iter()
+            .enumerate()
+            .map(|(i, k)| line(*k, i as u32))
+            .collect::<Vec<_>>()
+            .join("\n");
+        if final_newline {
+            text.push('\n');
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("access.log");
+        let bytes = if gzip {
+            let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+            e.write_all(text.as_bytes()).unwrap();
+            e.finish().unwrap()
+        } else {
+            text.into_bytes()
+        };
+        std::fs::write(&path, bytes).unwrap();
+        let max_line = 200;
+        let want = reference(&path, max_line);
+        let got = parallel(&path, threads, Blocks { size, max_line });
+        prop_assert_eq!(got, want);
+    }
+}
