@@ -160,7 +160,7 @@ fn parse_options(p: &ParseArgs) -> Result<ParseOptions, PlanError> {
                     "--log-format and --format cannot be used together".into(),
                 ));
             }
-            format = FormatChoice::LogFormat;
+            format = FormatChoice::NginxConfig;
             let compiled = LogFormat::compile(f, p.body_var.as_deref())
                 .map_err(|e| PlanError::Usage(e.to_string()))?;
             Some(Arc::new(compiled))

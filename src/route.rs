@@ -3,6 +3,7 @@
 
 /// Writes the route of `path` into `out` (cleared first). Reusing `out`
 /// keeps the hot path free of allocations.
+#[cfg(any(test, feature = "query"))]
 pub(crate) fn template_into(path: &str, out: &mut String) {
     out.clear();
     template_append(path, out);

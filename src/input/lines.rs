@@ -6,8 +6,6 @@
 
 use std::io::{self, Read};
 
-use crate::engine::blocks::MAX_LINE;
-
 /// What the reader found at the next line.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Line<'a> {

@@ -9,10 +9,67 @@
 //! wins, numbers and booleans become their JSON text.
 
 use crate::event::{ApiError, Body};
-use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, Visitor};
+#[cfg(test)]
 use serde_json::Value;
 use std::borrow::Cow;
 use std::fmt;
+
+/// The visitor methods for the JSON value kinds a visitor does not read:
+/// each consumes its value (arrays and objects are read through with
+/// [`Skip`], so they are still checked) and returns `$value`. Shared by every
+/// one-pass visitor of the JSON readers, which differ only in what they keep.
+macro_rules! visit_others {
+    ($de:lifetime, $value:expr; $($kind:ident),+ $(,)?) => {
+        $($crate::parse::body::visit_others!(@ $kind, $de, $value);)+
+    };
+    (@ bool, $de:lifetime, $value:expr) => {
+        fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<Self::Value, E> {
+            Ok($value)
+        }
+    };
+    (@ u64, $de:lifetime, $value:expr) => {
+        fn visit_u64<E: serde::de::Error>(self, _: u64) -> Result<Self::Value, E> {
+            Ok($value)
+        }
+    };
+    (@ i64, $de:lifetime, $value:expr) => {
+        fn visit_i64<E: serde::de::Error>(self, _: i64) -> Result<Self::Value, E> {
+            Ok($value)
+        }
+    };
+    (@ f64, $de:lifetime, $value:expr) => {
+        fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<Self::Value, E> {
+            Ok($value)
+        }
+    };
+    (@ str, $de:lifetime, $value:expr) => {
+        fn visit_str<E: serde::de::Error>(self, _: &str) -> Result<Self::Value, E> {
+            Ok($value)
+        }
+    };
+    (@ unit, $de:lifetime, $value:expr) => {
+        fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            Ok($value)
+        }
+    };
+    (@ seq, $de:lifetime, $value:expr) => {
+        fn visit_seq<A: serde::de::SeqAccess<$de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            while seq.next_element::<$crate::parse::body::Skip>()?.is_some() {}
+            Ok($value)
+        }
+    };
+    (@ map, $de:lifetime, $value:expr) => {
+        fn visit_map<A: serde::de::MapAccess<$de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            while map
+                .next_entry::<$crate::parse::body::Skip, $crate::parse::body::Skip>()?
+                .is_some()
+            {}
+            Ok($value)
+        }
+    };
+}
+pub(crate) use visit_others;
 
 /// The body text a log field held. `strict` says the field is known to be the
 /// response body (a JSON-lines `body` field): then any text that is not a JSON
@@ -150,6 +207,8 @@ pub(crate) fn reuse(slot: &mut Option<String>, value: Option<&str>) {
 }
 
 /// A body field already parsed as JSON: an object, or a string holding JSON.
+/// The reference the one-pass readers are tested against.
+#[cfg(test)]
 pub(crate) fn from_value(v: &Value) -> Body<'static> {
     match v {
         Value::Null => Body::Absent,
@@ -176,6 +235,7 @@ pub(crate) fn from_value(v: &Value) -> Body<'static> {
 }
 
 /// A string, number or boolean as text; null, absent, arrays and objects as None.
+#[cfg(test)]
 fn scalar(v: Option<&Value>) -> Option<Cow<'static, str>> {
     match v? {
         Value::String(s) => Some(Cow::Owned(s.clone())),
@@ -335,17 +395,7 @@ impl<'de> de::Deserialize<'de> for Scalar<'de> {
                     serde_json::Number::from_f64(v).map(|n| Cow::Owned(n.to_string())),
                 ))
             }
-            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-                Ok(Scalar(None))
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-                while seq.next_element::<Skip>()?.is_some() {}
-                Ok(Scalar(None))
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-                while map.next_entry::<Skip, Skip>()?.is_some() {}
-                Ok(Scalar(None))
-            }
+            visit_others!('de, Scalar(None); unit, seq, map);
         }
         d.deserialize_any(ScalarVisitor)
     }
@@ -363,32 +413,7 @@ impl<'de> de::Deserialize<'de> for Skip {
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
                 f.write_str("any JSON value")
             }
-            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Skip, E> {
-                Ok(Skip)
-            }
-            fn visit_u64<E: de::Error>(self, _: u64) -> Result<Skip, E> {
-                Ok(Skip)
-            }
-            fn visit_i64<E: de::Error>(self, _: i64) -> Result<Skip, E> {
-                Ok(Skip)
-            }
-            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Skip, E> {
-                Ok(Skip)
-            }
-            fn visit_str<E: de::Error>(self, _: &str) -> Result<Skip, E> {
-                Ok(Skip)
-            }
-            fn visit_unit<E: de::Error>(self) -> Result<Skip, E> {
-                Ok(Skip)
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Skip, A::Error> {
-                while seq.next_element::<Skip>()?.is_some() {}
-                Ok(Skip)
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Skip, A::Error> {
-                while map.next_entry::<Skip, Skip>()?.is_some() {}
-                Ok(Skip)
-            }
+            visit_others!('de, Skip; bool, u64, i64, f64, str, unit, seq, map);
         }
         d.deserialize_any(SkipVisitor)
     }
@@ -410,28 +435,7 @@ impl<'de> de::Deserialize<'de> for MaybeObject<'de> {
                     FieldsSeed { top: false }.visit_map(map)?,
                 ))))
             }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-                while seq.next_element::<Skip>()?.is_some() {}
-                Ok(MaybeObject(None))
-            }
-            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
-                Ok(MaybeObject(None))
-            }
-            fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
-                Ok(MaybeObject(None))
-            }
-            fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
-                Ok(MaybeObject(None))
-            }
-            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
-                Ok(MaybeObject(None))
-            }
-            fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
-                Ok(MaybeObject(None))
-            }
-            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-                Ok(MaybeObject(None))
-            }
+            visit_others!('de, MaybeObject(None); bool, u64, i64, f64, str, unit, seq);
         }
         d.deserialize_any(MaybeObjectVisitor)
     }

@@ -76,7 +76,7 @@ pub(crate) enum FormatChoice {
     Json,
     Logfmt,
     /// `--log-format`: every input uses [`ParseOptions::log_format`].
-    LogFormat,
+    NginxConfig,
 }
 
 /// How lines are parsed: the same for every input of a run.
@@ -114,7 +114,7 @@ pub(crate) enum Format {
     /// JSON lines written by Traefik v2.
     Traefik,
     Logfmt,
-    LogFormat,
+    NginxConfig,
 }
 
 impl Format {
@@ -126,7 +126,7 @@ impl Format {
             Format::Caddy => "caddy",
             Format::Traefik => "traefik",
             Format::Logfmt => "logfmt",
-            Format::LogFormat => "log_format",
+            Format::NginxConfig => "log_format",
         }
     }
 
@@ -139,7 +139,7 @@ impl Format {
             Format::Caddy,
             Format::Traefik,
             Format::Logfmt,
-            Format::LogFormat,
+            Format::NginxConfig,
         ]
         .into_iter()
         .find(|f| f.name() == name)
@@ -166,7 +166,7 @@ impl LineParser {
                 LineParser::Json(Box::new(JsonParser::new(opts.fields.clone(), opts.details)))
             }
             Format::Logfmt => LineParser::Logfmt(LogfmtParser),
-            Format::LogFormat => match &opts.log_format {
+            Format::NginxConfig => match &opts.log_format {
                 Some(f) => LineParser::LogFormat(LogFormatParser::new(f.clone())),
                 // The plan only chooses LogFormat with a compiled format; an
                 // empty format matches nothing rather than guessing another.
@@ -196,7 +196,7 @@ pub(crate) fn detect_format(opts: &ParseOptions, sample: &[&[u8]]) -> Format {
         FormatChoice::Common => return Format::Common,
         FormatChoice::Json => return json_flavor(sample),
         FormatChoice::Logfmt => return Format::Logfmt,
-        FormatChoice::LogFormat => return Format::LogFormat,
+        FormatChoice::NginxConfig => return Format::NginxConfig,
         FormatChoice::Auto => {}
     }
     let mut clf = ClfParser::default();

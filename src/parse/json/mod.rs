@@ -4,10 +4,13 @@
 mod scan;
 mod stream;
 
+#[cfg(test)]
+mod reference;
+
 use super::body;
-use super::time::{from_epoch_number, parse_any};
 use super::Malformed;
 use crate::event::{Body, Event};
+#[cfg(test)]
 use serde_json::Value;
 use std::borrow::Cow;
 
@@ -139,13 +142,14 @@ impl FieldMap {
 }
 
 /// Parses JSON lines. Plain lines are read by the scanner (`scan.rs`), the
-/// rest by the serde visitor of [`stream::Plan`]; a field map that plan
-/// cannot serve goes through a `serde_json::Value`, kept in the parser so
-/// events can borrow from it.
+/// rest by the serde visitor of [`stream::KeyTree`]. The `Value` route
+/// ([`JsonParser::parse_value`]) is the tests' reference and nothing else.
 #[derive(Debug)]
 pub(crate) struct JsonParser {
+    /// The field map, for the reference route.
+    #[cfg(test)]
     fields: FieldMap,
-    plan: Option<stream::Plan>,
+    keys: stream::KeyTree,
     /// The values `plan` keeps, reused from line to line.
     caps: Vec<Option<stream::Cap<'static>>>,
     /// An escaped body string, unescaped, for the event to borrow.
@@ -153,6 +157,8 @@ pub(crate) struct JsonParser {
     /// The error bodies read lately, by their raw text.
     bodies: body::RecentBodies,
     times: stream::TimeCache,
+    /// The reference route's document, for events to borrow from.
+    #[cfg(test)]
     doc: Value,
 }
 
@@ -160,26 +166,26 @@ impl JsonParser {
     /// `details`: whether events need the client, user agent, bytes and duration.
     pub(crate) fn new(fields: FieldMap, details: bool) -> Self {
         JsonParser {
-            plan: stream::Plan::compile(&fields, details),
+            keys: stream::KeyTree::compile(&fields, details),
+            #[cfg(test)]
             fields,
             caps: Vec::new(),
             body_text: String::new(),
             bodies: body::RecentBodies::default(),
             times: stream::TimeCache::default(),
+            #[cfg(test)]
             doc: Value::Null,
         }
     }
 
     pub(crate) fn parse<'a>(&'a mut self, line: &'a [u8]) -> Result<Event<'a>, Malformed> {
-        let Some(plan) = &self.plan else {
-            return self.parse_value(line);
-        };
+        let keys = &self.keys;
         let mut caps = recycle(std::mem::take(&mut self.caps));
-        if plan.read(line, &mut caps).is_err() {
+        if keys.read(line, &mut caps).is_err() {
             self.caps = recycle(caps);
             return Err(Malformed::NotJson);
         }
-        let r = plan.resolve(&mut caps, &mut self.times);
+        let r = keys.resolve(&mut caps, &mut self.times);
         let status = match r.status {
             None => Err(Malformed::NoStatus),
             Some(Err(())) => Err(Malformed::BadStatus),
@@ -231,78 +237,6 @@ impl JsonParser {
         }
         Ok(ev)
     }
-
-    /// The reference route: the whole line as a `Value`.
-    fn parse_value<'a>(&'a mut self, line: &'a [u8]) -> Result<Event<'a>, Malformed> {
-        self.doc = serde_json::from_slice(line).map_err(|_| Malformed::NotJson)?;
-        let doc = &self.doc;
-        if !doc.is_object() {
-            return Err(Malformed::NotJson);
-        }
-        let f = &self.fields;
-        let status = match first(doc, &f.status, Some) {
-            None => return Err(Malformed::NoStatus),
-            Some(v) => as_u64(v).ok_or(Malformed::BadStatus)?,
-        };
-        if !(100..=599).contains(&status) {
-            return Err(Malformed::StatusOutOfRange);
-        }
-        let status = status as u16;
-        let ts = first(doc, &f.time, Some)
-            .and_then(|v| match v {
-                Value::String(s) => parse_any(s),
-                Value::Number(n) => n.as_f64().and_then(from_epoch_number),
-                _ => None,
-            })
-            .ok_or(Malformed::NoTime)?;
-
-        let mut ev = Event::new(ts, status);
-        ev.method = first(doc, &f.method, as_str).map(Cow::Borrowed);
-        ev.path = first(doc, &f.path, as_str).map(|s| Cow::Borrowed(path_of(s)));
-        ev.client = first(doc, &f.client, as_str).map(Cow::Borrowed);
-        ev.user_agent = first(doc, &f.user_agent, as_str).map(Cow::Borrowed);
-        ev.bytes = first(doc, &f.bytes, as_u64);
-        ev.duration_ms = f.duration.iter().find_map(|(name, unit)| {
-            let n = lookup(doc, name)?.as_f64()?;
-            Some(match unit {
-                DurationUnit::Seconds => n * 1000.0,
-                DurationUnit::Millis => n,
-                DurationUnit::Nanos => n / 1e6,
-            })
-        });
-        ev.body = if status >= 400 {
-            first(doc, &f.body, Some).map_or(Body::Absent, body::from_value)
-        } else {
-            Body::Absent
-        };
-        Ok(ev)
-    }
-}
-
-/// The first of `names` present in `doc`, not null, and of the kind `read` accepts
-/// (so `url` as an object does not hide `url.path`).
-fn first<'v, T>(
-    doc: &'v Value,
-    names: &[String],
-    read: impl Fn(&'v Value) -> Option<T>,
-) -> Option<T> {
-    names
-        .iter()
-        .find_map(|n| lookup(doc, n).filter(|v| !v.is_null()).and_then(&read))
-}
-
-/// A field by name: a literal key first (`"http.response.status_code": 200`
-/// as ECS writes when flattened), then dots as nesting.
-fn lookup<'v>(doc: &'v Value, name: &str) -> Option<&'v Value> {
-    let obj = doc.as_object()?;
-    if let Some(v) = obj.get(name) {
-        return Some(v);
-    }
-    if !name.contains('.') {
-        return None;
-    }
-    name.split('.')
-        .try_fold(doc, |v, key| v.as_object()?.get(key))
 }
 
 /// Empties a vector of kept values and lets it hold values of another line
@@ -315,23 +249,6 @@ fn recycle<'x, 'y>(mut v: Vec<Option<stream::Cap<'x>>>) -> Vec<Option<stream::Ca
 /// Whether a string field holds a value (`-` and empty do not).
 fn as_str_value(s: &str) -> bool {
     !s.is_empty() && s != "-"
-}
-
-/// A string, or the first string of an array (Caddy logs headers as arrays).
-fn as_str(v: &Value) -> Option<&str> {
-    match v {
-        Value::String(s) if as_str_value(s) => Some(s),
-        Value::Array(a) => a.first().and_then(as_str),
-        _ => None,
-    }
-}
-
-fn as_u64(v: &Value) -> Option<u64> {
-    match v {
-        Value::Number(n) => number_as_u64(n),
-        Value::String(s) => s.trim().parse().ok(),
-        _ => None,
-    }
 }
 
 /// A JSON number as a count: an integer, or a float with no fraction (`200.0`).

@@ -10,7 +10,7 @@
 //! property test in `json/tests.rs` holds it to the `Value` route.
 
 use super::as_str_value;
-use super::stream::{Cap, Node, Plan};
+use super::stream::{Cap, KeyTree, Node};
 use std::borrow::Cow;
 
 /// What the scanner made of a line.
@@ -60,7 +60,7 @@ static STOPS: [bool; 256] = {
 };
 
 /// Scans `text` (one line, already valid UTF-8) into `caps`.
-pub(crate) fn read<'a>(plan: &Plan, text: &'a str, caps: &mut [Option<Cap<'a>>]) -> Scan {
+pub(crate) fn read<'a>(plan: &KeyTree, text: &'a str, caps: &mut [Option<Cap<'a>>]) -> Scan {
     let mut s = Scanner {
         text,
         b: text.as_bytes(),

@@ -2,11 +2,11 @@
 //! `serde_json::Value`.
 //!
 //! The [`FieldMap`] is compiled once into a tree of the keys that matter
-//! ([`Plan`]). [`Plan::read`] first tries the hand-written scanner
+//! ([`KeyTree`]). [`KeyTree::read`] first tries the hand-written scanner
 //! (`scan.rs`); for the lines it leaves, a serde visitor walks the line: it keeps the values of wanted
 //! keys (strings borrowed from the line when unescaped), descends only into
 //! objects that hold wanted keys, and skips the rest while still checking it
-//! as strictly as `Value` would. [`Plan::resolve`] then applies the same
+//! as strictly as `Value` would. [`KeyTree::resolve`] then applies the same
 //! rules as the `Value` route in `json/mod.rs` — literal key before dotted path,
 //! first name present and readable wins, the last of duplicate keys counts —
 //! and a property test holds the two to the same results.
@@ -123,7 +123,7 @@ struct Candidate {
 
 /// The compiled field map.
 #[derive(Debug)]
-pub(crate) struct Plan {
+pub(crate) struct KeyTree {
     top: Node,
     nodes: usize,
     /// In order of preference within each kind.
@@ -146,7 +146,7 @@ pub(crate) enum Cap<'a> {
     BodyRaw(&'a str),
 }
 
-/// What [`Plan::resolve`] found; the body text is left to the caller, which
+/// What [`KeyTree::resolve`] found; the body text is left to the caller, which
 /// may have to keep an unescaped copy.
 pub(crate) struct Resolved<'c, 'a> {
     pub(crate) status: Option<Result<u64, ()>>,
@@ -161,11 +161,9 @@ pub(crate) struct Resolved<'c, 'a> {
     pub(crate) body: Option<&'c mut Cap<'a>>,
 }
 
-impl Plan {
-    /// `None` when the map asks for something the one-pass reader cannot do
-    /// (a body field whose object also holds other wanted keys); the caller
-    /// then uses `Value`.
-    pub(crate) fn compile(fields: &FieldMap, details: bool) -> Option<Plan> {
+impl KeyTree {
+    /// The key tree of a field map.
+    pub(crate) fn compile(fields: &FieldMap, details: bool) -> KeyTree {
         let mut lists: Vec<(Kind, Vec<&str>)> = vec![
             (Kind::Time, fields.time.iter().map(String::as_str).collect()),
             (
@@ -217,9 +215,6 @@ impl Plan {
             }
         }
         let nodes = number(&mut top, 0);
-        if conflict(&top) {
-            return None;
-        }
         let id_of = |path: &[String]| {
             let mut node = &top;
             for key in path {
@@ -237,11 +232,11 @@ impl Plan {
                 nested: nested.as_deref().map(id_of),
             })
             .collect();
-        Some(Plan {
+        KeyTree {
             top,
             nodes,
             candidates,
-        })
+        }
     }
 
     /// The root of the key tree.
@@ -277,7 +272,7 @@ impl Plan {
         .map_err(|_| ())
     }
 
-    /// Applies the field lists to what [`Plan::read`] kept.
+    /// Applies the field lists to what [`KeyTree::read`] kept.
     pub(crate) fn resolve<'c, 'a>(
         &self,
         caps: &'c mut [Option<Cap<'a>>],
@@ -345,12 +340,6 @@ fn number(node: &mut Node, id: usize) -> usize {
     }
     node.end = next;
     next
-}
-
-/// A body field whose object also holds wanted keys (needs two reads of one value).
-fn conflict(node: &Node) -> bool {
-    (node.body && !node.children.is_empty())
-        || node.children.entries.iter().any(|(_, c)| conflict(c))
 }
 
 /// The last time string read and its value: consecutive lines mostly carry
@@ -475,7 +464,20 @@ impl<'de> DeserializeSeed<'de> for ValueSeed<'_, '_, 'de> {
     type Value = Cap<'de>;
 
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Cap<'de>, D::Error> {
-        d.deserialize_any(self)
+        if !self.node.body || self.node.children.is_empty() {
+            return d.deserialize_any(self);
+        }
+        // A body field whose object also holds wanted keys (`--field`
+        // overrides can ask for that): take the value's raw text once, then
+        // read its wanted keys and its body each from that text.
+        let raw: &'de serde_json::value::RawValue = de::Deserialize::deserialize(d)?;
+        let text = raw.get();
+        let mut inner = serde_json::Deserializer::from_str(text);
+        let cap = de::Deserializer::deserialize_any(&mut inner, self).map_err(de::Error::custom)?;
+        Ok(match cap {
+            Cap::Obj(_) => Cap::Obj(Some(Box::new(body::from_text(text.as_bytes(), true)))),
+            other => other,
+        })
     }
 }
 
@@ -512,8 +514,7 @@ impl<'de> Visitor<'de> for ValueSeed<'_, '_, 'de> {
         Ok(Cap::Arr(first))
     }
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Cap<'de>, A::Error> {
-        if self.node.body {
-            // compile() made sure a body node has no wanted children.
+        if self.node.body && self.node.children.is_empty() {
             return Ok(Cap::Obj(Some(Box::new(body::object_body(map)?))));
         }
         ObjectSeed {
@@ -547,25 +548,7 @@ impl<'de> de::Deserialize<'de> for FirstStr<'de> {
                 while seq.next_element::<body::Skip>()?.is_some() {}
                 Ok(FirstStr(first))
             }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-                while map.next_entry::<body::Skip, body::Skip>()?.is_some() {}
-                Ok(FirstStr(None))
-            }
-            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-                Ok(FirstStr(None))
-            }
-            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
-                Ok(FirstStr(None))
-            }
-            fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
-                Ok(FirstStr(None))
-            }
-            fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
-                Ok(FirstStr(None))
-            }
-            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
-                Ok(FirstStr(None))
-            }
+            body::visit_others!('de, FirstStr(None); bool, u64, i64, f64, unit, map);
         }
         d.deserialize_any(FirstVisitor)
     }
