@@ -195,7 +195,8 @@ pub(crate) mod tests {
         }
     }
 
-    fn collect(data: &[u8], chunk: usize, max: usize, fail: bool) -> Vec<String> {
+    /// Every line of `data` read in reads of `chunk` bytes, as `"number:text"`.
+    pub(crate) fn collect(data: &[u8], chunk: usize, max: usize, fail: bool) -> Vec<String> {
         let mut r = LineReader::with_max_len(
             Chunky {
                 data,

@@ -4,13 +4,12 @@
 
 use super::*;
 use crate::engine::blocks::{lines, trim_cr};
-use crate::input::lines::{Line, LineReader};
 use proptest::prelude::*;
 use std::collections::BTreeMap;
 use std::io::Write;
 
 /// The lines of a chunk as the engine numbers and caps them:
-/// `(number, text or "<too long>")`.
+/// `(number, text or TOO LONG)`, as the reference reader's tests print them.
 fn split(before: u64, chunk: Chunk<'_>, max_line: usize) -> Vec<(u64, String)> {
     match chunk {
         Chunk::Lines(data) => lines(data)
@@ -18,15 +17,15 @@ fn split(before: u64, chunk: Chunk<'_>, max_line: usize) -> Vec<(u64, String)> {
             .map(|(i, l)| {
                 let t = &l[..trim_cr(l)];
                 let text = if t.len() > max_line {
-                    "<too long>".to_string()
+                    "TOO LONG".to_string()
                 } else {
                     String::from_utf8_lossy(t).into_owned()
                 };
                 (before + 1 + i as u64, text)
             })
             .collect(),
-        Chunk::TooLong => vec![(before + 1, "<too long>".to_string())],
-        Chunk::Cut(t) => vec![(before + 1, format!("<cut {}>", String::from_utf8_lossy(t)))],
+        Chunk::TooLong => vec![(before + 1, "TOO LONG".to_string())],
+        Chunk::Cut(t) => vec![(before + 1, format!("CUT {}", String::from_utf8_lossy(t)))],
     }
 }
 
@@ -349,7 +348,7 @@ fn over_long_lines_are_skipped_across_polls() {
         .unwrap()
         .write_all(b"tail\nok\n")
         .unwrap();
-    assert_eq!(poll_lines(&mut f, MAX_LINE), ["1:<too long>", "2:ok"]);
+    assert_eq!(poll_lines(&mut f, MAX_LINE), ["1:TOO LONG", "2:ok"]);
 }
 
 #[test]
@@ -370,17 +369,7 @@ fn regression_restart_then_copytruncate() {
 /// follower waits for a line's newline), as `"number:text"`.
 fn reference_lines(data: &[u8], max_line: usize) -> Vec<String> {
     let whole = &data[..memchr::memrchr(b'\n', data).map_or(0, |i| i + 1)];
-    let mut reader = LineReader::with_max_len(whole, max_line);
-    let mut out = Vec::new();
-    while let Some(item) = reader.next_line() {
-        out.push(match item {
-            Ok((n, Line::Text(t))) => format!("{n}:{}", String::from_utf8_lossy(t)),
-            Ok((n, Line::TooLong)) => format!("{n}:<too long>"),
-            Ok((n, Line::Cut(t))) => format!("{n}:<cut {}>", String::from_utf8_lossy(t)),
-            Err(e) => format!("error {e}"),
-        });
-    }
-    out
+    crate::input::lines::tests::collect(whole, 4096, max_line, false)
 }
 
 proptest! {
