@@ -631,3 +631,68 @@ fn a_directory_of_mixed_formats_is_detected_per_file() {
     );
     assert_eq!(r["summary"]["requests"], 11 + 6 + 4 + 3 + 2);
 }
+
+#[test]
+fn an_output_that_cannot_be_written_exits_1_with_one_line() {
+    for format in ["json", "csv", "table"] {
+        let out =
+            with_stdout_on_dev_full(&["analyze", "-o", format, "--no-progress", "combined.log"]);
+        assert_eq!(out.status.code(), Some(1), "{format}");
+        assert_eq!(
+            String::from_utf8_lossy(&out.stderr),
+            "faultline: error: cannot write the report: No space left on device (os error 28)\n",
+            "{format}"
+        );
+    }
+}
+
+#[test]
+fn a_closed_pipe_on_stdout_ends_quietly_with_0() {
+    use std::io::Read;
+    use std::process::Stdio;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("seconds.log");
+    // One request a second and one bucket a second: a report of about 2 MB,
+    // far more than a pipe holds, so writes go on after the reader is gone.
+    let log: String = (0..20_000)
+        .map(|i| {
+            let (h, m, s) = (i / 3600, i / 60 % 60, i % 60);
+            format!(
+                "10.0.0.1 - - [25/Nov/2026:{h:02}:{m:02}:{s:02} +0000] \"GET / HTTP/1.1\" 200 1\n"
+            )
+        })
+        .collect();
+    std::fs::write(&path, log).unwrap();
+    let args = [
+        "analyze",
+        "-o",
+        "json",
+        "--no-progress",
+        "--bucket",
+        "1s",
+        path.to_str().unwrap(),
+    ];
+    let whole = faultline()
+        .args(args)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .len();
+    assert!(whole > 1 << 20, "the report is only {whole} bytes");
+
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("faultline"))
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut head = [0u8; 10];
+    let mut stdout = child.stdout.take().unwrap();
+    stdout.read_exact(&mut head).unwrap();
+    assert_eq!(&head, b"{\n  \"summa");
+    drop(stdout);
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+    assert_eq!(out.status.code(), Some(0));
+}

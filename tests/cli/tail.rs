@@ -454,3 +454,34 @@ fn a_checkpoint_that_cannot_be_written_warns_and_following_goes_on() {
     assert_eq!(report["event"], "report");
     assert_eq!(report["summary"]["requests"], 20);
 }
+
+#[test]
+fn a_stdout_that_cannot_be_written_exits_1() {
+    let dir = tempfile::tempdir().unwrap();
+    append(&dir.path().join("api.log"), &lines(1..=20));
+    let args = [
+        "--from-start",
+        "--poll",
+        "20ms",
+        "--summary-every",
+        "50ms",
+        "-o",
+        "json",
+        "api.log",
+    ];
+    // The first summary cannot be written: tail ends by itself.
+    let mut child = spawn_tail(dir.path(), &args, Path::new("/dev/full"));
+    let start = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(start.elapsed() < DEADLINE, "tail did not end");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(status.code(), Some(1));
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("stderr.txt")).unwrap(),
+        "faultline: error: cannot write to stdout: No space left on device (os error 28)\n"
+    );
+}
