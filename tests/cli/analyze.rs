@@ -696,3 +696,59 @@ fn a_closed_pipe_on_stdout_ends_quietly_with_0() {
     assert_eq!(String::from_utf8_lossy(&out.stderr), "");
     assert_eq!(out.status.code(), Some(0));
 }
+
+#[test]
+fn an_epoch_time_of_1e300_is_malformed_and_the_good_lines_still_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("huge-times.jsonl");
+    std::fs::write(
+        &path,
+        concat!(
+            "{\"ts\": 1764064800, \"status\": 200, \"path\": \"/a\"}\n",
+            "{\"ts\": 1e300, \"status\": 500, \"path\": \"/x\"}\n",
+            "{\"ts\": 1764064801.5, \"status\": 404, \"path\": \"/b\"}\n",
+            "{\"ts\": \"1e300\", \"status\": 503, \"path\": \"/y\"}\n",
+            "{\"ts\": 1764064802000, \"status\": 200, \"path\": \"/c\"}\n",
+        ),
+    )
+    .unwrap();
+    // Thresholds so low that one 5xx would be an incident: before, the 1e300
+    // line became a time of i64::MAX and its incident's end overflowed (a
+    // panic in a debug build).
+    let r = analyze(
+        &[
+            path.to_str().unwrap(),
+            "--min-errors",
+            "1",
+            "--min-ratio",
+            "0",
+            "--for",
+            "1s",
+        ],
+        0,
+    );
+    let s = &r["summary"];
+    assert_eq!(counts(s), (5, 3, 2));
+    assert_eq!(statuses(&r), json!({"200": 2, "404": 1}));
+    assert_eq!(s["first_ts"], "2025-11-25T10:00:00Z");
+    assert_eq!(s["last_ts"], "2025-11-25T10:00:02Z");
+    let samples: Vec<(u64, &str)> = r["malformed_samples"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| (m["line"].as_u64().unwrap(), m["reason"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        samples,
+        [
+            (2, "no time field or unparseable time"),
+            (4, "no time field or unparseable time")
+        ]
+    );
+    assert_eq!(r["incidents"], json!([]));
+    assert_eq!(
+        r["timeline"],
+        json!([{"start": "2025-11-25T10:00:00Z", "requests": 3, "errors_4xx": 1, "errors_5xx": 0}])
+    );
+    assert_eq!(r["verdict"]["level"], "ok");
+}
