@@ -752,3 +752,20 @@ fn an_epoch_time_of_1e300_is_malformed_and_the_good_lines_still_count() {
     );
     assert_eq!(r["verdict"]["level"], "ok");
 }
+
+#[test]
+fn durations_too_long_to_hold_are_usage_errors() {
+    for args in [
+        ["--bucket", "99999999999999h"],
+        ["--for", "99999999999999h"],
+        ["--since", "99999999999999h"],
+    ] {
+        faultline()
+            .args(["analyze", "-o", "json", "combined.log"])
+            .args(args)
+            .assert()
+            .code(2)
+            .stdout("")
+            .stderr(predicates::str::contains("99999999999999h"));
+    }
+}
