@@ -6,7 +6,7 @@ use super::{Exit, Failure};
 use crate::cli::TailArgs;
 use crate::event::Micros;
 use crate::follow::checkpoint;
-use crate::live::{Change, Live};
+use crate::live::{Change, Live, LiveState};
 use crate::plan::{self, Env, TailOutput, TailPlan};
 use crate::report::{percent, Incident, Level, Report, Summary};
 use crate::webhook::{RetryPolicy, Webhook};
@@ -35,7 +35,13 @@ struct SummaryEvent<'a> {
 pub fn run(args: &TailArgs) -> Result<Exit, Failure> {
     let plan = plan::tail(args, &Env::current()).map_err(Failure::usage)?;
     let state = match &plan.state_dir {
-        Some(dir) => Live::load(dir).map_err(Failure::usage)?,
+        Some(dir) => {
+            let state = Live::load(dir).map_err(Failure::usage)?;
+            if let Some(s) = &state {
+                same_bucket(dir, s, plan.detect.bucket_us)?;
+            }
+            state
+        }
         None => None,
     };
     if let Some(s) = &state {
@@ -47,6 +53,26 @@ pub fn run(args: &TailArgs) -> Result<Exit, Failure> {
         .enable_all()
         .build()?;
     Ok(runtime.block_on(run_loop(plan, state))?)
+}
+
+/// A checkpoint counts in buckets of one width: resuming it with another would
+/// mix the two (and a width of 0 from a damaged file would divide by zero).
+fn same_bucket(dir: &std::path::Path, s: &LiveState, bucket_us: Micros) -> Result<(), Failure> {
+    let saved = s.aggregate.config.bucket_us;
+    if saved == bucket_us {
+        return Ok(());
+    }
+    Err(Failure::usage(anyhow::anyhow!(
+        "{}: the checkpoint was made with --bucket {}, not {}; give that --bucket, or move it away to start afresh",
+        checkpoint::path_in(dir).display(),
+        seconds(saved),
+        seconds(bucket_us),
+    )))
+}
+
+/// A bucket width as `--bucket` takes it: `60s`, `0.5s`.
+fn seconds(us: Micros) -> String {
+    format!("{}s", us as f64 / 1e6)
 }
 
 fn now_micros() -> Micros {
