@@ -31,10 +31,10 @@ fn main() -> ExitCode {
 
     match cmd::run(cli) {
         Ok(exit) => exit.into(),
-        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("faultline: error: {e:#}");
-            Exit::Usage.into()
+        Err(f) if is_broken_pipe(f.error()) => ExitCode::SUCCESS,
+        Err(f) => {
+            eprintln!("faultline: error: {:#}", f.error());
+            f.exit().into()
         }
     }
 }

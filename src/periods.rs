@@ -44,13 +44,32 @@ impl DetectConfig {
 
     /// Rule 3 for a run from bucket `first` to bucket `last`, both bad.
     pub(crate) fn long_enough(&self, first: i64, last: i64) -> bool {
-        (last - first + 1).saturating_mul(self.bucket_us) >= self.min_duration_us
+        buckets_between(first, last)
+            .saturating_add(1)
+            .saturating_mul(self.bucket_us)
+            >= self.min_duration_us
     }
 
     /// Rule 2: can bad bucket `next` join a run whose last bad bucket is `last`?
     pub(crate) fn joins(&self, last: i64, next: i64) -> bool {
-        next - last - 1 <= self.max_gap as i64
+        buckets_between(last, next).saturating_sub(1) <= self.max_gap()
     }
+
+    /// Rule 4: is a period whose last bad bucket is `last` ongoing at bucket `latest`?
+    fn ongoing(&self, last: i64, latest: i64) -> bool {
+        buckets_between(last, latest) <= self.max_gap()
+    }
+
+    /// `--max-gap` as an `i64`: a gap beyond `i64::MAX` buckets is unbounded
+    /// (`as i64` would make `u64::MAX` into -1).
+    fn max_gap(&self) -> i64 {
+        i64::try_from(self.max_gap).unwrap_or(i64::MAX)
+    }
+}
+
+/// `to - from`, saturated: bucket indexes of times far apart must not overflow.
+fn buckets_between(from: i64, to: i64) -> i64 {
+    to.saturating_sub(from)
 }
 
 /// The counts of one bucket that the rule reads.
@@ -93,7 +112,7 @@ pub(crate) fn find_periods(
                 first_bucket: first,
                 last_bucket: last,
                 bad_buckets: count,
-                ongoing: latest_bucket.is_some_and(|l| l - last <= cfg.max_gap as i64),
+                ongoing: latest_bucket.is_some_and(|l| cfg.ongoing(last, l)),
             });
         }
     };

@@ -4,7 +4,7 @@
 //! rule into a [`Report`]. Field names here are a stable interface: add keys,
 //! never rename them.
 
-use crate::aggregate::{split_route_key, Aggregate, ErrorKey};
+use crate::aggregate::{split_route_key, Aggregate, BucketStats, ErrorKey};
 use crate::engine::InputOutcome;
 use crate::event::{format_ts, status_title, Micros};
 use crate::periods::{find_periods, BucketCount, DetectConfig, Period};
@@ -296,7 +296,7 @@ fn timeline(agg: &Aggregate) -> Vec<TimelineRow> {
         .map(|i| {
             let b = &agg.buckets[i];
             TimelineRow {
-                start: format_ts(i * agg.config.bucket_us),
+                start: format_ts(bucket_start(*i, agg.config.bucket_us)),
                 requests: b.requests,
                 errors_4xx: b.errors_4xx,
                 errors_5xx: b.errors_5xx,
@@ -322,6 +322,12 @@ fn incidents(agg: &Aggregate, cfg: &DetectConfig) -> Vec<Incident> {
         .collect()
 }
 
+/// Where bucket `index` starts, saturated at the ends of time: the end of a
+/// bucket holding a time near `i64::MAX` is past what an `i64` holds.
+fn bucket_start(index: i64, bucket_us: Micros) -> Micros {
+    index.saturating_mul(bucket_us)
+}
+
 /// The details of one period: everything inside [start, end).
 pub(crate) fn incident(agg: &Aggregate, bucket_us: Micros, p: &Period) -> Incident {
     let mut requests = 0;
@@ -329,10 +335,22 @@ pub(crate) fn incident(agg: &Aggregate, bucket_us: Micros, p: &Period) -> Incide
     let mut by_status: BTreeMap<u16, u64> = BTreeMap::new();
     let mut routes: HashMap<&str, u64> = HashMap::new();
     let mut errs: HashMap<&ErrorKey, u64> = HashMap::new();
-    for i in p.first_bucket..=p.last_bucket {
-        let Some(b) = agg.buckets.get(&i) else {
-            continue;
+    // A period can span far more bucket indexes than there are buckets (a
+    // huge --max-gap over times years apart): then walk the buckets instead.
+    let period = p.first_bucket..=p.last_bucket;
+    let span = p.last_bucket.saturating_sub(p.first_bucket);
+    let inside: Box<dyn Iterator<Item = &BucketStats>> =
+        if usize::try_from(span).is_ok_and(|s| s < agg.buckets.len()) {
+            Box::new(period.filter_map(|i| agg.buckets.get(&i)))
+        } else {
+            Box::new(
+                agg.buckets
+                    .iter()
+                    .filter(move |(i, _)| period.contains(i))
+                    .map(|(_, b)| b),
+            )
         };
+    for b in inside {
         requests += b.requests;
         errors_5xx += b.errors_5xx;
         for (s, n) in &b.statuses_5xx {
@@ -352,12 +370,12 @@ pub(crate) fn incident(agg: &Aggregate, bucket_us: Micros, p: &Period) -> Incide
     });
     let mut errs: Vec<(&ErrorKey, u64)> = errs.into_iter().collect();
     errs.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
-    let start = p.first_bucket * bucket_us;
-    let end = (p.last_bucket + 1) * bucket_us;
+    let start = bucket_start(p.first_bucket, bucket_us);
+    let end = bucket_start(p.last_bucket.saturating_add(1), bucket_us);
     Incident {
         start: format_ts(start),
         end: format_ts(end),
-        duration_s: (end - start) / 1_000_000,
+        duration_s: end.saturating_sub(start) / 1_000_000,
         ongoing: p.ongoing,
         bad_buckets: p.bad_buckets,
         requests,
@@ -533,6 +551,55 @@ mod tests {
             agg.observe(&ev, 0, line as u64 + 1);
         }
         build(&agg, &[], &cfg)
+    }
+
+    #[test]
+    fn a_bucket_at_the_end_of_i64_saturates_instead_of_overflowing() {
+        let cfg = DetectConfig {
+            min_errors: 1,
+            min_duration_us: 1,
+            ..DetectConfig::default()
+        };
+        let mut agg = Aggregate::new(AggConfig {
+            bucket_us: cfg.bucket_us,
+            since: None,
+            until: None,
+        });
+        agg.observe(&Event::new(i64::MAX, 500), 0, 1);
+        let r = build(&agg, &[], &cfg);
+        // The last bucket starts at 153_722_867_280 minutes; it ends past i64::MAX.
+        assert_eq!(r.timeline[0].start, "9223372036800000000");
+        assert_eq!(r.incidents.len(), 1);
+        let i = &r.incidents[0];
+        assert_eq!(i.start, "9223372036800000000");
+        assert_eq!(i.end, "9223372036854775807");
+        assert_eq!(i.duration_s, 54);
+        assert_eq!(i.requests, 1);
+    }
+
+    #[test]
+    fn a_period_spanning_all_of_time_sums_its_buckets_without_walking_every_index() {
+        let cfg = DetectConfig {
+            min_errors: 1,
+            min_duration_us: 1,
+            max_gap: u64::MAX,
+            ..DetectConfig::default()
+        };
+        let mut agg = Aggregate::new(AggConfig {
+            bucket_us: cfg.bucket_us,
+            since: None,
+            until: None,
+        });
+        agg.observe(&Event::new(i64::MIN, 500), 0, 1);
+        agg.observe(&Event::new(0, 200), 0, 2);
+        agg.observe(&Event::new(i64::MAX, 503), 0, 3);
+        let r = build(&agg, &[], &cfg);
+        assert_eq!(r.incidents.len(), 1);
+        let i = &r.incidents[0];
+        assert_eq!(i.start, "-9223372036854775808");
+        assert_eq!(i.end, "9223372036854775807");
+        assert_eq!(i.duration_s, 9_223_372_036_854);
+        assert_eq!((i.bad_buckets, i.requests, i.errors_5xx), (2, 3, 2));
     }
 
     #[test]

@@ -70,9 +70,12 @@ pub(crate) fn parse_time_arg(s: &str, now: Micros) -> Result<Micros, String> {
     if let Some(t) = crate::parse::time::parse_iso(s) {
         return Ok(t);
     }
-    parse_duration(s).map(|d| now - d).map_err(|_| {
-        format!("{s:?}: not a time (RFC 3339 like 2026-11-25T06:00:00Z, or relative like 2h)")
-    })
+    parse_duration(s)
+        .ok()
+        .and_then(|d| now.checked_sub(d))
+        .ok_or_else(|| {
+            format!("{s:?}: not a time (RFC 3339 like 2026-11-25T06:00:00Z, or relative like 2h)")
+        })
 }
 
 #[cfg(test)]
@@ -91,6 +94,18 @@ mod tests {
         assert!(parse_duration("0").is_err());
         assert!(parse_duration("").is_err());
         assert!(parse_duration("-5s").is_err());
+    }
+
+    #[test]
+    fn durations_too_long_to_hold_are_errors_not_overflows() {
+        // 1e17 µs (about 3,000 years) is the most a duration may be.
+        assert_eq!(parse_duration("100000000000s"), Ok(100_000_000_000_000_000));
+        assert!(parse_duration("100000000001s").is_err());
+        assert!(parse_duration("99999999999999h").is_err());
+        assert!(parse_duration(&"9".repeat(400)).is_err());
+        assert!(parse_duration(&format!("{}ms", "9".repeat(400))).is_err());
+        assert!(parse_time_arg("99999999999999h", 1_764_064_800_000_000).is_err());
+        assert!(parse_time_arg("1d", i64::MIN).is_err());
     }
 
     #[test]

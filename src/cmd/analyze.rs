@@ -1,27 +1,22 @@
 //! `faultline analyze`: plan → engine → report → render, with a progress
 //! bar on a terminal and per-input errors on stderr.
 
-use super::Exit;
+use super::{Exit, Failure};
 use crate::cli::AnalyzeArgs;
 use crate::engine;
 use crate::input::Source;
-use crate::plan::{self, AnalyzePlan, Env, Output, PlanError};
+use crate::plan::{self, AnalyzePlan, Env, Output};
 use crate::render::{self, table::TableOptions};
 use crate::report::{self, Level, Report};
+use anyhow::Context;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::{BufWriter, Write};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-pub(crate) fn run(args: &AnalyzeArgs) -> anyhow::Result<Exit> {
-    let plan = match plan::analyze(args, &Env::current()) {
-        Ok(p) => p,
-        Err(e @ (PlanError::Usage(_) | PlanError::Input(_))) => {
-            eprintln!("faultline: error: {e}");
-            return Ok(Exit::Usage);
-        }
-    };
+pub(crate) fn run(args: &AnalyzeArgs) -> Result<Exit, Failure> {
+    let plan = plan::analyze(args, &Env::current()).map_err(Failure::usage)?;
     tracing::info!(
         inputs = plan.sources.len(),
         threads = plan.threads,
@@ -31,22 +26,26 @@ pub(crate) fn run(args: &AnalyzeArgs) -> anyhow::Result<Exit> {
     for e in &report.summary.input_errors {
         eprintln!("faultline: {}: {}", e.path, e.error);
     }
+    write_report(&plan, &report).context("cannot write the report")?;
+    Ok(exit_of(&plan, &report))
+}
+
+fn write_report(plan: &AnalyzePlan, report: &Report) -> std::io::Result<()> {
     let stdout = std::io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     match plan.output {
-        Output::Json => render::json::write(&report, &mut out)?,
-        Output::Csv(table) => render::csv::write(&report, table, &mut out)?,
+        Output::Json => render::json::write(report, &mut out)?,
+        Output::Csv(table) => render::csv::write(report, table, &mut out)?,
         Output::Table => {
             let opts = TableOptions {
                 top: plan.top,
                 color: plan.color,
                 width: super::columns_env().unwrap_or(80),
             };
-            render::table::write(&report, &opts, &mut out)?;
+            render::table::write(report, &opts, &mut out)?;
         }
     }
-    out.flush()?;
-    Ok(exit_of(&plan, &report))
+    out.flush()
 }
 
 /// Runs the engine and builds the report, with a progress bar if asked for.

@@ -13,7 +13,9 @@ use std::process::ExitCode;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Exit {
     Ok = 0,
-    /// An input was corrupt or could not be read part-way; the report was printed.
+    /// An I/O error after work began: an input was corrupt or could not be
+    /// read part-way (the report was printed), or the output or the last
+    /// checkpoint could not be written.
     InputErrors = 1,
     /// Wrong flags or a missing path; nothing was done.
     Usage = 2,
@@ -27,16 +29,56 @@ impl From<Exit> for ExitCode {
     }
 }
 
-pub fn run(cli: Cli) -> anyhow::Result<Exit> {
+/// Why a command failed. `main` prints it as one line and exits with
+/// [`Failure::exit`]; the kind is decided where the error arises, never from
+/// its message.
+#[derive(Debug)]
+pub enum Failure {
+    /// What was asked for cannot be done: wrong flags, a path that does not
+    /// exist, a corrupt state file or one made with other settings. Found
+    /// before any work; exit 2.
+    Usage(anyhow::Error),
+    /// An I/O error after work began: the output or the last checkpoint
+    /// could not be written; exit 1.
+    Io(anyhow::Error),
+}
+
+/// An error passed up with `?` arose while the command ran, so it is
+/// [`Failure::Io`]; usage errors are named as such where the plan is checked.
+impl<E: Into<anyhow::Error>> From<E> for Failure {
+    fn from(e: E) -> Self {
+        Failure::Io(e.into())
+    }
+}
+
+impl Failure {
+    pub fn usage(e: impl Into<anyhow::Error>) -> Self {
+        Failure::Usage(e.into())
+    }
+
+    pub fn exit(&self) -> Exit {
+        match self {
+            Failure::Usage(_) => Exit::Usage,
+            Failure::Io(_) => Exit::InputErrors,
+        }
+    }
+
+    pub fn error(&self) -> &anyhow::Error {
+        match self {
+            Failure::Usage(e) | Failure::Io(e) => e,
+        }
+    }
+}
+
+pub fn run(cli: Cli) -> Result<Exit, Failure> {
     match cli.command {
         Command::Analyze(args) => analyze::run(&args),
         #[cfg(unix)]
         Command::Tail(args) => tail::run(&args),
         #[cfg(not(unix))]
-        Command::Tail(_) => {
-            eprintln!("faultline: error: `tail` follows files by inode and needs a Unix system");
-            Ok(Exit::Usage)
-        }
+        Command::Tail(_) => Err(Failure::usage(anyhow::anyhow!(
+            "`tail` follows files by inode and needs a Unix system"
+        ))),
         Command::Query(args) => query::run(&args),
     }
 }

@@ -2,14 +2,15 @@
 //! incident changes (stdout and webhook), prints summaries, checkpoints, and
 //! on SIGINT/SIGTERM writes a last checkpoint and the final report.
 
-use super::Exit;
+use super::{Exit, Failure};
 use crate::cli::TailArgs;
 use crate::event::Micros;
 use crate::live::checkpoint;
 use crate::live::webhook::{RetryPolicy, Webhook};
-use crate::live::{Change, Live};
-use crate::plan::{self, Env, PlanError, TailOutput, TailPlan};
+use crate::live::{Change, Live, LiveState};
+use crate::plan::{self, Env, TailOutput, TailPlan};
 use crate::report::{percent, Incident, Level, Report, Summary};
+use anyhow::Context;
 use serde::Serialize;
 use std::io::Write;
 use std::time::Duration;
@@ -31,32 +32,47 @@ struct SummaryEvent<'a> {
     open_incident: Option<&'a Incident>,
 }
 
-pub(crate) fn run(args: &TailArgs) -> anyhow::Result<Exit> {
-    let plan = match plan::tail(args, &Env::current()) {
-        Ok(p) => p,
-        Err(e @ (PlanError::Usage(_) | PlanError::Input(_))) => {
-            eprintln!("faultline: error: {e}");
-            return Ok(Exit::Usage);
-        }
-    };
+pub(crate) fn run(args: &TailArgs) -> Result<Exit, Failure> {
+    let plan = plan::tail(args, &Env::current()).map_err(Failure::usage)?;
     let state = match &plan.state_dir {
-        Some(dir) => match Live::load(dir) {
-            Ok(s) => s,
-            Err(e) => {
-                eprintln!("faultline: error: {e}");
-                return Ok(Exit::Usage);
+        Some(dir) => {
+            let state = Live::load(dir).map_err(Failure::usage)?;
+            if let Some(s) = &state {
+                same_bucket(dir, s, plan.detect.bucket_us)?;
             }
-        },
+            state
+        }
         None => None,
     };
     if let Some(s) = &state {
         tracing::info!(files = s.follower.files.len(), "resuming from checkpoint");
     }
+    // Errors from here on (the runtime, signals, stdout) are I/O: exit 1.
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()?;
-    runtime.block_on(run_loop(plan, state))
+    Ok(runtime.block_on(run_loop(plan, state))?)
+}
+
+/// A checkpoint counts in buckets of one width: resuming it with another would
+/// mix the two (and a width of 0 from a damaged file would divide by zero).
+fn same_bucket(dir: &std::path::Path, s: &LiveState, bucket_us: Micros) -> Result<(), Failure> {
+    let saved = s.aggregate.config.bucket_us;
+    if saved == bucket_us {
+        return Ok(());
+    }
+    Err(Failure::usage(anyhow::anyhow!(
+        "{}: the checkpoint was made with --bucket {}, not {}; give that --bucket, or move it away to start afresh",
+        checkpoint::path_in(dir).display(),
+        seconds(saved),
+        seconds(bucket_us),
+    )))
+}
+
+/// A bucket width as `--bucket` takes it: `60s`, `0.5s`.
+fn seconds(us: Micros) -> String {
+    format!("{}s", us as f64 / 1e6)
 }
 
 fn now_micros() -> Micros {
@@ -64,10 +80,12 @@ fn now_micros() -> Micros {
 }
 
 fn write_line(out: &mut impl Write, value: &impl Serialize) -> anyhow::Result<()> {
-    serde_json::to_writer(&mut *out, value)?;
-    out.write_all(b"\n")?;
-    out.flush()?;
-    Ok(())
+    let mut write = || -> std::io::Result<()> {
+        serde_json::to_writer(&mut *out, value)?;
+        out.write_all(b"\n")?;
+        out.flush()
+    };
+    write().context("cannot write to stdout")
 }
 
 async fn run_loop(plan: TailPlan, state: Option<crate::live::LiveState>) -> anyhow::Result<Exit> {

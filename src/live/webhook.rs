@@ -120,8 +120,23 @@ async fn attempt(client: &reqwest::Client, url: &str, body: &[u8]) -> Attempt {
     }
 }
 
+/// How long to wait before the next try, or `None` to give up: the backoff,
+/// at least `Retry-After`, and never past the deadline (`left` from now).
+/// Only durations are compared, never `Instant + Duration`, which panics past
+/// what an `Instant` holds (`Retry-After: 18446744073709551615`). A
+/// `Retry-After` beyond the deadline gives up at once rather than waiting
+/// for a try the receiver asked not to get.
+fn next_wait(backoff: Duration, retry_after: Option<Duration>, left: Duration) -> Option<Duration> {
+    match retry_after {
+        Some(after) if after > left => None,
+        Some(after) => Some(after.max(backoff).min(left)),
+        None if left.is_zero() => None,
+        None => Some(backoff.min(left)),
+    }
+}
+
 async fn deliver(client: &reqwest::Client, url: &str, body: Vec<u8>, policy: &RetryPolicy) {
-    let deadline = Instant::now() + policy.give_up_after;
+    let started = Instant::now();
     let mut delay = policy.first_delay;
     for tries in 1u32.. {
         let (after, why) = match attempt(client, url, &body).await {
@@ -136,15 +151,45 @@ async fn deliver(client: &reqwest::Client, url: &str, body: Vec<u8>, policy: &Re
             Attempt::Retry { after, why } => (after, why),
         };
         // Equal jitter: half the delay fixed, half random, so retries of many
-        // faultlines do not arrive together. Retry-After is a floor.
+        // faultlines do not arrive together.
         let jittered = delay / 2 + delay.mul_f64(fastrand::f64() / 2.0);
-        let wait = after.map_or(jittered, |a| a.max(jittered));
-        if Instant::now() + wait > deadline {
+        let left = policy.give_up_after.saturating_sub(started.elapsed());
+        let Some(wait) = next_wait(jittered, after, left) else {
             tracing::warn!("webhook: giving up on an event after {tries} tries ({why})");
             return;
-        }
+        };
         tracing::info!(tries, "webhook: {why}; retrying in {wait:?}");
         tokio::time::sleep(wait).await;
-        delay = (delay * 2).min(policy.max_delay);
+        delay = delay.saturating_mul(2).min(policy.max_delay);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const S: fn(u64) -> Duration = Duration::from_secs;
+
+    #[test]
+    fn retry_after_is_a_floor_and_the_deadline_a_cap() {
+        assert_eq!(next_wait(S(2), None, S(900)), Some(S(2)));
+        assert_eq!(next_wait(S(2), Some(S(30)), S(900)), Some(S(30)));
+        assert_eq!(next_wait(S(40), Some(S(30)), S(900)), Some(S(40)));
+        // The backoff is cut to the time left; a Retry-After exactly at the deadline is kept.
+        assert_eq!(next_wait(S(60), None, S(10)), Some(S(10)));
+        assert_eq!(next_wait(S(60), Some(S(10)), S(10)), Some(S(10)));
+        assert_eq!(next_wait(S(1), None, Duration::ZERO), None);
+    }
+
+    #[test]
+    fn a_huge_retry_after_gives_up_without_panicking() {
+        // `Retry-After: 99999999999` (3,000 years), and `18446744073709551615`,
+        // which made `Instant::now() + wait` panic and killed the delivery task.
+        assert_eq!(next_wait(S(1), Some(S(99_999_999_999)), S(900)), None);
+        assert_eq!(next_wait(S(1), Some(S(u64::MAX)), S(900)), None);
+        assert_eq!(
+            next_wait(S(1), Some(Duration::MAX), Duration::MAX),
+            Some(Duration::MAX)
+        );
     }
 }

@@ -129,6 +129,8 @@ impl ClfParser {
                 }
             }
         }
+        // Hundreds of digits parse as infinity: no duration rather than `inf`.
+        ev.duration_ms = ev.duration_ms.filter(|ms| ms.is_finite());
         if status >= 400 {
             if let Some(raw) = last_quoted {
                 ev.body = self.bodies.read(raw, unescape_to, false);

@@ -204,7 +204,7 @@ fn duration_ms(v: &[u8], bare_scale: f64) -> Option<f64> {
         .unwrap_or(s.len());
     let (num, unit) = s.split_at(split);
     let n: f64 = num.parse().ok()?;
-    Some(match unit {
+    let ms = match unit {
         "" => n * bare_scale,
         "ns" => n / 1e6,
         "us" | "µs" => n / 1e3,
@@ -212,7 +212,9 @@ fn duration_ms(v: &[u8], bare_scale: f64) -> Option<f64> {
         "s" => n * 1e3,
         "m" => n * 60e3,
         _ => return None,
-    })
+    };
+    // Four hundred digits parse as infinity: no duration rather than `inf`.
+    ms.is_finite().then_some(ms)
 }
 
 /// A value as text: unescaped, lossy UTF-8.

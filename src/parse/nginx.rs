@@ -254,6 +254,8 @@ impl LogFormatParser {
                         .ok()
                         .and_then(|s| s.parse::<f64>().ok())
                         .map(|s| s * 1000.0)
+                        // `NaN`, `inf` and overflowing numbers are no duration.
+                        .filter(|ms| ms.is_finite())
                 }
                 Field::UserAgent => ev.user_agent = non_dash(text(value)),
                 Field::Body => body_raw = Some(value),

@@ -135,7 +135,9 @@ pub(crate) fn parse_iso(s: &str) -> Option<Micros> {
 }
 
 /// Epoch seconds (below 1e11), else milliseconds (below 1e14), else
-/// microseconds (below 1e17), else nanoseconds.
+/// microseconds (below 1e17), else nanoseconds. `None` for NaN, infinities,
+/// negatives and numbers whose microseconds do not fit an `i64` (`1e300`):
+/// a float-to-int `as` would saturate them into a bogus time.
 pub(crate) fn from_epoch_number(n: f64) -> Option<Micros> {
     if !n.is_finite() || n < 0.0 {
         return None;
@@ -148,9 +150,14 @@ pub(crate) fn from_epoch_number(n: f64) -> Option<Micros> {
         n
     } else {
         n / 1e3
-    };
-    Some(micros.round() as Micros)
+    }
+    .round();
+    // 2^63 is exact as an f64; every smaller non-negative f64 fits an i64.
+    (micros < I64_END).then_some(micros as Micros)
 }
+
+/// 2^63: the first `f64` above `i64::MAX`.
+const I64_END: f64 = 9_223_372_036_854_775_808.0;
 
 /// Any time form a log field may hold: ISO, access-log, or an epoch number written as text.
 pub(crate) fn parse_any(s: &str) -> Option<Micros> {
@@ -239,5 +246,23 @@ mod tests {
         );
         assert_eq!(from_epoch_number(-1.0), None);
         assert_eq!(from_epoch_number(f64::NAN), None);
+    }
+
+    #[test]
+    fn epoch_numbers_beyond_i64_micros_are_no_time() {
+        assert_eq!(from_epoch_number(1e300), None);
+        assert_eq!(from_epoch_number(f64::MAX), None);
+        assert_eq!(from_epoch_number(f64::INFINITY), None);
+        assert_eq!(from_epoch_number(f64::NEG_INFINITY), None);
+        // Nanoseconds: 9.2e18 µs fits an i64 (at most 9.22e18), 9.3e18 does not.
+        assert_eq!(from_epoch_number(9.2e21), Some(9_200_000_000_000_000_000));
+        assert_eq!(from_epoch_number(9.3e21), None);
+        assert_eq!(from_epoch_number(I64_END * 1e3), None);
+        assert_eq!(
+            from_epoch_number(u64::MAX as f64),
+            Some(18_446_744_073_709_552)
+        );
+        assert_eq!(parse_any("1e300"), None);
+        assert_eq!(parse_any("99999999999999999999999999"), None);
     }
 }

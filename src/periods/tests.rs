@@ -109,3 +109,53 @@ fn other_bucket_widths() {
     assert!(find_periods(&cfg, &bad_run(0, 9), Some(8)).is_empty());
     assert_eq!(find_periods(&cfg, &bad_run(0, 10), Some(9)).len(), 1);
 }
+
+#[test]
+fn bucket_indexes_at_the_ends_of_i64_do_not_overflow() {
+    let cfg = DetectConfig {
+        min_errors: 1,
+        min_duration_us: 1,
+        ..DetectConfig::default()
+    };
+    let buckets = [b(i64::MIN, 1, 1), b(i64::MAX - 1, 1, 1), b(i64::MAX, 1, 1)];
+    assert_eq!(
+        find_periods(&cfg, &buckets, Some(i64::MAX)),
+        [
+            Period {
+                first_bucket: i64::MIN,
+                last_bucket: i64::MIN,
+                bad_buckets: 1,
+                ongoing: false,
+            },
+            Period {
+                first_bucket: i64::MAX - 1,
+                last_bucket: i64::MAX,
+                bad_buckets: 2,
+                ongoing: true,
+            },
+        ]
+    );
+    assert!(cfg.long_enough(i64::MIN, i64::MAX));
+    assert!(!cfg.joins(i64::MIN, i64::MAX));
+    assert!(cfg.joins(i64::MAX, i64::MIN));
+}
+
+#[test]
+fn a_max_gap_beyond_i64_joins_every_bad_bucket() {
+    // `u64::MAX as i64` is -1, which joined nothing.
+    let cfg = DetectConfig {
+        max_gap: u64::MAX,
+        min_duration_us: 60_000_000,
+        ..DetectConfig::default()
+    };
+    let buckets = [b(0, 100, 10), b(1_000, 100, 10)];
+    assert_eq!(
+        find_periods(&cfg, &buckets, Some(5_000)),
+        [Period {
+            first_bucket: 0,
+            last_bucket: 1_000,
+            bad_buckets: 2,
+            ongoing: true,
+        }]
+    );
+}

@@ -19,7 +19,8 @@ fn cell(v: &AnyValue<'_>) -> String {
             let micros = match unit {
                 TimeUnit::Nanoseconds => v / 1000,
                 TimeUnit::Microseconds => *v,
-                TimeUnit::Milliseconds => v * 1000,
+                // A SQL result can hold any milliseconds: saturate, never wrap.
+                TimeUnit::Milliseconds => v.saturating_mul(1000),
             };
             crate::event::format_ts(micros)
         }
@@ -83,4 +84,17 @@ pub(crate) fn json(df: &mut DataFrame, out: impl Write) -> PolarsResult<()> {
 
 pub(crate) fn parquet(df: &mut DataFrame, out: impl Write) -> PolarsResult<()> {
     ParquetWriter::new(out).finish(df).map(|_| ())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn datetimes_in_milliseconds_beyond_i64_micros_saturate() {
+        let ms = |v| cell(&AnyValue::Datetime(v, TimeUnit::Milliseconds, None));
+        assert_eq!(ms(1_764_064_800_000), "2025-11-25T10:00:00Z");
+        assert_eq!(ms(i64::MAX), "9223372036854775807");
+        assert_eq!(ms(i64::MIN), "-9223372036854775808");
+    }
 }

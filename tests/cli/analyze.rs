@@ -631,3 +631,141 @@ fn a_directory_of_mixed_formats_is_detected_per_file() {
     );
     assert_eq!(r["summary"]["requests"], 11 + 6 + 4 + 3 + 2);
 }
+
+#[test]
+fn an_output_that_cannot_be_written_exits_1_with_one_line() {
+    for format in ["json", "csv", "table"] {
+        let out =
+            with_stdout_on_dev_full(&["analyze", "-o", format, "--no-progress", "combined.log"]);
+        assert_eq!(out.status.code(), Some(1), "{format}");
+        assert_eq!(
+            String::from_utf8_lossy(&out.stderr),
+            "faultline: error: cannot write the report: No space left on device (os error 28)\n",
+            "{format}"
+        );
+    }
+}
+
+#[test]
+fn a_closed_pipe_on_stdout_ends_quietly_with_0() {
+    use std::io::Read;
+    use std::process::Stdio;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("seconds.log");
+    // One request a second and one bucket a second: a report of about 2 MB,
+    // far more than a pipe holds, so writes go on after the reader is gone.
+    let log: String = (0..20_000)
+        .map(|i| {
+            let (h, m, s) = (i / 3600, i / 60 % 60, i % 60);
+            format!(
+                "10.0.0.1 - - [25/Nov/2026:{h:02}:{m:02}:{s:02} +0000] \"GET / HTTP/1.1\" 200 1\n"
+            )
+        })
+        .collect();
+    std::fs::write(&path, log).unwrap();
+    let args = [
+        "analyze",
+        "-o",
+        "json",
+        "--no-progress",
+        "--bucket",
+        "1s",
+        path.to_str().unwrap(),
+    ];
+    let whole = faultline()
+        .args(args)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .len();
+    assert!(whole > 1 << 20, "the report is only {whole} bytes");
+
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("faultline"))
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut head = [0u8; 10];
+    let mut stdout = child.stdout.take().unwrap();
+    stdout.read_exact(&mut head).unwrap();
+    assert_eq!(&head, b"{\n  \"summa");
+    drop(stdout);
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+    assert_eq!(out.status.code(), Some(0));
+}
+
+#[test]
+fn an_epoch_time_of_1e300_is_malformed_and_the_good_lines_still_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("huge-times.jsonl");
+    std::fs::write(
+        &path,
+        concat!(
+            "{\"ts\": 1764064800, \"status\": 200, \"path\": \"/a\"}\n",
+            "{\"ts\": 1e300, \"status\": 500, \"path\": \"/x\"}\n",
+            "{\"ts\": 1764064801.5, \"status\": 404, \"path\": \"/b\"}\n",
+            "{\"ts\": \"1e300\", \"status\": 503, \"path\": \"/y\"}\n",
+            "{\"ts\": 1764064802000, \"status\": 200, \"path\": \"/c\"}\n",
+        ),
+    )
+    .unwrap();
+    // Thresholds so low that one 5xx would be an incident: before, the 1e300
+    // line became a time of i64::MAX and its incident's end overflowed (a
+    // panic in a debug build).
+    let r = analyze(
+        &[
+            path.to_str().unwrap(),
+            "--min-errors",
+            "1",
+            "--min-ratio",
+            "0",
+            "--for",
+            "1s",
+        ],
+        0,
+    );
+    let s = &r["summary"];
+    assert_eq!(counts(s), (5, 3, 2));
+    assert_eq!(statuses(&r), json!({"200": 2, "404": 1}));
+    assert_eq!(s["first_ts"], "2025-11-25T10:00:00Z");
+    assert_eq!(s["last_ts"], "2025-11-25T10:00:02Z");
+    let samples: Vec<(u64, &str)> = r["malformed_samples"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| (m["line"].as_u64().unwrap(), m["reason"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        samples,
+        [
+            (2, "no time field or unparseable time"),
+            (4, "no time field or unparseable time")
+        ]
+    );
+    assert_eq!(r["incidents"], json!([]));
+    assert_eq!(
+        r["timeline"],
+        json!([{"start": "2025-11-25T10:00:00Z", "requests": 3, "errors_4xx": 1, "errors_5xx": 0}])
+    );
+    assert_eq!(r["verdict"]["level"], "ok");
+}
+
+#[test]
+fn durations_too_long_to_hold_are_usage_errors() {
+    for args in [
+        ["--bucket", "99999999999999h"],
+        ["--for", "99999999999999h"],
+        ["--since", "99999999999999h"],
+    ] {
+        faultline()
+            .args(["analyze", "-o", "json", "combined.log"])
+            .args(args)
+            .assert()
+            .code(2)
+            .stdout("")
+            .stderr(predicates::str::contains("99999999999999h"));
+    }
+}

@@ -28,6 +28,22 @@ pub fn faultline() -> Command {
     c
 }
 
+/// Runs the binary in tests/data with `args` and stdout on `/dev/full`, where
+/// every write fails with "No space left on device".
+pub fn with_stdout_on_dev_full(args: &[&str]) -> std::process::Output {
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .expect("/dev/full");
+    std::process::Command::new(assert_cmd::cargo::cargo_bin("faultline"))
+        .args(args)
+        .current_dir(data())
+        .env_remove("RUST_LOG")
+        .stdout(full)
+        .output()
+        .unwrap()
+}
+
 /// Runs `analyze -o json ARGS`, expects `code`, returns the report.
 pub fn analyze(args: &[&str], code: i32) -> Value {
     let out = faultline()

@@ -275,3 +275,34 @@ fn bad_sql_and_unknown_names_are_usage_errors() {
         .code(2)
         .stderr(predicates::str::contains("missing.log: no such file"));
 }
+
+#[test]
+fn an_output_that_cannot_be_written_exits_1() {
+    // `--out` is created after the query ran, so a file that cannot be
+    // created is an output that cannot be written after work began: 1, not
+    // the 2 of a usage error (SPEC §3).
+    faultline()
+        .args(["query", "top-error-codes", "query.jsonl", "--out", "/nonexistent-dir/x.csv"])
+        .assert()
+        .code(1)
+        .stdout("")
+        .stderr(
+            "faultline: error: /nonexistent-dir/x.csv: cannot create: No such file or directory (os error 2)\n",
+        );
+    for format in ["csv", "json", "table", "parquet"] {
+        let out =
+            with_stdout_on_dev_full(&["query", "top-error-codes", "query.jsonl", "-o", format]);
+        assert_eq!(out.status.code(), Some(1), "{format}");
+        assert_eq!(
+            String::from_utf8_lossy(&out.stderr),
+            "faultline: error: cannot write the result to stdout: No space left on device (os error 28)\n",
+            "{format}"
+        );
+    }
+    let out = with_stdout_on_dev_full(&["query", "--list"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "faultline: error: cannot write the list: No space left on device (os error 28)\n"
+    );
+}

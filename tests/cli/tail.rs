@@ -458,3 +458,78 @@ fn a_checkpoint_that_cannot_be_written_warns_and_following_goes_on() {
     assert_eq!(report["event"], "report");
     assert_eq!(report["summary"]["requests"], 20);
 }
+
+#[test]
+fn a_stdout_that_cannot_be_written_exits_1() {
+    let dir = tempfile::tempdir().unwrap();
+    append(&dir.path().join("api.log"), &lines(1..=20));
+    let args = [
+        "--from-start",
+        "--poll",
+        "20ms",
+        "--summary-every",
+        "50ms",
+        "-o",
+        "json",
+        "api.log",
+    ];
+    // The first summary cannot be written: tail ends by itself.
+    let mut child = spawn_tail(dir.path(), &args, Path::new("/dev/full"));
+    let start = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(start.elapsed() < DEADLINE, "tail did not end");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(status.code(), Some(1));
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("stderr.txt")).unwrap(),
+        "faultline: error: cannot write to stdout: No space left on device (os error 28)\n"
+    );
+}
+
+#[test]
+fn a_checkpoint_of_another_bucket_width_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.jsonl");
+    append(&dir.path().join("api.log"), &lines(1..=20));
+    let args = [
+        "--from-start",
+        "--state",
+        "state",
+        "--poll",
+        "20ms",
+        "--checkpoint-every",
+        "20ms",
+        "-o",
+        "json",
+        "api.log",
+    ];
+    let mut child = spawn_tail(dir.path(), &args, &out);
+    let state = dir.path().join("state");
+    wait_for("20 lines checkpointed", || checkpointed_lines(&state) == 20);
+    assert_eq!(sigterm(&mut child), 0);
+    faultline()
+        .current_dir(dir.path())
+        .args(["tail", "--state", "state", "--bucket", "30s", "-o", "json", "api.log"])
+        // Before, the checkpoint was resumed and tail ran until killed.
+        .timeout(DEADLINE)
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr("faultline: error: state/checkpoint.json: the checkpoint was made with --bucket 60s, not 30s; give that --bucket, or move it away to start afresh\n");
+    // A damaged width of 0 would divide by zero: the same usage error instead.
+    let path = state.join("checkpoint.json");
+    let mut cp: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    cp["aggregate"]["config"]["bucket_us"] = json!(0);
+    std::fs::write(&path, serde_json::to_vec(&cp).unwrap()).unwrap();
+    faultline()
+        .current_dir(dir.path())
+        .args(["tail", "--state", "state", "-o", "json", "api.log"])
+        .timeout(DEADLINE)
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("made with --bucket 0s, not 60s"));
+}

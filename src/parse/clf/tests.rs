@@ -311,3 +311,13 @@ fn a_repeated_body_reads_the_same_as_a_fresh_one() {
         assert_eq!(reused.into_owned(), fresh, "{l}");
     }
 }
+
+#[test]
+fn a_request_time_of_hundreds_of_digits_is_no_duration() {
+    let huge = format!("{}.5", "9".repeat(400));
+    let ev = ok(&format!(
+        r#"10.0.0.9 - - [25/Nov/2026:06:00:00 +0000] "GET / HTTP/1.1" 200 1 "-" "curl/8" {huge} 0.004"#
+    ));
+    // The first bare decimal is the request time; an infinite one is none (not the next one).
+    assert_eq!(ev.duration_ms, None);
+}

@@ -251,11 +251,14 @@ fn as_str_value(s: &str) -> bool {
     !s.is_empty() && s != "-"
 }
 
-/// A JSON number as a count: an integer, or a float with no fraction (`200.0`).
+/// A JSON number as a count: an integer, or a float with no fraction (`200.0`)
+/// that fits a `u64` (`1e300` is no count, not `u64::MAX`).
 fn number_as_u64(n: &serde_json::Number) -> Option<u64> {
+    // 2^64, exact as an f64: every smaller non-negative integral f64 fits a u64.
+    const U64_END: f64 = 18_446_744_073_709_551_616.0;
     n.as_u64().or_else(|| {
         n.as_f64()
-            .filter(|f| f.fract() == 0.0 && *f >= 0.0)
+            .filter(|f| f.fract() == 0.0 && (0.0..U64_END).contains(f))
             .map(|f| f as u64)
     })
 }

@@ -50,6 +50,8 @@ impl JsonParser {
                 DurationUnit::Nanos => n / 1e6,
             })
         });
+        // `1e308` seconds is infinite milliseconds: no duration rather than `inf`.
+        ev.duration_ms = ev.duration_ms.filter(|ms| ms.is_finite());
         ev.body = if status >= 400 {
             first(doc, &f.body, Some).map_or(Body::Absent, body::from_value)
         } else {

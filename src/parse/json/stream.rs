@@ -314,11 +314,13 @@ impl KeyTree {
                 Kind::UserAgent if r.user_agent.is_none() => r.user_agent = as_str(cap),
                 Kind::Bytes if r.bytes.is_none() => r.bytes = as_u64(cap),
                 Kind::Duration(unit) if r.duration_ms.is_none() => {
-                    r.duration_ms = as_f64(cap).map(|n| match unit {
-                        DurationUnit::Seconds => n * 1000.0,
-                        DurationUnit::Millis => n,
-                        DurationUnit::Nanos => n / 1e6,
-                    });
+                    r.duration_ms = as_f64(cap)
+                        .map(|n| match unit {
+                            DurationUnit::Seconds => n * 1000.0,
+                            DurationUnit::Millis => n,
+                            DurationUnit::Nanos => n / 1e6,
+                        })
+                        .filter(|ms| ms.is_finite());
                 }
                 Kind::Body if body_at.is_none() && !is_null => body_at = Some(at),
                 _ => {}

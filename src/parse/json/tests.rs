@@ -365,3 +365,42 @@ fn a_parser_reused_across_lines_reads_each_like_a_fresh_one() {
         assert_eq!(got, want, "{line}");
     }
 }
+
+#[test]
+fn numbers_beyond_i64_and_u64_are_no_time_no_count_no_duration() {
+    let lines = [
+        (
+            r#"{"ts":1e300,"status":500,"path":"/x"}"#,
+            Err(Malformed::NoTime),
+        ),
+        (r#"{"ts":"1e300","status":500}"#, Err(Malformed::NoTime)),
+        (r#"{"ts":1.7e308,"status":500}"#, Err(Malformed::NoTime)),
+        (
+            r#"{"ts":1747652829,"status":5e300}"#,
+            Err(Malformed::BadStatus),
+        ),
+    ];
+    for (line, want) in lines {
+        let mut value = JsonParser::new(FieldMap::default(), true);
+        let mut fast = JsonParser::new(FieldMap::default(), true);
+        assert_eq!(
+            value.parse_value(line.as_bytes()).map(|e| e.ts),
+            want,
+            "{line}"
+        );
+        assert_eq!(fast.parse(line.as_bytes()).map(|e| e.ts), want, "{line}");
+    }
+    // Counts that do not fit a u64 and durations that overflow to infinity are absent.
+    let line = r#"{"ts":1747652829,"status":200,"bytes":1e300,"duration":1e308}"#;
+    let mut value = JsonParser::new(FieldMap::default(), true);
+    let mut fast = JsonParser::new(FieldMap::default(), true);
+    for ev in [
+        value.parse_value(line.as_bytes()).unwrap(),
+        fast.parse(line.as_bytes()).unwrap(),
+    ] {
+        assert_eq!(
+            (ev.ts, ev.bytes, ev.duration_ms),
+            (1_747_652_829_000_000, None, None)
+        );
+    }
+}

@@ -87,3 +87,18 @@ proptest::proptest! {
         let _ = LogfmtParser.parse(line.as_bytes());
     }
 }
+
+#[test]
+fn durations_and_times_that_overflow_are_absent_or_malformed() {
+    let huge = "9".repeat(400);
+    let line =
+        format!("at=info method=GET path=/ time=2014-02-08T21:35:46Z service={huge}ms status=200");
+    assert_eq!(parse(&line).unwrap().duration_ms, None);
+    let line =
+        format!("at=info method=GET path=/ time=2014-02-08T21:35:46Z service={huge} status=200");
+    assert_eq!(parse(&line).unwrap().duration_ms, None);
+    assert_eq!(
+        parse("at=info method=GET path=/ time=1e300 status=200").map(|e| e.ts),
+        Err(Malformed::NoTime)
+    );
+}

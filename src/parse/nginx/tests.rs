@@ -163,3 +163,29 @@ proptest::proptest! {
         let _ = LogFormat::compile(&fmt, Some("body"));
     }
 }
+
+#[test]
+fn a_request_time_that_is_not_a_finite_number_is_no_duration() {
+    let mut p = parser(r#"[$time_local] $status $request_time"#, None);
+    let huge = format!("{}.5", "9".repeat(400));
+    for t in ["NaN", "inf", "-infinity", huge.as_str()] {
+        let line = format!("[25/Nov/2026:10:00:01 +0000] 200 {t}");
+        let ev = p.parse(line.as_bytes()).unwrap();
+        assert_eq!(ev.duration_ms, None, "{t}");
+    }
+    let ev = p.parse(b"[25/Nov/2026:10:00:01 +0000] 200 0.25").unwrap();
+    assert_eq!(ev.duration_ms, Some(250.0));
+}
+
+#[test]
+fn a_msec_time_beyond_i64_micros_is_a_bad_time() {
+    let mut p = parser(r#"$msec $status"#, None);
+    for t in ["1e300", "99999999999999999999999999", "inf", "NaN"] {
+        let line = format!("{t} 200");
+        assert_eq!(
+            p.parse(line.as_bytes()).map(|e| e.ts),
+            Err(Malformed::BadTime),
+            "{t}"
+        );
+    }
+}
