@@ -109,9 +109,15 @@ pub struct DetectArgs {
     #[arg(long, value_name = "N", default_value_t = 5)]
     pub min_errors: u64,
 
-    /// ... and at least this share of its requests being 5xx (0.05 or 5%).
+    /// ... and at least this share of its requests being 5xx (0.05 or 5%). A run
+    /// also needs --min-errors 5xx in all to be a period.
     #[arg(long, value_name = "RATIO", default_value = "0.05", value_parser = units::parse_ratio_ppm)]
     pub min_ratio: u64,
+
+    /// A bucket is also bad when at least this share of its requests are 5xx,
+    /// however few: a quiet service that is down (`off` disables it).
+    #[arg(long, value_name = "RATIO|off", default_value = "50%", value_parser = units::parse_ratio_ppm_or_off)]
+    pub min_ratio_sparse: units::RatioOrOff,
 
     /// Bad buckets with at most this many non-bad buckets between them form one run.
     #[arg(long, value_name = "BUCKETS", default_value_t = 2)]

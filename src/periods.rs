@@ -1,9 +1,13 @@
 //! Persistent 5xx periods (SPEC §5): pure functions over per-bucket counts.
 //!
 //! 1. A bucket is bad when its 5xx count is at least `min_errors` and at
-//!    least `min_ratio` of its requests; an empty bucket is never bad.
+//!    least `min_ratio` of its requests, or (the sparse rule, so that a quiet
+//!    service that is down is not missed) when at least `sparse_ratio` of its
+//!    requests are 5xx however few; an empty bucket is never bad.
 //! 2. Bad buckets with at most `max_gap` non-bad buckets between them form a run.
-//! 3. A run is a period when first-bad-start to last-bad-end is at least `min_duration`.
+//! 3. A run is a period when first-bad-start to last-bad-end is at least
+//!    `min_duration` and the run holds at least `min_errors` 5xx in all
+//!    (every bucket in it counts, bad or not, as the period's figures do).
 //! 4. A period is ongoing when the latest event's bucket is at most `max_gap`
 //!    buckets after its last bad bucket.
 
@@ -17,6 +21,9 @@ pub(crate) struct DetectConfig {
     /// The minimum 5xx share in parts per million (5 % = 50 000), kept as an
     /// integer so that "exactly 5 %" is exact.
     pub(crate) min_ratio_ppm: u64,
+    /// The sparse rule's 5xx share in parts per million (50 % = 500 000);
+    /// None when `--min-ratio-sparse off`.
+    pub(crate) sparse_ratio_ppm: Option<u64>,
     pub(crate) max_gap: u64,
     pub(crate) min_duration_us: Micros,
 }
@@ -27,6 +34,7 @@ impl Default for DetectConfig {
             bucket_us: 60_000_000,
             min_errors: 5,
             min_ratio_ppm: 50_000,
+            sparse_ratio_ppm: Some(500_000),
             max_gap: 2,
             min_duration_us: 300_000_000,
         }
@@ -34,12 +42,14 @@ impl Default for DetectConfig {
 }
 
 impl DetectConfig {
-    /// Rule 1: both thresholds, both inclusive.
+    /// Rule 1: both thresholds, or the sparse one; all inclusive.
     pub(crate) fn is_bad(&self, requests: u64, errors_5xx: u64) -> bool {
+        let share_at_least =
+            |ppm: u64| u128::from(errors_5xx) * 1_000_000 >= u128::from(ppm) * u128::from(requests);
         requests > 0
-            && errors_5xx >= self.min_errors
-            && u128::from(errors_5xx) * 1_000_000
-                >= u128::from(self.min_ratio_ppm) * u128::from(requests)
+            && errors_5xx > 0
+            && ((errors_5xx >= self.min_errors && share_at_least(self.min_ratio_ppm))
+                || self.sparse_ratio_ppm.is_some_and(share_at_least))
     }
 
     /// Rule 3 for a run from bucket `first` to bucket `last`, both bad.
@@ -103,11 +113,19 @@ pub(crate) fn find_periods(
         .collect();
     bad.sort_unstable();
     bad.dedup();
+    // Every bucket's 5xx by index, to total a run's.
+    let mut errors: Vec<(i64, u64)> = buckets.iter().map(|b| (b.index, b.errors_5xx)).collect();
+    errors.sort_unstable();
+    let errors_between = |first: i64, last: i64| -> u64 {
+        let from = errors.partition_point(|(i, _)| *i < first);
+        let to = errors.partition_point(|(i, _)| *i <= last);
+        errors[from..to].iter().map(|(_, n)| n).sum()
+    };
 
     let mut periods = Vec::new();
     let mut run: Option<(i64, i64, u64)> = None;
     let mut close = |(first, last, count): (i64, i64, u64)| {
-        if cfg.long_enough(first, last) {
+        if cfg.long_enough(first, last) && errors_between(first, last) >= cfg.min_errors {
             periods.push(Period {
                 first_bucket: first,
                 last_bucket: last,

@@ -183,6 +183,7 @@ fn detect_config(d: &crate::cli::DetectArgs) -> DetectConfig {
         bucket_us: d.bucket,
         min_errors: d.min_errors,
         min_ratio_ppm: d.min_ratio,
+        sparse_ratio_ppm: d.min_ratio_sparse.0,
         max_gap: d.max_gap,
         min_duration_us: d.min_duration,
     }

@@ -151,6 +151,8 @@ pub(crate) struct Settings {
     pub(crate) bucket_s: f64,
     pub(crate) min_errors: u64,
     pub(crate) min_ratio: f64,
+    /// The sparse rule's share; null when it is off.
+    pub(crate) min_ratio_sparse: Option<f64>,
     pub(crate) max_gap: u64,
     pub(crate) for_s: f64,
 }
@@ -217,6 +219,7 @@ pub(crate) fn build(agg: &Aggregate, outcomes: &[InputOutcome], cfg: &DetectConf
             bucket_s: cfg.bucket_us as f64 / 1e6,
             min_errors: cfg.min_errors,
             min_ratio: cfg.min_ratio_ppm as f64 / 1e6,
+            min_ratio_sparse: cfg.sparse_ratio_ppm.map(|ppm| ppm as f64 / 1e6),
             max_gap: cfg.max_gap,
             for_s: cfg.min_duration_us as f64 / 1e6,
         },

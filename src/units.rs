@@ -29,6 +29,18 @@ pub(crate) fn parse_duration(s: &str) -> Result<Micros, String> {
 }
 
 /// Parses a ratio into parts per million: `0.05` or `5%`, exactly, without floats.
+/// A ratio in parts per million, or `off`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RatioOrOff(pub Option<u64>);
+
+/// `--min-ratio-sparse`: a ratio, or `off`.
+pub(crate) fn parse_ratio_ppm_or_off(s: &str) -> Result<RatioOrOff, String> {
+    if s.trim().eq_ignore_ascii_case("off") {
+        return Ok(RatioOrOff(None));
+    }
+    parse_ratio_ppm(s).map(|ppm| RatioOrOff(Some(ppm)))
+}
+
 pub(crate) fn parse_ratio_ppm(s: &str) -> Result<u64, String> {
     let t = s.trim();
     let (num, scale_exp) = match t.strip_suffix('%') {
@@ -120,6 +132,9 @@ mod tests {
         assert!(parse_ratio_ppm("abc").is_err());
         assert!(parse_ratio_ppm("0.0000001").is_err());
         assert!(parse_ratio_ppm(".").is_err());
+        assert_eq!(parse_ratio_ppm_or_off("off"), Ok(RatioOrOff(None)));
+        assert_eq!(parse_ratio_ppm_or_off("50%"), Ok(RatioOrOff(Some(500_000))));
+        assert!(parse_ratio_ppm_or_off("of").is_err());
     }
 
     #[test]

@@ -159,3 +159,80 @@ fn a_max_gap_beyond_i64_joins_every_bad_bucket() {
         }]
     );
 }
+
+#[test]
+fn the_sparse_rule_takes_a_bucket_half_5xx_however_few() {
+    let cfg = DetectConfig::default();
+    assert!(cfg.is_bad(1, 1)); // one request, failed
+    assert!(cfg.is_bad(2, 1)); // exactly 50 %
+    assert!(cfg.is_bad(100, 50));
+    assert!(cfg.is_bad(100, 49)); // 49 %: not sparse, but bad by the main rule
+    assert!(!cfg.is_bad(3, 1)); // 33 %, one error
+    assert!(!cfg.is_bad(200, 4)); // neither rule
+    let off = DetectConfig {
+        sparse_ratio_ppm: None,
+        ..cfg
+    };
+    assert!(!off.is_bad(1, 1));
+    assert!(!off.is_bad(2, 1));
+    assert!(off.is_bad(100, 5));
+}
+
+#[test]
+fn a_quiet_service_that_is_down_is_a_period() {
+    let cfg = DetectConfig::default();
+    // Five minutes, 1 to 3 requests a minute, every one a 5xx: 10 in all.
+    let down: Vec<BucketCount> = [3, 2, 1, 3, 1]
+        .iter()
+        .zip(0..)
+        .map(|(n, i)| b(i, *n, *n))
+        .collect();
+    let p = find_periods(&cfg, &down, Some(4));
+    assert_eq!(
+        p,
+        [Period {
+            first_bucket: 0,
+            last_bucket: 4,
+            bad_buckets: 5,
+            ongoing: true
+        }]
+    );
+    // 4 % of 100: bad by neither rule.
+    let almost: Vec<BucketCount> = (0..5).map(|i| b(i, 100, 4)).collect();
+    assert!(find_periods(&cfg, &almost, Some(4)).is_empty());
+    let off = DetectConfig {
+        sparse_ratio_ppm: None,
+        ..cfg
+    };
+    assert!(find_periods(&off, &down, Some(4)).is_empty());
+}
+
+#[test]
+fn a_run_needs_min_errors_5xx_in_all() {
+    let cfg = DetectConfig::default();
+    // Five bad minutes of one failed request each, but only 4 of them: too
+    // short; stretch over 5 minutes with a gap: 4 errors in all is not enough.
+    let four = [b(0, 1, 1), b(1, 1, 1), b(3, 1, 1), b(4, 1, 1)];
+    assert!(find_periods(&cfg, &four, Some(4)).is_empty());
+    // A fifth error in the gap bucket (not bad: 1 of 3) makes 5 in all.
+    let five = [b(0, 1, 1), b(1, 1, 1), b(2, 3, 1), b(3, 1, 1), b(4, 1, 1)];
+    let p = find_periods(&cfg, &five, Some(4));
+    assert_eq!(p.len(), 1);
+    assert_eq!(
+        (p[0].first_bucket, p[0].last_bucket, p[0].bad_buckets),
+        (0, 4, 4)
+    );
+}
+
+#[test]
+fn forty_nine_percent_of_few_requests_is_not_sparse_bad() {
+    let cfg = DetectConfig::default();
+    // 49 of 100 under a main rule that needs 60 errors: only the sparse rule
+    // could make it bad, and 49 % is under its 50 %.
+    let strict = DetectConfig {
+        min_errors: 60,
+        ..cfg
+    };
+    assert!(!strict.is_bad(100, 49));
+    assert!(strict.is_bad(100, 50));
+}

@@ -7,6 +7,7 @@ mod parallel;
 mod query;
 mod readme;
 mod tail;
+mod verdicts;
 
 use assert_cmd::Command;
 use serde_json::Value;
