@@ -10,7 +10,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
     version,
     about = "Turns HTTP API access logs into error analytics and tells you when 5xx errors persist",
     after_help = "Exit codes: 0 ok, 1 an input was corrupt or unreadable part-way (report still printed), \
-                  2 usage error or missing path, 3 escalate (with --exit-code)."
+                  2 usage error or missing path, 3 escalate and 4 no data (with --exit-code)."
 )]
 pub struct Cli {
     /// More diagnostics on stderr (-v info, -vv debug); RUST_LOG overrides.
@@ -148,7 +148,7 @@ pub struct AnalyzeArgs {
     #[arg(long, value_name = "N", default_value_t = 10)]
     pub top: usize,
 
-    /// Exit with 3 when the verdict is escalate.
+    /// Exit with 3 when the verdict is escalate, 4 when it is no_data.
     #[arg(long)]
     pub exit_code: bool,
 

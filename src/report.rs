@@ -41,6 +41,14 @@ pub(crate) struct Summary {
     pub(crate) last_ts: Option<String>,
     pub(crate) by_class: BTreeMap<String, u64>,
     pub(crate) input_errors: Vec<InputErrorRow>,
+    /// Files found in a directory that are not logs (not in `inputs`).
+    pub(crate) skipped: Vec<SkippedRow>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub(crate) struct SkippedRow {
+    pub(crate) path: String,
+    pub(crate) reason: String,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -122,6 +130,9 @@ pub(crate) struct IncidentError {
     pub(crate) code: Option<String>,
     pub(crate) param: Option<String>,
     pub(crate) count: u64,
+    /// The error's example message (from the `errors` table), so a code like
+    /// Heroku's `H10` comes with its `App crashed`.
+    pub(crate) example_message: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -132,9 +143,12 @@ pub(crate) struct SampleRow {
     pub(crate) text: String,
 }
 
-#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq, PartialOrd, Ord)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
 pub(crate) enum Level {
+    /// No request to judge: nothing read, nothing parsed, or nothing inside
+    /// `--since`/`--until`. Never reported as `ok` (SPEC §5).
+    NoData,
     Ok,
     Review,
     Escalate,
@@ -165,11 +179,12 @@ pub(crate) fn build(agg: &Aggregate, outcomes: &[InputOutcome], cfg: &DetectConf
             .map_or_else(|| format!("#{i}"), |o| o.source.display_name())
     };
     let incidents = incidents(agg, cfg);
-    let verdict = verdict(agg, &incidents);
+    let verdict = verdict(agg, &incidents, &Scope::of(agg, outcomes));
     Report {
         summary: Summary {
             inputs: outcomes
                 .iter()
+                .filter(|o| o.skipped.is_none())
                 .map(|o| InputRow {
                     path: o.source.display_name(),
                     format: o.format.map(|f| f.name().to_owned()),
@@ -195,6 +210,15 @@ pub(crate) fn build(agg: &Aggregate, outcomes: &[InputOutcome], cfg: &DetectConf
                     o.error.as_ref().map(|e| InputErrorRow {
                         path: o.source.display_name(),
                         error: e.clone(),
+                    })
+                })
+                .collect(),
+            skipped: outcomes
+                .iter()
+                .filter_map(|o| {
+                    o.skipped.as_ref().map(|reason| SkippedRow {
+                        path: o.source.display_name(),
+                        reason: reason.clone(),
                     })
                 })
                 .collect(),
@@ -412,21 +436,73 @@ pub(crate) fn incident(agg: &Aggregate, bucket_us: Micros, p: &Period) -> Incide
                 code: k.code.clone(),
                 param: k.param.clone(),
                 count: n,
+                example_message: agg
+                    .errors
+                    .get(k)
+                    .and_then(|e| e.example.as_ref())
+                    .map(|e| e.message.clone()),
             })
             .collect(),
     }
 }
 
+/// What a verdict judged: the inputs and the time range read.
+pub(crate) struct Scope {
+    /// `api.log` for one input, `4 inputs` for more.
+    inputs: String,
+    first_ts: Option<String>,
+    last_ts: Option<String>,
+}
+
+impl Scope {
+    pub(crate) fn of(agg: &Aggregate, outcomes: &[InputOutcome]) -> Scope {
+        let read: Vec<&InputOutcome> = outcomes.iter().filter(|o| o.skipped.is_none()).collect();
+        let inputs = match read.as_slice() {
+            [one] => one
+                .source
+                .display_name()
+                .rsplit('/')
+                .next()
+                .unwrap_or_default()
+                .to_owned(),
+            many => format!("{} inputs", many.len()),
+        };
+        Scope {
+            inputs,
+            first_ts: agg.first_ts.map(format_ts),
+            last_ts: agg.last_ts.map(format_ts),
+        }
+    }
+
+    /// "2926 requests in 4 inputs from 2026-11-24T09:00:04Z to 2026-11-24T10:59:52Z"
+    fn judged(&self, requests: u64) -> String {
+        match (&self.first_ts, &self.last_ts) {
+            (Some(first), Some(last)) => format!(
+                "{requests} requests in {} from {first} to {last}",
+                self.inputs
+            ),
+            _ => format!("{requests} requests in {}", self.inputs),
+        }
+    }
+}
+
 /// The one-sentence verdict a support engineer can paste into a ticket.
-pub(crate) fn verdict(agg: &Aggregate, incidents: &[Incident]) -> Verdict {
+pub(crate) fn verdict(agg: &Aggregate, incidents: &[Incident], scope: &Scope) -> Verdict {
+    if agg.requests == 0 {
+        return Verdict {
+            level: Level::NoData,
+            reason: no_data_reason(agg, scope),
+        };
+    }
     if let Some(open) = incidents.iter().rev().find(|i| i.ongoing) {
         return Verdict {
             level: Level::Escalate,
             reason: format!(
-                "Escalate: 5xx errors have persisted since {} ({} up to the latest log line, still going): {}.",
+                "Escalate: 5xx errors have persisted since {} ({} up to the latest log line, still going): {}. Judged {}.",
                 open.start,
                 human_duration(open.duration_s),
-                describe(open)
+                describe(open),
+                scope.judged(agg.requests)
             ),
         };
     }
@@ -441,11 +517,12 @@ pub(crate) fn verdict(agg: &Aggregate, incidents: &[Incident]) -> Verdict {
         return Verdict {
             level: Level::Review,
             reason: format!(
-                "Review: {count} ran from {} to {} ({}) and has ended: {}.",
+                "Review: {count} ran from {} to {} ({}) and has ended: {}. Judged {}.",
                 worst.start,
                 worst.end,
                 human_duration(worst.duration_s),
-                describe(worst)
+                describe(worst),
+                scope.judged(agg.requests)
             ),
         };
     }
@@ -453,11 +530,32 @@ pub(crate) fn verdict(agg: &Aggregate, incidents: &[Incident]) -> Verdict {
     Verdict {
         level: Level::Ok,
         reason: format!(
-            "OK: no persistent 5xx period; {} of {} requests were 5xx ({}).",
+            "OK: no persistent 5xx period in {}; {} were 5xx ({}).",
+            scope.judged(agg.requests),
             e5,
-            agg.requests,
             percent(e5, agg.requests)
         ),
+    }
+}
+
+/// Why there was nothing to judge, and what was read.
+fn no_data_reason(agg: &Aggregate, scope: &Scope) -> String {
+    let read = format!("{} non-blank lines from {}", agg.lines, scope.inputs);
+    if agg.lines == 0 {
+        format!(
+            "No data: nothing to judge; read 0 lines from {} (empty, or every input failed).",
+            scope.inputs
+        )
+    } else if agg.filtered_out > 0 {
+        format!(
+            "No data: no request inside --since/--until; read {read}, {} requests outside the window.",
+            agg.filtered_out
+        )
+    } else {
+        format!(
+            "No data: none of the {read} is a request in a known format ({} malformed); check the path and --format.",
+            agg.malformed
+        )
     }
 }
 
@@ -495,13 +593,25 @@ fn describe(i: &Incident) -> String {
         out.push_str(&routes.join(", "));
     }
     if let Some(e) = i.top_errors.first() {
-        out.push_str(&format!(
-            "; top error: {} ({})",
-            e.code.as_deref().or(e.error_type.as_deref()).unwrap_or("-"),
-            e.count
-        ));
+        let name = e.code.as_deref().or(e.error_type.as_deref()).unwrap_or("-");
+        match e.example_message.as_deref().filter(|m| !m.is_empty()) {
+            Some(m) => out.push_str(&format!(
+                "; top error: {name} \"{}\" ({})",
+                clip(m, 80),
+                e.count
+            )),
+            None => out.push_str(&format!("; top error: {name} ({})", e.count)),
+        }
     }
     out
+}
+
+/// `text` cut to at most `max` characters, with `…` when cut.
+fn clip(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text.to_owned(),
+    }
 }
 
 pub(crate) fn percent(part: u64, whole: u64) -> String {

@@ -4,7 +4,6 @@
 use super::{Exit, Failure};
 use crate::cli::AnalyzeArgs;
 use crate::engine;
-use crate::input::Source;
 use crate::plan::{self, AnalyzePlan, Env, Output};
 use crate::render::{self, table::TableOptions};
 use crate::report::{self, Level, Report};
@@ -73,6 +72,8 @@ pub(crate) fn analyze(plan: &AnalyzePlan) -> Report {
 fn exit_of(plan: &AnalyzePlan, report: &Report) -> Exit {
     if plan.exit_code && report.verdict.level == Level::Escalate {
         Exit::Escalate
+    } else if plan.exit_code && report.verdict.level == Level::NoData {
+        Exit::NoData
     } else if !report.summary.input_errors.is_empty() {
         Exit::InputErrors
     } else {
@@ -89,9 +90,10 @@ fn spawn_progress(
     let total: Option<u64> = plan
         .sources
         .iter()
-        .map(|s| match s {
-            Source::File(p) => std::fs::metadata(p).ok().map(|m| m.len()),
-            Source::Stdin => None,
+        .map(|s| {
+            s.path()
+                .and_then(|p| std::fs::metadata(p).ok())
+                .map(|m| m.len())
         })
         .sum();
     std::thread::spawn(move || {

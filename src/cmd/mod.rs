@@ -21,6 +21,9 @@ pub enum Exit {
     Usage = 2,
     /// `--exit-code` and the verdict is escalate.
     Escalate = 3,
+    /// `--exit-code` and the verdict is no_data: nothing was judged (a
+    /// broken log path must not look like a quiet service).
+    NoData = 4,
 }
 
 impl From<Exit> for ExitCode {

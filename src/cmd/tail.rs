@@ -247,6 +247,7 @@ impl LiveView {
         // Clear the screen and go home: the view redraws in place.
         write!(out, "\x1b[H\x1b[2J")?;
         let (label, color) = match report.verdict.level {
+            Level::NoData => ("NO DATA", "35"),
             Level::Ok => ("OK", "32"),
             Level::Review => ("REVIEW", "33"),
             Level::Escalate => ("ESCALATE", "1;31"),

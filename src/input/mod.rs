@@ -12,7 +12,11 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub(crate) enum Source {
     Stdin,
+    /// A file named on the command line (or matched by a glob).
     File(PathBuf),
+    /// A file found by walking a directory: skipped when it turns out not to
+    /// be a log (a README, a PID file), since nobody asked for it by name.
+    Found(PathBuf),
 }
 
 impl Source {
@@ -20,7 +24,15 @@ impl Source {
     pub(crate) fn display_name(&self) -> String {
         match self {
             Source::Stdin => "<stdin>".to_owned(),
-            Source::File(p) => p.display().to_string(),
+            Source::File(p) | Source::Found(p) => p.display().to_string(),
+        }
+    }
+
+    /// The file's path; None for stdin.
+    pub(crate) fn path(&self) -> Option<&Path> {
+        match self {
+            Source::Stdin => None,
+            Source::File(p) | Source::Found(p) => Some(p),
         }
     }
 }
@@ -76,7 +88,8 @@ pub(crate) fn resolve(args: &[String]) -> Result<Vec<Source>, ResolveError> {
         }
     }
     out.sort_by_cached_key(sort_key);
-    out.dedup();
+    // A file both named and found in a directory is the named one (it sorts first).
+    out.dedup_by(|later, earlier| later.path() == earlier.path());
     Ok(out)
 }
 
@@ -93,7 +106,7 @@ fn add_path(path: &Path, out: &mut Vec<Source>) -> Result<(), ResolveError> {
         for entry in walker {
             let entry = entry.map_err(|e| unreadable(e.into()))?;
             if entry.file_type().is_file() {
-                out.push(Source::File(entry.into_path()));
+                out.push(Source::Found(entry.into_path()));
             }
         }
     } else {
@@ -110,12 +123,14 @@ fn is_hidden(path: &Path) -> bool {
         .is_some_and(|n| n.starts_with('.') && n != "." && n != "..")
 }
 
-/// (directory, base name, newest-last rotation rank, full path). `api.log.3.gz`
-/// has base `api.log` and rank -3; `api.log` has rank 0, so it sorts last.
-fn sort_key(source: &Source) -> (u8, PathBuf, String, i64, PathBuf) {
-    let Source::File(path) = source else {
-        return (1, PathBuf::new(), String::new(), 0, PathBuf::new());
+/// (directory, base name, newest-last rotation rank, full path, named
+/// before found). `api.log.3.gz` has base `api.log` and rank -3; `api.log`
+/// has rank 0, so it sorts last.
+fn sort_key(source: &Source) -> (u8, PathBuf, String, i64, PathBuf, bool) {
+    let Some(path) = source.path() else {
+        return (1, PathBuf::new(), String::new(), 0, PathBuf::new(), false);
     };
+    let found = matches!(source, Source::Found(_));
     let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
     let name = path
         .file_name()
@@ -131,7 +146,7 @@ fn sort_key(source: &Source) -> (u8, PathBuf, String, i64, PathBuf) {
         }
         _ => (base, 0),
     };
-    (0, dir, base.to_owned(), rank, path.clone())
+    (0, dir, base.to_owned(), rank, path.to_path_buf(), found)
 }
 
 #[cfg(test)]
@@ -189,7 +204,9 @@ mod tests {
         std::fs::write(dir.path().join(".git").join("b.log"), "x").unwrap();
         let d = dir.path().display().to_string();
         let a = dir.path().join("a.log").display().to_string();
-        let got = resolve(&[d, a]).unwrap();
+        let got = resolve(&[d.clone(), a]).unwrap();
         assert_eq!(got, vec![Source::File(dir.path().join("a.log"))]);
+        let got = resolve(&[d]).unwrap();
+        assert_eq!(got, vec![Source::Found(dir.path().join("a.log"))]);
     }
 }

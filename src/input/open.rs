@@ -61,7 +61,7 @@ pub(crate) struct Opened {
 pub(crate) fn open(source: &Source, counter: Arc<AtomicU64>) -> io::Result<Opened> {
     let raw: Box<dyn Read + Send> = match source {
         Source::Stdin => Box::new(io::stdin()),
-        Source::File(p) => Box::new(File::open(p)?),
+        Source::File(p) | Source::Found(p) => Box::new(File::open(p)?),
     };
     let mut buffered = BufReader::with_capacity(
         256 * 1024,

@@ -274,6 +274,7 @@ impl Live {
                     compression: Some(Compression::None),
                     lines: meta.lines,
                     error: None,
+                    skipped: None,
                 }
             })
             .collect();

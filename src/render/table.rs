@@ -77,6 +77,7 @@ fn more(out: &mut impl Write, shown: usize, total: usize) -> io::Result<()> {
 
 pub(crate) fn write(r: &Report, opts: &TableOptions, mut out: impl Write) -> io::Result<()> {
     let (label, color) = match r.verdict.level {
+        Level::NoData => ("NO DATA", "35"),
         Level::Ok => ("OK", "32"),
         Level::Review => ("REVIEW", "33"),
         Level::Escalate => ("ESCALATE", "1;31"),

@@ -131,7 +131,7 @@ fn rotated_chain_in_two_time_zones_holds_one_period() {
             "error_ratio": 38.0 / 140.0, "by_status": {"503": 38},
             "top_routes": [{"method": "GET", "route": "/v1/customers/{id}", "errors_5xx": 19},
                            {"method": "POST", "route": "/v1/charges", "errors_5xx": 19}],
-            "top_errors": [{"type": "api_error", "code": "upstream_unavailable", "param": null, "count": 38}]
+            "top_errors": [{"type": "api_error", "code": "upstream_unavailable", "param": null, "count": 38, "example_message": null}]
         }])
     );
     assert_eq!(r["verdict"]["level"], "review");
@@ -389,14 +389,14 @@ fn over_long_lines_are_malformed_and_the_rest_still_counts() {
 }
 
 #[test]
-fn empty_input_is_ok() {
+fn empty_input_is_no_data() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("empty.log");
     std::fs::write(&path, "\n\n").unwrap();
     let r = analyze(&[path.to_str().unwrap()], 0);
     assert_eq!(r["summary"]["lines"], 0);
     assert_eq!(r["summary"]["first_ts"], Value::Null);
-    assert_eq!(r["verdict"]["level"], "ok");
+    assert_eq!(r["verdict"]["level"], "no_data");
 }
 
 #[test]

@@ -46,3 +46,135 @@ fn a_quiet_service_that_is_down_is_a_persistent_period() {
     assert_eq!(off["verdict"]["level"], "ok");
     assert_eq!(off["settings"]["min_ratio_sparse"], Value::Null);
 }
+
+/// `analyze --exit-code ARGS`: the exit code and the verdict.
+fn judged(args: &[&str]) -> (i32, Value) {
+    let out = faultline()
+        .args(["analyze", "-o", "json", "--no-progress", "--exit-code"])
+        .args(args)
+        .output()
+        .unwrap();
+    let r: Value = serde_json::from_slice(&out.stdout).expect("one JSON document");
+    (out.status.code().unwrap(), r["verdict"].clone())
+}
+
+/// Nothing to judge is never OK: a cron check must notice a broken log path.
+#[test]
+fn nothing_judged_is_no_data_and_exit_4() {
+    let dir = tempfile::tempdir().unwrap();
+    let empty = dir.path().join("empty.log");
+    std::fs::write(&empty, "").unwrap();
+    let (code, v) = judged(&[empty.to_str().unwrap()]);
+    assert_eq!((code, v["level"].as_str()), (4, Some("no_data")));
+    assert_eq!(
+        v["reason"],
+        "No data: nothing to judge; read 0 lines from empty.log (empty, or every input failed)."
+    );
+
+    // Random bytes (a deterministic xorshift, newlines every so often).
+    let noise = dir.path().join("noise.bin");
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    let bytes: Vec<u8> = (0..20_000)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x >> 24) as u8
+        })
+        .collect();
+    std::fs::write(&noise, &bytes).unwrap();
+    let (code, v) = judged(&[noise.to_str().unwrap()]);
+    assert_eq!((code, v["level"].as_str()), (4, Some("no_data")));
+    assert!(
+        v["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("No data: none of the "),
+        "{v}"
+    );
+
+    let empty_dir = dir.path().join("nothing-here");
+    std::fs::create_dir(&empty_dir).unwrap();
+    let (code, v) = judged(&[empty_dir.to_str().unwrap()]);
+    assert_eq!((code, v["level"].as_str()), (4, Some("no_data")));
+
+    // Real requests, all outside the window.
+    let (code, v) = judged(&["combined.log", "--since", "2030-01-01T00:00:00Z"]);
+    assert_eq!((code, v["level"].as_str()), (4, Some("no_data")));
+    assert!(
+        v["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("No data: no request inside --since/--until;"),
+        "{v}"
+    );
+    // Without --exit-code the verdict is the same and the exit 0.
+    let r = analyze(&["combined.log", "--since", "2030-01-01T00:00:00Z"], 0);
+    assert_eq!(r["verdict"]["level"], "no_data");
+}
+
+/// An OK verdict says what it judged: how many requests, which inputs, when.
+#[test]
+fn ok_says_what_it_judged() {
+    let (code, v) = judged(&["heroku-quiet-down.log", "--min-ratio-sparse", "off"]);
+    assert_eq!(code, 0);
+    assert_eq!(
+        v["reason"],
+        "OK: no persistent 5xx period in 18 requests in heroku-quiet-down.log from \
+         2026-11-20T22:40:05Z to 2026-11-20T22:50:31Z; 10 were 5xx (55.6%)."
+    );
+}
+
+/// An error code comes with its message, so `H10` reads `App crashed`.
+#[test]
+fn the_top_error_comes_with_its_message() {
+    let (_, v) = judged(&["heroku-quiet-down.log"]);
+    let reason = v["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("top error: H10 \"App crashed\" (10)"),
+        "{reason}"
+    );
+}
+
+/// A directory walk reads the logs and skips what is not one (a README, a
+/// PID file), listing it; a file named on the command line is always read.
+#[test]
+fn a_directory_walk_skips_and_lists_files_that_are_not_logs() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(data().join("combined.log"), dir.path().join("access.log")).unwrap();
+    let readme = dir.path().join("README.md");
+    std::fs::write(
+        &readme,
+        "# Logs\n\nThese are the access logs of the API.\nRotated daily.\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("nginx.pid"), "4242\n").unwrap();
+    let alone = analyze(&["combined.log"], 0);
+    let r = analyze(&[dir.path().to_str().unwrap()], 0);
+    let s = &r["summary"];
+    let inputs: Vec<&str> = s["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(inputs, [dir.path().join("access.log").to_str().unwrap()]);
+    assert_eq!(
+        s["skipped"],
+        json!([
+            {"path": readme.to_str().unwrap(), "reason": "not a log: 0 of its first 3 lines parse as combined"},
+            {"path": dir.path().join("nginx.pid").to_str().unwrap(), "reason": "not a log: 0 of its first 1 lines parse as combined"},
+        ])
+    );
+    // The skipped files change nothing else: same counts as the log alone.
+    assert_eq!(counts(s), counts(&alone["summary"]));
+    assert_eq!(
+        r["malformed_samples"].as_array().unwrap().len(),
+        alone["malformed_samples"].as_array().unwrap().len()
+    );
+
+    // Named on the command line, the README is read (and is all malformed).
+    let named = analyze(&[readme.to_str().unwrap()], 0);
+    assert_eq!(counts(&named["summary"]), (3, 0, 3));
+    assert_eq!(named["summary"]["skipped"], json!([]));
+}
