@@ -4,7 +4,7 @@
 //! them. Every figure is a sum or a minimum/maximum over a deterministic key,
 //! so the merged result does not depend on how inputs were split or ordered.
 
-use crate::event::{status_class, Body, Event, Micros};
+use crate::event::{status_class, ApiError, Body, Event, Micros};
 use crate::parse::body::reuse;
 use crate::parse::Malformed;
 use crate::route;
@@ -95,6 +95,9 @@ pub(crate) struct Aggregate {
     pub(crate) requests: u64,
     pub(crate) malformed: u64,
     pub(crate) unparsed_bodies: u64,
+    /// 202 responses whose body held item errors (SPEC §1).
+    #[serde(default)]
+    pub(crate) partial_failures: u64,
     /// Valid requests outside `--since` / `--until`.
     pub(crate) filtered_out: u64,
     pub(crate) first_ts: Option<Micros>,
@@ -214,6 +217,7 @@ impl Aggregate {
             requests: 0,
             malformed: 0,
             unparsed_bodies: 0,
+            partial_failures: 0,
             filtered_out: 0,
             first_ts: None,
             last_ts: None,
@@ -274,42 +278,53 @@ impl Aggregate {
             }
         }
 
-        match &ev.body {
-            Body::Absent => {}
-            Body::Unparsed => self.unparsed_bodies += 1,
-            Body::Error(api) => {
-                // The key is rebuilt in reused buffers: no allocation unless it is new.
-                let key = &mut self.scratch_error;
-                reuse(&mut key.error_type, api.error_type.as_deref());
-                reuse(&mut key.code, api.code.as_deref());
-                reuse(&mut key.param, api.param.as_deref());
-                if is5 {
-                    match bucket.errors_5xx_by_key.get_mut(key) {
-                        Some(n) => *n += 1,
-                        None => {
-                            bucket.errors_5xx_by_key.insert(key.clone(), 1);
-                        }
+        // A 202's body is read only for the errors of a partial failure; any
+        // other body it has is a success's, not an unparsed error body.
+        let partial = status == 202;
+        let items: &[ApiError<'_>] = match &ev.body {
+            Body::Absent => &[],
+            Body::Unparsed => {
+                self.unparsed_bodies += u64::from(!partial);
+                &[]
+            }
+            Body::Error(api) => std::slice::from_ref(api),
+            Body::Errors(items) => items,
+        };
+        if partial && !items.is_empty() {
+            self.partial_failures += 1;
+        }
+        for api in items {
+            // The key is rebuilt in reused buffers: no allocation unless it is new.
+            let key = &mut self.scratch_error;
+            reuse(&mut key.error_type, api.error_type.as_deref());
+            reuse(&mut key.code, api.code.as_deref());
+            reuse(&mut key.param, api.param.as_deref());
+            if is5 {
+                match bucket.errors_5xx_by_key.get_mut(key) {
+                    Some(n) => *n += 1,
+                    None => {
+                        bucket.errors_5xx_by_key.insert(key.clone(), 1);
                     }
                 }
-                let stats = match self.errors.get_mut(key) {
-                    Some(s) => s,
-                    None => self.errors.entry(key.clone()).or_default(),
-                };
-                stats.count += 1;
-                *stats.statuses.entry(status).or_default() += 1;
-                if let Some(message) = &api.message {
-                    let earlier = stats.example.as_ref().is_none_or(|e| {
-                        (ev.ts, source, line, message.as_ref())
-                            < (e.ts, e.source, e.line, e.message.as_str())
+            }
+            let stats = match self.errors.get_mut(key) {
+                Some(s) => s,
+                None => self.errors.entry(key.clone()).or_default(),
+            };
+            stats.count += 1;
+            *stats.statuses.entry(status).or_default() += 1;
+            if let Some(message) = &api.message {
+                let earlier = stats.example.as_ref().is_none_or(|e| {
+                    (ev.ts, source, line, message.as_ref())
+                        < (e.ts, e.source, e.line, e.message.as_str())
+                });
+                if earlier {
+                    stats.example = Some(Example {
+                        ts: ev.ts,
+                        source,
+                        line,
+                        message: message.to_string(),
                     });
-                    if earlier {
-                        stats.example = Some(Example {
-                            ts: ev.ts,
-                            source,
-                            line,
-                            message: message.to_string(),
-                        });
-                    }
                 }
             }
         }
@@ -350,6 +365,7 @@ impl Aggregate {
         self.requests += other.requests;
         self.malformed += other.malformed;
         self.unparsed_bodies += other.unparsed_bodies;
+        self.partial_failures += other.partial_failures;
         self.filtered_out += other.filtered_out;
         self.first_ts = min_opt(self.first_ts, other.first_ts);
         self.last_ts = max_opt(self.last_ts, other.last_ts);

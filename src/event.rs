@@ -17,31 +17,60 @@ pub(crate) struct ApiError<'a> {
     pub(crate) message: Option<Cow<'a, str>>,
 }
 
+impl ApiError<'_> {
+    /// The same error, owning its text.
+    pub(crate) fn to_static(&self) -> ApiError<'static> {
+        let own = |s: &Option<Cow<'_, str>>| s.as_deref().map(|s| Cow::Owned(s.to_owned()));
+        ApiError {
+            error_type: own(&self.error_type),
+            code: own(&self.code),
+            param: own(&self.param),
+            message: own(&self.message),
+        }
+    }
+
+    /// A view of the same error borrowing its text.
+    pub(crate) fn borrowed(&self) -> ApiError<'_> {
+        fn view<'s>(s: &'s Option<Cow<'_, str>>) -> Option<Cow<'s, str>> {
+            s.as_deref().map(Cow::Borrowed)
+        }
+        ApiError {
+            error_type: view(&self.error_type),
+            code: view(&self.code),
+            param: view(&self.param),
+            message: view(&self.message),
+        }
+    }
+}
+
+/// Whether a response's body is read for errors: failures, and 202 Accepted,
+/// which bulk endpoints answer when some items failed (SPEC §1).
+pub(crate) fn reads_body(status: u16) -> bool {
+    status >= 400 || status == 202
+}
+
 /// What the response body of a request told us.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub(crate) enum Body<'a> {
-    /// No body was logged, or the request did not fail (bodies are only read for status >= 400).
+    /// No body was logged, or it is not read for this status (see [`reads_body`]).
     #[default]
     Absent,
     /// A body was logged but is not a JSON error object (HTML, truncated, no `type`/`code`).
     Unparsed,
     /// A JSON error body.
     Error(ApiError<'a>),
+    /// An `errors` array: one error per failed item of a bulk request.
+    Errors(Vec<ApiError<'a>>),
 }
 
 impl Body<'_> {
     /// The same body, owning its text.
     pub(crate) fn into_owned(self) -> Body<'static> {
-        let own = |s: Option<Cow<'_, str>>| s.map(|s| Cow::Owned(s.into_owned()));
         match self {
             Body::Absent => Body::Absent,
             Body::Unparsed => Body::Unparsed,
-            Body::Error(e) => Body::Error(ApiError {
-                error_type: own(e.error_type),
-                code: own(e.code),
-                param: own(e.param),
-                message: own(e.message),
-            }),
+            Body::Error(e) => Body::Error(e.to_static()),
+            Body::Errors(items) => Body::Errors(items.iter().map(ApiError::to_static).collect()),
         }
     }
 }

@@ -35,6 +35,9 @@ pub(crate) struct Summary {
     pub(crate) requests: u64,
     pub(crate) malformed: u64,
     pub(crate) unparsed_bodies: u64,
+    /// 202 Accepted responses whose body held errors: bulk requests in which
+    /// some items failed; their item errors are in `errors` under "202".
+    pub(crate) partial_failures: u64,
     /// Valid requests left out by `--since` / `--until`.
     pub(crate) filtered_out: u64,
     pub(crate) first_ts: Option<String>,
@@ -196,6 +199,7 @@ pub(crate) fn build(agg: &Aggregate, outcomes: &[InputOutcome], cfg: &DetectConf
             requests: agg.requests,
             malformed: agg.malformed,
             unparsed_bodies: agg.unparsed_bodies,
+            partial_failures: agg.partial_failures,
             filtered_out: agg.filtered_out,
             first_ts: agg.first_ts.map(format_ts),
             last_ts: agg.last_ts.map(format_ts),
@@ -488,6 +492,40 @@ impl Scope {
 
 /// The one-sentence verdict a support engineer can paste into a ticket.
 pub(crate) fn verdict(agg: &Aggregate, incidents: &[Incident], scope: &Scope) -> Verdict {
+    let mut v = verdict_of_periods(agg, incidents, scope);
+    if agg.partial_failures > 0 && v.level != Level::NoData {
+        v.reason.push_str(&partial_failures(agg));
+    }
+    v
+}
+
+/// " 12 accepted bulk requests (202) partially failed: 31 item errors, mostly
+/// parameter_invalid_integer (20)."
+fn partial_failures(agg: &Aggregate) -> String {
+    let mut by_code: BTreeMap<&str, u64> = BTreeMap::new();
+    for (k, s) in &agg.errors {
+        if let Some(n) = s.statuses.get(&202) {
+            let name = k.code.as_deref().or(k.error_type.as_deref()).unwrap_or("-");
+            *by_code.entry(name).or_default() += n;
+        }
+    }
+    let items: u64 = by_code.values().sum();
+    let mut out = format!(
+        " {} accepted bulk requests (202) partially failed: {items} item errors",
+        agg.partial_failures
+    );
+    // The most frequent code; the first by name among equals.
+    if let Some((name, n)) = by_code
+        .iter()
+        .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
+    {
+        out.push_str(&format!(", mostly {name} ({n})"));
+    }
+    out.push('.');
+    out
+}
+
+fn verdict_of_periods(agg: &Aggregate, incidents: &[Incident], scope: &Scope) -> Verdict {
     if agg.requests == 0 {
         return Verdict {
             level: Level::NoData,

@@ -227,14 +227,20 @@ impl Sink for FrameBuilder {
         c.bytes.append_option(ev.bytes);
         c.duration_ms.append_option(ev.duration_ms);
         c.user_agent.append_option(ev.user_agent.as_deref());
-        match &ev.body {
-            Body::Error(e) => {
+        // One row per request: a bulk 202's `errors` array shows its first item.
+        let error = match &ev.body {
+            Body::Error(e) => Some(e),
+            Body::Errors(items) => items.first(),
+            Body::Absent | Body::Unparsed => None,
+        };
+        match error {
+            Some(e) => {
                 c.error_type.append_option(e.error_type.as_deref());
                 c.error_code.append_option(e.code.as_deref());
                 c.error_param.append_option(e.param.as_deref());
                 c.error_message.append_option(e.message.as_deref());
             }
-            Body::Absent | Body::Unparsed => {
+            None => {
                 c.error_type.append_null();
                 c.error_code.append_null();
                 c.error_param.append_null();

@@ -1,5 +1,7 @@
 //! Reads the API's JSON error body (SPEC §1): `{"type","code","param","message"}`,
-//! flat or wrapped as `{"error": {...}}`, as an object or a string holding JSON.
+//! flat or wrapped as `{"error": {...}}`, as an object or a string holding JSON;
+//! or, as bulk endpoints answer a 202, an `errors` array of them (one per
+//! failed item).
 //!
 //! [`from_text`] is on the hot path (a third of the lines of a busy API's log
 //! are errors), so it reads the body with a serde visitor that borrows the
@@ -152,6 +154,8 @@ pub(crate) struct OwnedBody {
     code: Option<String>,
     param: Option<String>,
     message: Option<String>,
+    /// The items of an `errors` array (rare: bulk 202s).
+    items: Vec<ApiError<'static>>,
 }
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -160,6 +164,7 @@ enum OwnedKind {
     Absent,
     Unparsed,
     Error,
+    Errors,
 }
 
 impl OwnedBody {
@@ -173,6 +178,10 @@ impl OwnedBody {
                 reuse(&mut self.code, e.code.as_deref());
                 reuse(&mut self.param, e.param.as_deref());
                 reuse(&mut self.message, e.message.as_deref());
+            }
+            Body::Errors(items) => {
+                self.kind = OwnedKind::Errors;
+                self.items = items.iter().map(ApiError::to_static).collect();
             }
         }
     }
@@ -190,6 +199,7 @@ impl OwnedBody {
                 param: view(&self.param),
                 message: view(&self.message),
             }),
+            OwnedKind::Errors => Body::Errors(self.items.iter().map(ApiError::borrowed).collect()),
         }
     }
 }
@@ -218,20 +228,37 @@ pub(crate) fn from_value(v: &Value) -> Body<'static> {
                 Some(Value::Object(e)) => e,
                 _ => map,
             };
-            let error_type = scalar(inner.get("type"));
-            let code = scalar(inner.get("code"));
-            if error_type.is_none() && code.is_none() {
-                return Body::Unparsed;
+            if let Some(e) = api_error(inner) {
+                return Body::Error(e);
             }
-            Body::Error(ApiError {
-                error_type,
-                code,
-                param: scalar(inner.get("param")),
-                message: scalar(inner.get("message")),
-            })
+            let items: Vec<ApiError<'static>> = match map.get("errors") {
+                Some(Value::Array(items)) => items
+                    .iter()
+                    .filter_map(|i| i.as_object().and_then(api_error))
+                    .collect(),
+                _ => Vec::new(),
+            };
+            if items.is_empty() {
+                Body::Unparsed
+            } else {
+                Body::Errors(items)
+            }
         }
         _ => Body::Unparsed,
     }
+}
+
+/// The error an object holds, if it has a `type` or a `code`.
+#[cfg(test)]
+fn api_error(obj: &serde_json::Map<String, Value>) -> Option<ApiError<'static>> {
+    let error_type = scalar(obj.get("type"));
+    let code = scalar(obj.get("code"));
+    (error_type.is_some() || code.is_some()).then(|| ApiError {
+        error_type,
+        code,
+        param: scalar(obj.get("param")),
+        message: scalar(obj.get("message")),
+    })
 }
 
 /// A string, number or boolean as text; null, absent, arrays and objects as None.
@@ -261,6 +288,8 @@ struct Fields<'a> {
     param: Option<Cow<'a, str>>,
     message: Option<Cow<'a, str>>,
     error: Option<Option<Box<Fields<'a>>>>,
+    /// The top-level `errors` array's objects, when it is one.
+    errors: Option<Vec<Fields<'a>>>,
 }
 
 impl<'a> Fields<'a> {
@@ -268,20 +297,41 @@ impl<'a> Fields<'a> {
         FieldsSeed { top }
     }
 
-    fn into_body(self) -> Body<'a> {
-        let inner = match self.error {
+    fn is_error(&self) -> bool {
+        self.error_type.is_some() || self.code.is_some()
+    }
+
+    fn into_api(self) -> ApiError<'a> {
+        ApiError {
+            error_type: self.error_type,
+            code: self.code,
+            param: self.param,
+            message: self.message,
+        }
+    }
+
+    /// The error (flat, else wrapped in `error`), else the errors of the
+    /// `errors` array, else nothing an error body holds.
+    fn into_body(mut self) -> Body<'a> {
+        let items = self.errors.take();
+        let inner = match self.error.take() {
             Some(Some(inner)) => *inner,
             _ => self,
         };
-        if inner.error_type.is_none() && inner.code.is_none() {
-            return Body::Unparsed;
+        if inner.is_error() {
+            return Body::Error(inner.into_api());
         }
-        Body::Error(ApiError {
-            error_type: inner.error_type,
-            code: inner.code,
-            param: inner.param,
-            message: inner.message,
-        })
+        let items: Vec<ApiError<'a>> = items
+            .into_iter()
+            .flatten()
+            .filter(Fields::is_error)
+            .map(Fields::into_api)
+            .collect();
+        if items.is_empty() {
+            Body::Unparsed
+        } else {
+            Body::Errors(items)
+        }
     }
 }
 
@@ -316,7 +366,10 @@ impl<'de> Visitor<'de> for FieldsSeed {
                 Key::Error if self.top => {
                     fields.error = Some(map.next_value::<MaybeObject>()?.0);
                 }
-                Key::Error | Key::Other => {
+                Key::Errors if self.top => {
+                    fields.errors = map.next_value::<ErrorList>()?.0;
+                }
+                Key::Error | Key::Errors | Key::Other => {
                     map.next_value::<Skip>()?;
                 }
             }
@@ -332,6 +385,7 @@ enum Key {
     Param,
     Message,
     Error,
+    Errors,
     Other,
 }
 
@@ -350,6 +404,7 @@ impl<'de> de::Deserialize<'de> for Key {
                     "param" => Key::Param,
                     "message" => Key::Message,
                     "error" => Key::Error,
+                    "errors" => Key::Errors,
                     _ => Key::Other,
                 })
             }
@@ -416,6 +471,31 @@ impl<'de> de::Deserialize<'de> for Skip {
             visit_others!('de, Skip; bool, u64, i64, f64, str, unit, seq, map);
         }
         d.deserialize_any(SkipVisitor)
+    }
+}
+
+/// The top-level `errors` member: the objects of it when it is an array
+/// (other elements are skipped), None when it is not an array.
+struct ErrorList<'a>(Option<Vec<Fields<'a>>>);
+
+impl<'de> de::Deserialize<'de> for ErrorList<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct ErrorListVisitor;
+        impl<'de> Visitor<'de> for ErrorListVisitor {
+            type Value = ErrorList<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                let mut items = Vec::new();
+                while let Some(MaybeObject(item)) = seq.next_element::<MaybeObject>()? {
+                    items.extend(item.map(|f| *f));
+                }
+                Ok(ErrorList(Some(items)))
+            }
+            visit_others!('de, ErrorList(None); bool, u64, i64, f64, str, unit, map);
+        }
+        d.deserialize_any(ErrorListVisitor)
     }
 }
 
@@ -497,6 +577,22 @@ mod tests {
     }
 
     #[test]
+    fn an_errors_array_gives_each_item() {
+        let bulk = br#"{"data":[{"id":1}],"errors":[{"type":"invalid_request","code":"parameter_invalid_integer","param":"items.3.quantity","message":"Invalid integer"},7,{"message":"no code"},{"code":"c2"}]}"#;
+        let Body::Errors(items) = from_text(bulk, true) else {
+            panic!("not an errors array")
+        };
+        let codes: Vec<_> = items.iter().map(|e| e.code.as_deref()).collect();
+        assert_eq!(codes, [Some("parameter_invalid_integer"), Some("c2")]);
+        assert_eq!(items[0].param.as_deref(), Some("items.3.quantity"));
+        // A flat or wrapped error wins over the array; an empty array is no error.
+        let both = br#"{"code":"top","errors":[{"code":"item"}]}"#;
+        assert_eq!(from_text(both, true), err(None, Some("top"), None, None));
+        assert_eq!(from_text(br#"{"errors":[]}"#, true), Body::Unparsed);
+        assert_eq!(from_text(br#"{"errors":"none"}"#, true), Body::Unparsed);
+    }
+
+    #[test]
     fn not_a_body() {
         assert_eq!(from_text(b"-", false), Body::Absent);
         assert_eq!(from_text(b"", true), Body::Absent);
@@ -523,6 +619,7 @@ mod tests {
             Just("other"),
             Just("typ\\u0065"),
             Just("err\\u006fr"),
+            Just("errors"),
         ];
         let scalar = prop_oneof![
             Just("null".to_string()),
@@ -533,6 +630,7 @@ mod tests {
             Just("1e400".to_string()),
             Just("18446744073709551616".to_string()),
             Just("[1,{\"a\":2}]".to_string()),
+            Just("[{\"code\":\"c\",\"param\":\"items.0.q\"},1,{\"type\":\"t\"}]".to_string()),
             "[a-z_. ]{0,8}".prop_map(|s| format!("\"{s}\"")),
             Just("\"esc\\\"aped\\u00e9\"".to_string()),
         ];

@@ -131,7 +131,7 @@ impl ClfParser {
         }
         // Hundreds of digits parse as infinity: no duration rather than `inf`.
         ev.duration_ms = ev.duration_ms.filter(|ms| ms.is_finite());
-        if status >= 400 {
+        if crate::event::reads_body(status) {
             if let Some(raw) = last_quoted {
                 ev.body = self.bodies.read(raw, unescape_to, false);
             }

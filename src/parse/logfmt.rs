@@ -116,7 +116,7 @@ impl LogfmtParser {
         ev.duration_ms = f
             .duration
             .and_then(|(v, bare_scale)| duration_ms(v, bare_scale));
-        if status >= 400 {
+        if crate::event::reads_body(status) {
             ev.body = if f.code.is_some() || f.desc.is_some() {
                 Body::Error(ApiError {
                     error_type: None,

@@ -264,7 +264,7 @@ impl LogFormatParser {
         }
         ev.ts = ts.ok_or(Malformed::NoTime)?;
         ev.status = status.ok_or(Malformed::NoStatus)?;
-        if ev.status >= 400 {
+        if crate::event::reads_body(ev.status) {
             if let Some(raw) = body_raw {
                 ev.body = body::from_text(&unescape(raw), true).into_owned();
             }

@@ -116,8 +116,18 @@ pub(crate) fn write(r: &Report, opts: &TableOptions, mut out: impl Write) -> io:
             String::new()
         }
     )?;
+    if s.partial_failures > 0 {
+        writeln!(
+            out,
+            "partial failures: {} accepted bulk requests (202) had failed items (errors table, status 202)",
+            s.partial_failures
+        )?;
+    }
     for e in &s.input_errors {
         writeln!(out, "INPUT ERROR {}: {}", e.path, e.error)?;
+    }
+    for k in &s.skipped {
+        writeln!(out, "skipped {}: {}", printable(&k.path), k.reason)?;
     }
 
     if !r.incidents.is_empty() {

@@ -178,3 +178,58 @@ fn a_directory_walk_skips_and_lists_files_that_are_not_logs() {
     assert_eq!(counts(&named["summary"]), (3, 0, 3));
     assert_eq!(named["summary"]["skipped"], json!([]));
 }
+
+/// 202 from a bulk endpoint: an `errors` array (one per failed item) or a
+/// single error object is a partial failure; a 202 without errors is a
+/// success, and other 2xx bodies are never read.
+#[test]
+fn partial_failures_of_bulk_202s_are_counted_item_by_item() {
+    let r = analyze(&["bulk.jsonl"], 0);
+    let s = &r["summary"];
+    assert_eq!(counts(s), (8, 8, 0));
+    assert_eq!(s["partial_failures"], 3);
+    assert_eq!(s["unparsed_bodies"], 0);
+    assert_eq!(
+        r["errors"],
+        json!([
+            {"type": null, "code": "rate_limited", "param": null, "count": 1, "statuses": {"202": 1}, "example_message": "Too many items"},
+            {"type": "invalid_request", "code": "parameter_invalid_integer", "param": "items.0.quantity", "count": 1, "statuses": {"202": 1}, "example_message": "Invalid integer: items.0.quantity"},
+            {"type": "invalid_request", "code": "parameter_invalid_integer", "param": "items.3.quantity", "count": 1, "statuses": {"202": 1}, "example_message": "Invalid integer: items.3.quantity"},
+            {"type": "invalid_request", "code": "parameter_missing", "param": "amount", "count": 1, "statuses": {"400": 1}, "example_message": "Missing amount"},
+            {"type": "invalid_request", "code": "parameter_missing", "param": "items.5.email", "count": 1, "statuses": {"202": 1}, "example_message": "Missing items.5.email"}
+        ])
+    );
+    let reason = r["verdict"]["reason"].as_str().unwrap();
+    assert!(
+        reason.ends_with(
+            " 3 accepted bulk requests (202) partially failed: 4 item errors, mostly parameter_invalid_integer (2)."
+        ),
+        "{reason}"
+    );
+
+    // The same responses in an access log's body field read the same.
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("access.log");
+    let body = r#"{\"data\":[],\"errors\":[{\"type\":\"invalid_request\",\"code\":\"parameter_invalid_integer\",\"param\":\"items.3.quantity\",\"message\":\"Invalid\"},{\"code\":\"rate_limited\"}]}"#;
+    let lines = [
+        format!(r#"10.0.0.1 - - [25/Nov/2026:10:00:01 +0000] "POST /v1/items/bulk HTTP/1.1" 202 90 "-" "sdk" 0.010 "{body}""#),
+        r#"10.0.0.1 - - [25/Nov/2026:10:00:02 +0000] "POST /v1/items/bulk HTTP/1.1" 202 90 "-" "sdk" 0.010 "{\"data\":[]}""#.to_owned(),
+        r#"10.0.0.1 - - [25/Nov/2026:10:00:03 +0000] "GET /v1/balance HTTP/1.1" 200 90 "-" "sdk" 0.010 "{\"error\":{\"code\":\"not_read\"}}""#.to_owned(),
+    ];
+    std::fs::write(&log, lines.join("\n")).unwrap();
+    let r = analyze(&[log.to_str().unwrap()], 0);
+    assert_eq!(r["summary"]["partial_failures"], 1);
+    let codes: Vec<(&str, &Value)> = r["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["code"].as_str().unwrap(), &e["statuses"]))
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            ("rate_limited", &json!({"202": 1})),
+            ("parameter_invalid_integer", &json!({"202": 1}))
+        ]
+    );
+}

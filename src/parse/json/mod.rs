@@ -210,7 +210,7 @@ impl JsonParser {
         ev.duration_ms = r.duration_ms;
         let mut escaped_body = None;
         let mut raw_body = None;
-        if status >= 400 {
+        if crate::event::reads_body(status) {
             ev.body = match r.body {
                 None => Body::Absent,
                 Some(stream::Cap::BodyRaw(raw)) => {

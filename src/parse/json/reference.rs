@@ -52,7 +52,7 @@ impl JsonParser {
         });
         // `1e308` seconds is infinite milliseconds: no duration rather than `inf`.
         ev.duration_ms = ev.duration_ms.filter(|ms| ms.is_finite());
-        ev.body = if status >= 400 {
+        ev.body = if crate::event::reads_body(status) {
             first(doc, &f.body, Some).map_or(Body::Absent, body::from_value)
         } else {
             Body::Absent
