@@ -598,7 +598,7 @@ fn no_data_reason(agg: &Aggregate, scope: &Scope) -> String {
 }
 
 /// "412 of 2310 requests failed with 5xx (17.8%), mostly 503 (380), 502 (32); worst routes: POST /v1/charges (301)"
-fn describe(i: &Incident) -> String {
+pub(crate) fn describe(i: &Incident) -> String {
     let mut statuses: Vec<(&String, &u64)> = i.by_status.iter().collect();
     statuses.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
     let statuses: Vec<String> = statuses

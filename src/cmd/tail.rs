@@ -4,7 +4,7 @@
 
 use super::{Exit, Failure};
 use crate::cli::TailArgs;
-use crate::event::Micros;
+use crate::event::{format_ts, Micros};
 use crate::live::checkpoint;
 use crate::live::webhook::{RetryPolicy, Webhook};
 use crate::live::{Change, Live, LiveState};
@@ -17,19 +17,38 @@ use std::time::Duration;
 use tokio::signal::unix::{signal, SignalKind};
 use tokio::time::{interval, Instant, MissedTickBehavior};
 
-/// `{"event": NAME, ...body}`: `event` first, then the body's own keys.
+/// `{"event": NAME, "emitted_at": TIME, ...body}`: `event` first, then when
+/// it was written, then the body's own keys.
 #[derive(Serialize)]
 struct Tagged<'a, T: Serialize> {
     event: &'a str,
+    emitted_at: String,
     #[serde(flatten)]
     body: &'a T,
+}
+
+/// An incident event: the incident with a sentence a receiver can show as is.
+#[derive(Serialize)]
+struct Announcement<'a> {
+    reason: String,
+    #[serde(flatten)]
+    incident: &'a Incident,
 }
 
 #[derive(Serialize)]
 struct SummaryEvent<'a> {
     event: &'a str,
+    emitted_at: String,
     summary: &'a Summary,
     open_incident: Option<&'a Incident>,
+}
+
+fn tagged<'a, T: Serialize>(event: &'a str, body: &'a T) -> Tagged<'a, T> {
+    Tagged {
+        event,
+        emitted_at: format_ts(now_micros()),
+        body,
+    }
 }
 
 pub(crate) fn run(args: &TailArgs) -> Result<Exit, Failure> {
@@ -116,7 +135,16 @@ async fn run_loop(plan: TailPlan, state: Option<crate::live::LiveState>) -> anyh
     summary.set_missed_tick_behavior(MissedTickBehavior::Delay);
 
     let stdout = std::io::stdout();
-    let mut view = LiveView::new(plan.color);
+    // A path that matches nothing must not look like a quiet log (SPEC §6).
+    for pattern in live.unmatched() {
+        eprintln!(
+            "faultline: warning: {pattern}: no such file yet; following it as soon as it appears"
+        );
+    }
+    let mut view = LiveView::new(plan.color, &live);
+    // The live view draws on the terminal's alternate screen, like `top`, and
+    // gives the screen back as it was however the loop ends.
+    let screen = (plan.output == TailOutput::Live).then(|| AlternateScreen::enter(&stdout));
     let mut dirty = fresh;
     // "Long ago", so the first poll may checkpoint and draw at once.
     let long_ago = |d: Duration| Instant::now().checked_sub(d).unwrap_or_else(Instant::now);
@@ -131,7 +159,8 @@ async fn run_loop(plan: TailPlan, state: Option<crate::live::LiveState>) -> anyh
                 }
                 for (change, incident) in live.changes(now_micros()) {
                     dirty = true;
-                    let tagged = Tagged { event: change.event_name(), body: &incident };
+                    let said = Announcement { reason: change.sentence(&incident), incident: &incident };
+                    let tagged = tagged(change.event_name(), &said);
                     if let Some(w) = &webhook {
                         w.send(serde_json::to_vec(&tagged)?);
                     }
@@ -154,14 +183,14 @@ async fn run_loop(plan: TailPlan, state: Option<crate::live::LiveState>) -> anyh
                     last_checkpoint = Instant::now();
                 }
                 if plan.output == TailOutput::Live && last_draw.elapsed() >= Duration::from_secs(1) {
-                    view.draw(&mut stdout.lock(), &live, now_micros())?;
+                    view.draw(&mut stdout.lock(), &live)?;
                     last_draw = Instant::now();
                 }
             }
             _ = summary.tick(), if plan.output == TailOutput::JsonLines => {
                 let report = live.report();
                 let open = live.open_incident(now_micros());
-                write_line(&mut stdout.lock(), &SummaryEvent { event: "summary", summary: &report.summary, open_incident: open.as_ref() })?;
+                write_line(&mut stdout.lock(), &SummaryEvent { event: "summary", emitted_at: format_ts(now_micros()), summary: &report.summary, open_incident: open.as_ref() })?;
             }
             _ = sigterm.recv() => break,
             _ = sigint.recv() => break,
@@ -182,18 +211,11 @@ async fn run_loop(plan: TailPlan, state: Option<crate::live::LiveState>) -> anyh
         }
     }
     let report = live.report();
+    drop(screen);
     let mut out = stdout.lock();
     match plan.output {
-        TailOutput::JsonLines => write_line(
-            &mut out,
-            &Tagged {
-                event: "report",
-                body: &report,
-            },
-        )?,
+        TailOutput::JsonLines => write_line(&mut out, &tagged("report", &report))?,
         TailOutput::Live => {
-            view.draw(&mut out, &live, now_micros())?;
-            writeln!(out)?;
             crate::render::table::write(
                 &report,
                 &crate::render::table::TableOptions {
@@ -212,6 +234,30 @@ async fn run_loop(plan: TailPlan, state: Option<crate::live::LiveState>) -> anyh
     Ok(exit)
 }
 
+/// The terminal's alternate screen while it lives (`top` does the same):
+/// the view's redraws never reach the scrollback, and the screen the user had
+/// comes back on exit, even when the loop ends with an error.
+struct AlternateScreen<'a> {
+    stdout: &'a std::io::Stdout,
+}
+
+impl<'a> AlternateScreen<'a> {
+    fn enter(stdout: &'a std::io::Stdout) -> Self {
+        // Switch to the alternate screen and hide the cursor.
+        let _ = write!(stdout.lock(), "\x1b[?1049h\x1b[?25l");
+        AlternateScreen { stdout }
+    }
+}
+
+impl Drop for AlternateScreen<'_> {
+    fn drop(&mut self) {
+        // Show the cursor and go back to the normal screen.
+        let mut out = self.stdout.lock();
+        let _ = write!(out, "\x1b[?25h\x1b[?1049l");
+        let _ = out.flush();
+    }
+}
+
 /// The terminal view: redrawn in place about once a second.
 struct LiveView {
     color: bool,
@@ -220,11 +266,16 @@ struct LiveView {
 }
 
 impl LiveView {
-    fn new(color: bool) -> Self {
-        LiveView {
+    /// A view that already shows what was announced before a restart.
+    fn new(color: bool, live: &Live) -> Self {
+        let mut view = LiveView {
             color,
             notes: Vec::new(),
+        };
+        for (change, incident) in live.announcements() {
+            view.note(change, &incident);
         }
+        view
     }
 
     fn note(&mut self, change: Change, i: &Incident) {
@@ -232,16 +283,13 @@ impl LiveView {
             Change::Opened => "OPENED",
             Change::Closed => "CLOSED",
         };
-        self.notes.push(format!(
-            "{what} persistent 5xx period from {} ({} of {} requests 5xx)",
-            i.start, i.errors_5xx, i.requests
-        ));
+        self.notes.push(format!("{what} {}", change.sentence(i)));
         if self.notes.len() > 5 {
             self.notes.remove(0);
         }
     }
 
-    fn draw(&self, out: &mut impl Write, live: &Live, now: Micros) -> std::io::Result<()> {
+    fn draw(&self, out: &mut impl Write, live: &Live) -> std::io::Result<()> {
         let report: Report = live.report();
         let agg = live.aggregate();
         // Clear the screen and go home: the view redraws in place.
@@ -275,7 +323,8 @@ impl LiveView {
             percent(e5, req),
             percent(e4, req)
         )?;
-        match live.open_incident(now) {
+        // The same period the verdict above describes, so the figures agree.
+        match report.incidents.iter().rev().find(|i| i.ongoing) {
             Some(i) => writeln!(
                 out,
                 "OPEN INCIDENT since {}: {} of {} requests 5xx ({})",
@@ -285,6 +334,9 @@ impl LiveView {
                 percent(i.errors_5xx, i.requests)
             )?,
             None => writeln!(out, "No open incident.")?,
+        }
+        for pattern in live.unmatched() {
+            writeln!(out, "WAITING for {pattern}: no such file yet")?;
         }
         writeln!(out, "\nTop errors")?;
         for e in report.errors.iter().take(5) {

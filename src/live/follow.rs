@@ -182,6 +182,16 @@ impl Follower {
         self
     }
 
+    /// The patterns that match no file now: a typo must not look like a
+    /// quiet log (SPEC §6). They are still followed: a file that appears is read.
+    pub(crate) fn unmatched(&self) -> Vec<&str> {
+        self.patterns
+            .iter()
+            .filter(|p| expand(std::slice::from_ref(*p)).is_empty())
+            .map(String::as_str)
+            .collect()
+    }
+
     /// Source display names, by index.
     pub(crate) fn sources(&self) -> &[String] {
         &self.sources

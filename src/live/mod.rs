@@ -68,6 +68,26 @@ impl Change {
             Change::Closed => "incident_closed",
         }
     }
+
+    /// The sentence a webhook receiver or a person reads: what happened,
+    /// since when, how bad, where.
+    pub(crate) fn sentence(self, i: &Incident) -> String {
+        match self {
+            Change::Opened => format!(
+                "5xx errors have persisted since {} ({} so far): {}.",
+                i.start,
+                report::human_duration(i.duration_s),
+                report::describe(i)
+            ),
+            Change::Closed => format!(
+                "The persistent 5xx period from {} to {} ({}) has ended: {}.",
+                i.start,
+                i.end,
+                report::human_duration(i.duration_s),
+                report::describe(i)
+            ),
+        }
+    }
 }
 
 /// The live pipeline over some file patterns.
@@ -227,6 +247,41 @@ impl Live {
         out.into_iter()
             .map(|(c, p)| (c, report::incident(&self.agg, self.detect.bucket_us, &p)))
             .collect()
+    }
+
+    /// The patterns that match no file yet.
+    pub(crate) fn unmatched(&self) -> Vec<&str> {
+        self.follower.unmatched()
+    }
+
+    /// What was announced so far (also before a restart: the checkpoint keeps
+    /// it), oldest first, with the periods' figures as the aggregate holds them.
+    pub(crate) fn announcements(&self) -> Vec<(Change, Incident)> {
+        let mut out = Vec::new();
+        for (first, a) in &self.announced {
+            // Only the buckets that exist: the range may be vast.
+            let bad_buckets = self
+                .agg
+                .buckets
+                .iter()
+                .filter(|(i, b)| {
+                    (*first..=a.last_bucket).contains(*i)
+                        && self.detect.is_bad(b.requests, b.errors_5xx)
+                })
+                .count() as u64;
+            let p = Period {
+                first_bucket: *first,
+                last_bucket: a.last_bucket,
+                bad_buckets,
+                ongoing: !a.closed,
+            };
+            let incident = report::incident(&self.agg, self.detect.bucket_us, &p);
+            out.push((Change::Opened, incident.clone()));
+            if a.closed {
+                out.push((Change::Closed, incident));
+            }
+        }
+        out
     }
 
     /// The period still open (announced and not closed), with its figures so far.

@@ -108,6 +108,7 @@ fn append(path: &Path, text: &str) {
 fn assert_same_as_analyze(report: &Value, dir: &Path) {
     let mut tail = report.clone();
     tail.as_object_mut().unwrap().remove("event");
+    assert!(tail.as_object_mut().unwrap().remove("emitted_at").is_some());
     let batch = analyze(&[dir.to_str().unwrap()], 0);
     let (mut t, mut b) = (without_inputs(tail), without_inputs(batch));
     for r in [&mut t, &mut b] {
@@ -384,7 +385,25 @@ fn incidents_are_announced_on_stdout_and_by_webhook_exactly_once() {
             e["top_routes"],
             json!([{"method": "POST", "route": "/v1/charges", "errors_5xx": 25}])
         );
+        // When it was written, and a sentence every receiver can show as is.
+        let emitted = e["emitted_at"].as_str().expect("emitted_at");
+        let emitted = chrono::DateTime::parse_from_rfc3339(emitted).expect("RFC 3339");
+        assert!(emitted.timestamp() >= t0 + 7, "{emitted}");
+        let reason = e["reason"].as_str().expect("reason");
+        assert!(
+            reason.contains(&start) && reason.contains("25 of 50 requests failed with 5xx"),
+            "{reason}"
+        );
     }
+    assert!(events[0]["reason"]
+        .as_str()
+        .unwrap()
+        .starts_with("5xx errors have persisted since "));
+    assert!(events[1]["reason"]
+        .as_str()
+        .unwrap()
+        .starts_with("The persistent 5xx period from "));
+    assert_eq!(got[0].1["reason"], events[0]["reason"]);
     assert_eq!(events[2]["event"], "report");
     assert_eq!(events[2]["incidents"].as_array().unwrap().len(), 1);
     // The receiver refused the first two attempts; each event arrived once, in order.
@@ -532,4 +551,46 @@ fn a_checkpoint_of_another_bucket_width_is_a_usage_error() {
         .assert()
         .code(2)
         .stderr(predicates::str::contains("made with --bucket 0s, not 60s"));
+}
+
+/// A typo in a path must not look like a quiet log: a warning on stderr at
+/// once, and the file is followed as soon as it appears.
+#[test]
+fn a_missing_path_is_warned_about_and_followed_when_it_appears() {
+    let (dir, logs, _state, out) = follow_dir();
+    let started = Instant::now();
+    let mut child = spawn_tail(
+        dir.path(),
+        &[
+            "--poll",
+            "20ms",
+            "-o",
+            "json",
+            "--summary-every",
+            "100ms",
+            "logs/api.log",
+        ],
+        &out,
+    );
+    let stderr = dir.path().join("stderr.txt");
+    wait_for("the warning", || {
+        std::fs::read_to_string(&stderr)
+            .unwrap_or_default()
+            .contains("logs/api.log: no such file yet")
+    });
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "the warning comes at start, not after a while"
+    );
+    // Files appearing later are read from their first line.
+    append(&logs.join("api.log"), &lines(1..=20));
+    wait_for("the 20 lines", || {
+        output_events(&out)
+            .iter()
+            .any(|e| e["event"] == "summary" && e["summary"]["requests"] == 20)
+    });
+    assert_eq!(sigterm(&mut child), 0);
+    let report = output_events(&out).pop().unwrap();
+    assert_eq!(report["event"], "report");
+    assert_eq!(report["summary"]["requests"], 20);
 }
