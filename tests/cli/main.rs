@@ -6,6 +6,7 @@ mod analyze;
 mod parallel;
 mod query;
 mod readme;
+mod table_view;
 mod tail;
 
 use assert_cmd::Command;
