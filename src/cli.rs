@@ -21,13 +21,63 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// `faultline analyze --help`: command lines that work from the repo root.
+pub const ANALYZE_EXAMPLES: &str = "\
+Examples:
+  faultline analyze sample-logs/
+  faultline analyze sample-logs/nginx/ --since 2026-11-24 --top 5
+  faultline analyze 'sample-logs/nginx/api.log*' --min-ratio 10% --for 10m
+  faultline analyze sample-logs/ -o csv --table errors
+  faultline analyze sample-logs/ --since 2026-11-24T10:30:00Z --exit-code
+  cat sample-logs/gateway/gateway.jsonl | faultline analyze --format json";
+
+/// `faultline tail --help`.
+pub const TAIL_EXAMPLES: &str = "\
+Examples:
+  faultline tail 'sample-logs/nginx/api.log*'
+  faultline tail --from-start -o json sample-logs/gateway/gateway.jsonl
+  faultline tail --state /tmp/fl-state 'sample-logs/nginx/api.log*'
+  faultline tail --webhook https://example.com/hook sample-logs/nginx/api.log";
+
+/// `faultline query --help`: the table and command lines that work from the repo root.
+pub const QUERY_HELP: &str = "\
+Table `events`, one row per request (null: the log line does not say):
+  ts             datetime (µs, UTC)
+  source         string             input path
+  line           u64                line number in its source
+  client         string, null
+  method         string, null
+  path           string, null       without the query string
+  route          string, null       path with ids replaced by {id}
+  status         u16
+  status_class   string             2xx, 4xx, ...
+  bytes          u64, null
+  duration_ms    f64, null
+  user_agent     string, null
+  error_type     string, null       from the response body
+  error_code     string, null
+  error_param    string, null
+  error_message  string, null
+
+`faultline query --list` shows the shipped queries and what each answers.
+
+Examples:
+  faultline query --list
+  faultline query top-error-codes sample-logs/
+  faultline query 429-by-client sample-logs/ -o csv
+  faultline query slowest-routes sample-logs/gateway/ -o json
+  faultline query --sql 'SELECT DISTINCT error_code FROM events' sample-logs/";
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Analyze log files, directories, globs or stdin in one batch.
+    #[command(after_help = ANALYZE_EXAMPLES)]
     Analyze(AnalyzeArgs),
     /// Follow growing logs through rotation and announce persistent 5xx periods.
+    #[command(after_help = TAIL_EXAMPLES)]
     Tail(TailArgs),
     /// Run SQL (a shipped query, a .sql file, or --sql) over the parsed events.
+    #[command(after_help = QUERY_HELP)]
     Query(QueryArgs),
 }
 
@@ -89,11 +139,13 @@ pub struct InputArgs {
     #[command(flatten)]
     pub parse: ParseArgs,
 
-    /// Only events at or after this time (RFC 3339, or relative like 2h).
+    /// Only events at or after this time: RFC 3339 (2026-11-24T10:00:00Z), a
+    /// date (2026-11-24, that day's 00:00:00Z), or relative (2h: two hours ago).
     #[arg(long, value_name = "TIME")]
     pub since: Option<String>,
 
-    /// Only events before this time (RFC 3339, or relative like 30m).
+    /// Only events before this time: RFC 3339, a date (2026-11-25, that day's
+    /// 00:00:00Z), or relative (30m).
     #[arg(long, value_name = "TIME")]
     pub until: Option<String>,
 }
@@ -140,9 +192,9 @@ pub struct AnalyzeArgs {
     #[arg(long, short, value_enum)]
     pub output: Option<OutputArg>,
 
-    /// With --output csv: which table to write.
-    #[arg(long, value_enum, default_value_t = TableArg::ByStatus)]
-    pub table: TableArg,
+    /// With --output csv: which table to write [default: by_status].
+    #[arg(long, value_enum)]
+    pub table: Option<TableArg>,
 
     /// Rows per table in the human view (the JSON keeps all rows).
     #[arg(long, value_name = "N", default_value_t = 10)]

@@ -137,25 +137,102 @@ pub(crate) fn status_class(status: u16) -> &'static str {
     }
 }
 
-/// The title the platform documents for a status, if it documents one (SPEC §1).
+/// Every status with a title: the IANA HTTP Status Code Registry (RFC 9110
+/// and the RFCs it cites) for 100–511, then the de-facto codes proxies and
+/// load balancers write (nginx, AWS ALB, Cloudflare), with short titles.
+const STATUS_TITLES: &[(u16, &str)] = &[
+    // IANA
+    (100, "Continue"),
+    (101, "Switching Protocols"),
+    (102, "Processing"),
+    (103, "Early Hints"),
+    (200, "OK"),
+    (201, "Created"),
+    (202, "Accepted"),
+    (203, "Non-Authoritative Information"),
+    (204, "No Content"),
+    (205, "Reset Content"),
+    (206, "Partial Content"),
+    (207, "Multi-Status"),
+    (208, "Already Reported"),
+    (226, "IM Used"),
+    (300, "Multiple Choices"),
+    (301, "Moved Permanently"),
+    (302, "Found"),
+    (303, "See Other"),
+    (304, "Not Modified"),
+    (305, "Use Proxy"),
+    (306, "(Unused)"),
+    (307, "Temporary Redirect"),
+    (308, "Permanent Redirect"),
+    (400, "Bad Request"),
+    (401, "Unauthorized"),
+    (402, "Payment Required"),
+    (403, "Forbidden"),
+    (404, "Not Found"),
+    (405, "Method Not Allowed"),
+    (406, "Not Acceptable"),
+    (407, "Proxy Authentication Required"),
+    (408, "Request Timeout"),
+    (409, "Conflict"),
+    (410, "Gone"),
+    (411, "Length Required"),
+    (412, "Precondition Failed"),
+    (413, "Content Too Large"),
+    (414, "URI Too Long"),
+    (415, "Unsupported Media Type"),
+    (416, "Range Not Satisfiable"),
+    (417, "Expectation Failed"),
+    // The registry says "(Unused)"; RFC 2324's title is what servers send.
+    (418, "I'm a teapot"),
+    (421, "Misdirected Request"),
+    (422, "Unprocessable Content"),
+    (423, "Locked"),
+    (424, "Failed Dependency"),
+    (425, "Too Early"),
+    (426, "Upgrade Required"),
+    (428, "Precondition Required"),
+    (429, "Too Many Requests"),
+    (431, "Request Header Fields Too Large"),
+    (451, "Unavailable For Legal Reasons"),
+    (500, "Internal Server Error"),
+    (501, "Not Implemented"),
+    (502, "Bad Gateway"),
+    (503, "Service Unavailable"),
+    (504, "Gateway Timeout"),
+    (505, "HTTP Version Not Supported"),
+    (506, "Variant Also Negotiates"),
+    (507, "Insufficient Storage"),
+    (508, "Loop Detected"),
+    (510, "Not Extended"),
+    (511, "Network Authentication Required"),
+    // nginx
+    (444, "No Response"),
+    (494, "Request Header Too Large"),
+    (495, "SSL Certificate Error"),
+    (496, "SSL Certificate Required"),
+    (497, "HTTP Request Sent to HTTPS Port"),
+    (499, "Client Closed Request"),
+    // AWS Application Load Balancer
+    (460, "Client Closed Connection"),
+    (463, "Too Many X-Forwarded-For IPs"),
+    // Cloudflare
+    (520, "Unknown Origin Error"),
+    (521, "Web Server Is Down"),
+    (522, "Connection Timed Out"),
+    (523, "Origin Is Unreachable"),
+    (524, "A Timeout Occurred"),
+    (525, "SSL Handshake Failed"),
+    (526, "Invalid SSL Certificate"),
+];
+
+/// The standard title of a status (SPEC §1): the IANA registry's, or the
+/// de-facto one of nginx, AWS ALB or Cloudflare; `None` for other codes.
 pub(crate) fn status_title(status: u16) -> Option<&'static str> {
-    Some(match status {
-        200 => "OK",
-        201 => "Created",
-        202 => "Accepted",
-        204 => "No Content",
-        400 => "Bad Request",
-        401 => "Unauthorized",
-        403 => "Forbidden",
-        404 => "Not Found",
-        409 => "Conflict",
-        429 => "Too Many Requests",
-        500 => "Internal Server Error",
-        502 => "Bad Gateway",
-        503 => "Service Unavailable",
-        504 => "Gateway Timeout",
-        _ => return None,
-    })
+    STATUS_TITLES
+        .iter()
+        .find(|(code, _)| *code == status)
+        .map(|(_, title)| *title)
 }
 
 /// Formats microseconds since the epoch as UTC RFC 3339 (`2026-11-25T06:11:42Z`,
@@ -183,6 +260,107 @@ mod tests {
         assert_eq!(status_class(503), "5xx");
         assert_eq!(status_class(101), "1xx");
         assert_eq!(status_title(429), Some("Too Many Requests"));
-        assert_eq!(status_title(422), None);
+        assert_eq!(status_title(299), None);
+        assert_eq!(status_title(599), None);
+        assert_eq!(status_title(0), None);
+    }
+
+    /// Every code in the table against its title, so a typo or a lost row shows.
+    #[test]
+    fn every_standard_status_has_its_title() {
+        let expected: &[(u16, &str)] = &[
+            (100, "Continue"),
+            (101, "Switching Protocols"),
+            (102, "Processing"),
+            (103, "Early Hints"),
+            (200, "OK"),
+            (201, "Created"),
+            (202, "Accepted"),
+            (203, "Non-Authoritative Information"),
+            (204, "No Content"),
+            (205, "Reset Content"),
+            (206, "Partial Content"),
+            (207, "Multi-Status"),
+            (208, "Already Reported"),
+            (226, "IM Used"),
+            (300, "Multiple Choices"),
+            (301, "Moved Permanently"),
+            (302, "Found"),
+            (303, "See Other"),
+            (304, "Not Modified"),
+            (305, "Use Proxy"),
+            (306, "(Unused)"),
+            (307, "Temporary Redirect"),
+            (308, "Permanent Redirect"),
+            (400, "Bad Request"),
+            (401, "Unauthorized"),
+            (402, "Payment Required"),
+            (403, "Forbidden"),
+            (404, "Not Found"),
+            (405, "Method Not Allowed"),
+            (406, "Not Acceptable"),
+            (407, "Proxy Authentication Required"),
+            (408, "Request Timeout"),
+            (409, "Conflict"),
+            (410, "Gone"),
+            (411, "Length Required"),
+            (412, "Precondition Failed"),
+            (413, "Content Too Large"),
+            (414, "URI Too Long"),
+            (415, "Unsupported Media Type"),
+            (416, "Range Not Satisfiable"),
+            (417, "Expectation Failed"),
+            (418, "I'm a teapot"),
+            (421, "Misdirected Request"),
+            (422, "Unprocessable Content"),
+            (423, "Locked"),
+            (424, "Failed Dependency"),
+            (425, "Too Early"),
+            (426, "Upgrade Required"),
+            (428, "Precondition Required"),
+            (429, "Too Many Requests"),
+            (431, "Request Header Fields Too Large"),
+            (444, "No Response"),
+            (451, "Unavailable For Legal Reasons"),
+            (460, "Client Closed Connection"),
+            (463, "Too Many X-Forwarded-For IPs"),
+            (494, "Request Header Too Large"),
+            (495, "SSL Certificate Error"),
+            (496, "SSL Certificate Required"),
+            (497, "HTTP Request Sent to HTTPS Port"),
+            (499, "Client Closed Request"),
+            (500, "Internal Server Error"),
+            (501, "Not Implemented"),
+            (502, "Bad Gateway"),
+            (503, "Service Unavailable"),
+            (504, "Gateway Timeout"),
+            (505, "HTTP Version Not Supported"),
+            (506, "Variant Also Negotiates"),
+            (507, "Insufficient Storage"),
+            (508, "Loop Detected"),
+            (510, "Not Extended"),
+            (511, "Network Authentication Required"),
+            (520, "Unknown Origin Error"),
+            (521, "Web Server Is Down"),
+            (522, "Connection Timed Out"),
+            (523, "Origin Is Unreachable"),
+            (524, "A Timeout Occurred"),
+            (525, "SSL Handshake Failed"),
+            (526, "Invalid SSL Certificate"),
+        ];
+        for &(code, title) in expected {
+            assert_eq!(status_title(code), Some(title), "{code}");
+        }
+        // Nothing else has a title, and no code is listed twice.
+        let titled: Vec<u16> = (0..=u16::MAX)
+            .filter(|&c| status_title(c).is_some())
+            .collect();
+        let mut want: Vec<u16> = expected.iter().map(|(c, _)| *c).collect();
+        want.sort_unstable();
+        assert_eq!(titled, want);
+        let mut codes: Vec<u16> = STATUS_TITLES.iter().map(|(c, _)| *c).collect();
+        codes.sort_unstable();
+        codes.dedup();
+        assert_eq!(codes.len(), STATUS_TITLES.len());
     }
 }

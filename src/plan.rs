@@ -116,10 +116,18 @@ pub(crate) fn analyze(args: &AnalyzeArgs, env: &Env) -> Result<AnalyzePlan, Plan
     let output = match args.output {
         Some(OutputArg::Table) => Output::Table,
         Some(OutputArg::Json) => Output::Json,
-        Some(OutputArg::Csv) => Output::Csv(table_name(args.table)),
+        Some(OutputArg::Csv) => Output::Csv(table_name(args.table.unwrap_or(TableArg::ByStatus))),
         None if env.stdout_is_terminal => Output::Table,
         None => Output::Json,
     };
+    // Only CSV writes one table; anywhere else --table would be silently ignored.
+    if args.table.is_some() && !matches!(output, Output::Csv(_)) {
+        return Err(PlanError::Usage(
+            "--table goes with --output csv (e.g. -o csv --table errors); \
+             the table and JSON outputs hold every table"
+                .into(),
+        ));
+    }
     let threads = threads(args.threads);
     Ok(AnalyzePlan {
         sources,

@@ -326,6 +326,44 @@ mod tests {
         assert_eq!(df.column("status").unwrap().dtype(), &DataType::UInt16);
     }
 
+    /// `faultline query --help` lists the columns as the frame has them.
+    #[test]
+    fn query_help_lists_every_column_with_its_type() {
+        let df = finish(Vec::new(), &Numbering::identity()).unwrap();
+        let help = crate::cli::QUERY_HELP;
+        let listed: Vec<(&str, &str)> = help
+            .lines()
+            .skip_while(|l| !l.starts_with("Table `events`"))
+            .skip(1)
+            .take_while(|l| !l.is_empty())
+            .map(|l| {
+                let mut w = l.split_whitespace();
+                let name = w.next().unwrap_or("");
+                (name, w.next().unwrap_or("").trim_end_matches(','))
+            })
+            .collect();
+        let actual: Vec<(&str, &str)> = df
+            .columns()
+            .iter()
+            .map(|c| {
+                let ty = match c.dtype() {
+                    DataType::Datetime(TimeUnit::Microseconds, Some(tz))
+                        if *tz == TimeZone::UTC =>
+                    {
+                        "datetime"
+                    }
+                    DataType::String => "string",
+                    DataType::UInt64 => "u64",
+                    DataType::UInt16 => "u16",
+                    DataType::Float64 => "f64",
+                    other => panic!("{}: add {other} to this test", c.name()),
+                };
+                (c.name().as_str(), ty)
+            })
+            .collect();
+        assert_eq!(listed, actual);
+    }
+
     #[test]
     fn rows_span_batches() {
         let mut b = FrameBuilder::new(Arc::from(["f".to_string()]));

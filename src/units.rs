@@ -1,5 +1,6 @@
 //! Command-line units: durations (`500ms`, `30s`, `5m`, `2h`, bare seconds),
-//! ratios (`0.05`, `5%`) and points in time (RFC 3339 or relative like `2h`).
+//! ratios (`0.05`, `5%`) and points in time (RFC 3339, a date, or relative
+//! like `2h`); and durations written back the same short way (`55s`, `1h05m`).
 
 use crate::event::Micros;
 
@@ -76,18 +77,40 @@ pub(crate) fn parse_ratio_ppm(s: &str) -> Result<u64, String> {
     Ok(ppm)
 }
 
-/// A point in time: RFC 3339 (or any time form logs use), or a duration
-/// meaning that long before `now`.
+/// A point in time: RFC 3339 (or any time form logs use), a plain date
+/// (`2026-11-24`: that day's 00:00:00Z), or a duration meaning that long
+/// before `now`.
 pub(crate) fn parse_time_arg(s: &str, now: Micros) -> Result<Micros, String> {
     if let Some(t) = crate::parse::time::parse_iso(s) {
         return Ok(t);
+    }
+    if let Ok(day) = chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d") {
+        return Ok(day
+            .and_time(chrono::NaiveTime::MIN)
+            .and_utc()
+            .timestamp_micros());
     }
     parse_duration(s)
         .ok()
         .and_then(|d| now.checked_sub(d))
         .ok_or_else(|| {
-            format!("{s:?}: not a time (RFC 3339 like 2026-11-25T06:00:00Z, or relative like 2h)")
+            format!(
+                "{s:?}: not a time (RFC 3339 like 2026-11-25T06:00:00Z, a date like 2026-11-25, \
+                 or relative like 2h)"
+            )
         })
+}
+
+/// A length of time for people, as the command line writes it: `55s`,
+/// `12m`, `1h05m`, `2d03h` (rounded down to the unit shown; negative is `0s`).
+pub(crate) fn format_duration(secs: i64) -> String {
+    let s = secs.max(0);
+    match s {
+        s if s < 60 => format!("{s}s"),
+        s if s < 3600 => format!("{}m", s / 60),
+        s if s < 86_400 => format!("{}h{:02}m", s / 3600, s % 3600 / 60),
+        s => format!("{}d{:02}h", s / 86_400, s % 86_400 / 3600),
+    }
 }
 
 #[cfg(test)]
@@ -142,5 +165,40 @@ mod tests {
         assert_eq!(parse_time_arg("1970-01-01T00:01:00Z", 0), Ok(60_000_000));
         assert_eq!(parse_time_arg("2h", 10_000_000_000), Ok(2_800_000_000));
         assert!(parse_time_arg("noon", 0).is_err());
+    }
+
+    #[test]
+    fn a_plain_date_is_that_day_at_midnight_utc() {
+        let day = 1_795_478_400_000_000; // 2026-11-24T00:00:00Z
+        assert_eq!(parse_time_arg("2026-11-24", 0), Ok(day));
+        assert_eq!(parse_time_arg(" 2026-11-24 ", 0), Ok(day));
+        assert_eq!(
+            parse_time_arg("2026-11-24T00:00:00Z", 0),
+            parse_time_arg("2026-11-24", 0)
+        );
+        assert_eq!(parse_time_arg("1970-01-01", 5), Ok(0));
+        assert!(parse_time_arg("2026-02-30", 0).is_err());
+        assert!(parse_time_arg("2026-13-01", 0).is_err());
+        assert!(parse_time_arg("24/11/2026", 0).is_err());
+        let e = parse_time_arg("2026-11-24x", 0).unwrap_err();
+        assert!(e.contains("a date like 2026-11-25"), "{e}");
+    }
+
+    #[test]
+    fn short_durations_at_the_unit_boundaries() {
+        assert_eq!(format_duration(0), "0s");
+        assert_eq!(format_duration(55), "55s");
+        assert_eq!(format_duration(59), "59s");
+        assert_eq!(format_duration(60), "1m");
+        assert_eq!(format_duration(119), "1m");
+        assert_eq!(format_duration(720), "12m");
+        assert_eq!(format_duration(3599), "59m");
+        assert_eq!(format_duration(3600), "1h00m");
+        assert_eq!(format_duration(3900), "1h05m");
+        assert_eq!(format_duration(86_399), "23h59m");
+        assert_eq!(format_duration(86_400), "1d00h");
+        assert_eq!(format_duration(183_600), "2d03h");
+        assert_eq!(format_duration(-5), "0s");
+        assert_eq!(format_duration(i64::MAX), "106751991167300d15h");
     }
 }

@@ -39,7 +39,7 @@ fn write_report(plan: &AnalyzePlan, report: &Report) -> std::io::Result<()> {
             let opts = TableOptions {
                 top: plan.top,
                 color: plan.color,
-                width: super::columns_env().unwrap_or(80),
+                width: super::table_width(),
             };
             render::table::write(report, &opts, &mut out)?;
         }

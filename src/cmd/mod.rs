@@ -90,3 +90,12 @@ pub fn run(cli: Cli) -> Result<Exit, Failure> {
 pub(crate) fn columns_env() -> Option<u16> {
     std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok())
 }
+
+/// The width the human view fits in: `COLUMNS`, else the terminal's when
+/// stdout is one, else 80.
+pub(crate) fn table_width() -> u16 {
+    columns_env()
+        .filter(|&w| w > 0)
+        .or_else(|| comfy_table::Table::new().width())
+        .unwrap_or(80)
+}

@@ -221,7 +221,7 @@ async fn run_loop(plan: TailPlan, state: Option<crate::live::LiveState>) -> anyh
                 &crate::render::table::TableOptions {
                     top: 10,
                     color: plan.color,
-                    width: 80,
+                    width: super::table_width(),
                 },
                 &mut out,
             )?;

@@ -99,6 +99,10 @@ pub(crate) struct Follower {
     /// Where files found by the first poll start when no checkpoint knows them.
     first_poll_start: StartAt,
     first_poll_done: bool,
+    /// The files that existed at start-up: only these start at their end
+    /// with `StartAt::End` (a file created between start-up and the first
+    /// poll, after a "no such file yet" warning, is read whole).
+    at_start_up: Vec<PathBuf>,
     buf: Vec<u8>,
     /// Lines longer than this are skipped without being held (SPEC §3).
     max_line: usize,
@@ -164,6 +168,7 @@ impl Follower {
             None => (Vec::new(), Vec::new(), first_poll_start),
         };
         Follower {
+            at_start_up: expand(&patterns),
             patterns,
             tracked: Vec::new(),
             sources,
@@ -385,7 +390,10 @@ impl Follower {
                 state.passive_of = Some(orig.state.source);
             } else {
                 state.source = self.new_source(path);
-                if !self.first_poll_done && self.first_poll_start == StartAt::End {
+                if !self.first_poll_done
+                    && self.first_poll_start == StartAt::End
+                    && self.at_start_up.contains(path)
+                {
                     let (offset, line) = end_of_last_line(&file, meta.len()).unwrap_or((0, 0));
                     state.offset = offset;
                     state.line = line;

@@ -429,7 +429,7 @@ fn table_view_puts_the_verdict_first() {
         .clone();
     let text = String::from_utf8(out).unwrap();
     assert!(
-        text.starts_with("REVIEW  Review: A persistent 5xx period ran from 2026-11-25T12:05:00Z"),
+        text.starts_with("REVIEW  A persistent 5xx period ran from 2026-11-25T12:05:00Z"),
         "{text}"
     );
     assert!(text.contains("… 1 more"), "{text}");

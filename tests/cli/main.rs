@@ -3,9 +3,11 @@
 //! one module per subcommand.
 
 mod analyze;
+mod help_and_flags;
 mod parallel;
 mod query;
 mod readme;
+mod table_view;
 mod tail;
 mod verdicts;
 

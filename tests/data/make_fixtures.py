@@ -45,3 +45,38 @@ open('rotated/.api.log.swp', 'w').write('hidden files are skipped\n')
 good = ''.join(f'10.2.0.1 - - [25/Nov/2026:13:00:{i % 60:02d} +0000] "GET /v1/x/{i} HTTP/1.1" 200 1 "-" "-"\n' for i in range(3000)).encode()
 whole = gz(good)
 open('truncated.log.gz', 'wb').write(whole[: len(whole) * 2 // 3])
+
+# Long values for the 80-column table view: a long directory and file name,
+# a long route, error codes, params and messages, several 5xx statuses in one
+# persistent period (14:02-14:08, ended), a TLS handshake as request line and
+# malformed lines with a terminal escape sequence and a line cut short.
+wide = 'wide/archived-api-gateway-logs-from-the-eu-west-production-cluster'
+os.makedirs(wide, exist_ok=True)
+def body(t, code, param, message):
+    p = 'null' if param is None else f'\\x22{param}\\x22'
+    return (f'"{{\\x22error\\x22:{{\\x22type\\x22:\\x22{t}\\x22,\\x22code\\x22:\\x22{code}\\x22,'
+            f'\\x22param\\x22:{p},\\x22message\\x22:\\x22{message}\\x22}}}}"')
+long_route = '/v1/organizations/acme-international-holdings/billing-accounts/primary/invoices/upcoming/line-items'
+down = body('api_error', 'upstream_service_unavailable_while_rebalancing_partitions', None,
+            'The upstream invoice service did not answer within the deadline; retry with exponential backoff.')
+bad_param = body('invalid_request', 'parameter_invalid_enum_value_for_nested_object',
+                 'items.0.price_data.recurring.aggregate_usage',
+                 'Invalid enum value for items.0.price_data.recurring.aggregate_usage: expected one of sum, max, last_during_period.')
+start = datetime.datetime(2026, 11, 25, 14, 0, 0, tzinfo=datetime.timezone.utc)
+lines = []
+for minute in range(12):
+    for i in range(10):
+        ts = (start + datetime.timedelta(minutes=minute, seconds=i * 6)).strftime('%d/%b/%Y:%H:%M:%S +0000')
+        method, path, status, b = 'GET', f'/v1/customers/{4000 + i}', 200, '"-"'
+        if 2 <= minute <= 7 and i < 6:
+            method, path, status, b = 'POST', long_route, [500, 502, 503, 504, 520, 521][i], down
+        elif i == 6:
+            method, path, status, b = 'POST', '/v1/subscription_items', [400, 422, 405, 451][minute % 4], bad_param
+        lines.append(f'198.51.100.{i} - - [{ts}] "{method} {path} HTTP/1.1" {status} 120 "-" "acme-sdk-ruby/9.1.0" 0.031 {b}\n')
+lines.insert(15, '203.0.113.9 - - [25/Nov/2026:14:01:31 +0000] "\\x16\\x03\\x01" 400 157 "-" "-" 0.000 "-"\n')
+lines.insert(40, '\x1b[31mALERT\x1b[0m worker 3 restarted after an out-of-memory kill; requests in flight were dropped\n')
+lines.insert(80, '198.51.100.7 - - [25/Nov/2026:14:07:59 +0000] "GET /v1/organizations/acme-international-holdings/billing-accounts/primary/invoices?expand=lines HTTP/1.1" 200 120 "-" "acme-sdk-ruby/9.1.0 (cut short\n')
+open(f'{wide}/api-gateway.eu-west-1.production.access.log', 'w').write(''.join(lines))
+open(f'{wide}/api-gateway.eu-west-1.production.access.log.1', 'w').write(
+    '198.51.100.1 - - [25/Nov/2026:13:59:58 +0000] "GET /v1/customers/4000 HTTP/1.1" 200 120 "-" "acme-sdk-ruby/9.1.0" 0.031 "-"\n'
+    'rotated mid-write: \x07\x07 partial line without a timestamp\n')
