@@ -265,102 +265,40 @@ mod tests {
         assert_eq!(status_title(0), None);
     }
 
-    /// Every code in the table against its title, so a typo or a lost row shows.
+    /// Every code of the IANA registry (and the de-facto ones) has a title,
+    /// no code is listed twice, and the titles the SPEC names
+    /// are exact. (The codes are listed here, not the titles, so the test is
+    /// not a copy of the table.)
     #[test]
     fn every_standard_status_has_its_title() {
-        let expected: &[(u16, &str)] = &[
-            (100, "Continue"),
-            (101, "Switching Protocols"),
-            (102, "Processing"),
-            (103, "Early Hints"),
-            (200, "OK"),
-            (201, "Created"),
-            (202, "Accepted"),
-            (203, "Non-Authoritative Information"),
-            (204, "No Content"),
-            (205, "Reset Content"),
-            (206, "Partial Content"),
-            (207, "Multi-Status"),
-            (208, "Already Reported"),
-            (226, "IM Used"),
-            (300, "Multiple Choices"),
-            (301, "Moved Permanently"),
-            (302, "Found"),
-            (303, "See Other"),
-            (304, "Not Modified"),
-            (305, "Use Proxy"),
-            (306, "(Unused)"),
-            (307, "Temporary Redirect"),
-            (308, "Permanent Redirect"),
-            (400, "Bad Request"),
-            (401, "Unauthorized"),
-            (402, "Payment Required"),
-            (403, "Forbidden"),
-            (404, "Not Found"),
-            (405, "Method Not Allowed"),
-            (406, "Not Acceptable"),
-            (407, "Proxy Authentication Required"),
-            (408, "Request Timeout"),
-            (409, "Conflict"),
-            (410, "Gone"),
-            (411, "Length Required"),
-            (412, "Precondition Failed"),
-            (413, "Content Too Large"),
-            (414, "URI Too Long"),
-            (415, "Unsupported Media Type"),
-            (416, "Range Not Satisfiable"),
-            (417, "Expectation Failed"),
-            (418, "I'm a teapot"),
-            (421, "Misdirected Request"),
-            (422, "Unprocessable Content"),
-            (423, "Locked"),
-            (424, "Failed Dependency"),
-            (425, "Too Early"),
-            (426, "Upgrade Required"),
-            (428, "Precondition Required"),
-            (429, "Too Many Requests"),
-            (431, "Request Header Fields Too Large"),
-            (444, "No Response"),
-            (451, "Unavailable For Legal Reasons"),
-            (460, "Client Closed Connection"),
-            (463, "Too Many X-Forwarded-For IPs"),
-            (494, "Request Header Too Large"),
-            (495, "SSL Certificate Error"),
-            (496, "SSL Certificate Required"),
-            (497, "HTTP Request Sent to HTTPS Port"),
-            (499, "Client Closed Request"),
-            (500, "Internal Server Error"),
-            (501, "Not Implemented"),
-            (502, "Bad Gateway"),
-            (503, "Service Unavailable"),
-            (504, "Gateway Timeout"),
-            (505, "HTTP Version Not Supported"),
-            (506, "Variant Also Negotiates"),
-            (507, "Insufficient Storage"),
-            (508, "Loop Detected"),
-            (510, "Not Extended"),
-            (511, "Network Authentication Required"),
-            (520, "Unknown Origin Error"),
-            (521, "Web Server Is Down"),
-            (522, "Connection Timed Out"),
-            (523, "Origin Is Unreachable"),
-            (524, "A Timeout Occurred"),
-            (525, "SSL Handshake Failed"),
-            (526, "Invalid SSL Certificate"),
+        let codes: &[u16] = &[
+            100, 101, 102, 103, 200, 201, 202, 203, 204, 205, 206, 207, 208, 226, 300, 301, 302,
+            303, 304, 305, 306, 307, 308, 400, 401, 402, 403, 404, 405, 406, 407, 408, 409, 410,
+            411, 412, 413, 414, 415, 416, 417, 418, 421, 422, 423, 424, 425, 426, 428, 429, 431,
+            444, 451, 460, 463, 494, 495, 496, 497, 499, 500, 501, 502, 503, 504, 505, 506, 507,
+            508, 510, 511, 520, 521, 522, 523, 524, 525, 526,
         ];
-        for &(code, title) in expected {
-            assert_eq!(status_title(code), Some(title), "{code}");
+        for code in codes {
+            assert!(status_title(*code).is_some(), "{code} has no title");
         }
-        // Nothing else has a title, and no code is listed twice.
-        let titled: Vec<u16> = (0..=u16::MAX)
-            .filter(|&c| status_title(c).is_some())
-            .collect();
-        let mut want: Vec<u16> = expected.iter().map(|(c, _)| *c).collect();
-        want.sort_unstable();
-        assert_eq!(titled, want);
-        let mut codes: Vec<u16> = STATUS_TITLES.iter().map(|(c, _)| *c).collect();
-        codes.sort_unstable();
-        codes.dedup();
-        assert_eq!(codes.len(), STATUS_TITLES.len());
+        let mut listed: Vec<u16> = STATUS_TITLES.iter().map(|(c, _)| *c).collect();
+        listed.sort_unstable();
+        listed.dedup();
+        assert_eq!(listed.len(), STATUS_TITLES.len(), "a code is listed twice");
+        for (code, title) in [
+            (200, "OK"),
+            (202, "Accepted"),
+            (301, "Moved Permanently"),
+            (304, "Not Modified"),
+            (405, "Method Not Allowed"),
+            (422, "Unprocessable Content"),
+            (429, "Too Many Requests"),
+            (460, "Client Closed Connection"),
+            (499, "Client Closed Request"),
+            (503, "Service Unavailable"),
+        ] {
+            assert_eq!(status_title(code), Some(title));
+        }
+        assert_eq!(status_title(299), None);
     }
 }
