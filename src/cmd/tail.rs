@@ -154,7 +154,7 @@ async fn run_loop(plan: TailPlan, state: Option<crate::live::LiveState>) -> anyh
     loop {
         tokio::select! {
             _ = poll.tick() => {
-                if tokio::task::block_in_place(|| live.poll()) > 0 {
+                if tokio::task::block_in_place(|| live.poll(now_micros())) > 0 {
                     dirty = true;
                 }
                 for (change, incident) in live.changes(now_micros()) {
@@ -198,7 +198,7 @@ async fn run_loop(plan: TailPlan, state: Option<crate::live::LiveState>) -> anyh
     }
 
     // Read what is still there, so the final report covers every whole line written.
-    tokio::task::block_in_place(|| live.poll());
+    tokio::task::block_in_place(|| live.poll(now_micros()));
     let mut exit = Exit::Ok;
     if let Some(dir) = &plan.state_dir {
         let state = live.state();

@@ -26,7 +26,7 @@
 pub(crate) mod blocks;
 
 use crate::aggregate::{AggConfig, Aggregate};
-use crate::event::Event;
+use crate::event::{Event, Micros};
 use crate::input::open::{open, Compression};
 use crate::input::Source;
 use crate::parse::{detect_format as detect_in, Format, LineParser, Malformed, ParseOptions};
@@ -84,17 +84,60 @@ pub(crate) struct ChunkCount {
     pub(crate) counted: u64,
 }
 
+/// The times a request may have (SPEC §3): from 1990-01-01 to one day after
+/// the wall clock. One corrupt timestamp (an epoch of `9999999999` seconds, the year
+/// 2286) must never make a bucket, an incident, or decide what is "ongoing".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct TimeRange {
+    pub(crate) first: Micros,
+    pub(crate) last: Micros,
+}
+
+impl TimeRange {
+    /// 1990-01-01T00:00:00Z.
+    pub(crate) const EARLIEST: Micros = 631_152_000_000_000;
+    const DAY: Micros = 86_400_000_000;
+
+    /// The range when the wall clock says `now`.
+    pub(crate) fn at(now: Micros) -> Self {
+        TimeRange {
+            first: Self::EARLIEST,
+            last: now.saturating_add(Self::DAY),
+        }
+    }
+
+    /// The range by the wall clock now.
+    pub(crate) fn now() -> Self {
+        Self::at(chrono::Utc::now().timestamp_micros())
+    }
+
+    fn contains(&self, ts: Micros) -> bool {
+        (self.first..=self.last).contains(&ts)
+    }
+}
+
+/// What makes a line malformed beyond its format: the length cap and the
+/// time range.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct LineRules {
+    /// Lines longer than this are malformed (`too long`).
+    pub(crate) max_line: usize,
+    pub(crate) times: TimeRange,
+}
+
 /// Parses every line of `chunk` into `sink`, numbering them `before + 1`,
 /// `before + 2`, …. Blank lines are skipped and not counted; a line over
-/// `max_line` bytes is malformed (`too long`); a cut line is malformed.
+/// `rules.max_line` bytes is malformed (`too long`), so is a cut line and a
+/// request whose time is outside `rules.times` (`time out of range`).
 pub(crate) fn parse_chunk(
     chunk: Chunk<'_>,
     source: u32,
     before: u64,
     parser: &mut LineParser,
     sink: &mut impl Sink,
-    max_line: usize,
+    rules: &LineRules,
 ) -> ChunkCount {
+    let max_line = rules.max_line;
     let mut count = ChunkCount::default();
     match chunk {
         Chunk::Lines(data) => {
@@ -108,7 +151,8 @@ pub(crate) fn parse_chunk(
                     continue;
                 } else {
                     match parser.parse(t) {
-                        Ok(ev) => sink.event(&ev, source, n),
+                        Ok(ev) if rules.times.contains(ev.ts) => sink.event(&ev, source, n),
+                        Ok(_) => sink.malformed(source, n, Malformed::TimeOutOfRange, t),
                         Err(reason) => sink.malformed(source, n, reason, t),
                     }
                 }
@@ -250,6 +294,11 @@ pub(crate) fn run<S: Sink + Send>(
 ) -> Ingested<S> {
     let threads = threads.max(1);
     let readers = threads.min(sources.len()).max(1);
+    // One clock reading for the whole run, so every worker judges alike.
+    let rules = LineRules {
+        max_line: blocks.max_line,
+        times: TimeRange::now(),
+    };
     let (jobs_tx, jobs_rx) = crossbeam_channel::bounded::<Job>(threads * 2);
     let pool = Pool::new(blocks.size);
     let next = AtomicUsize::new(0);
@@ -276,7 +325,7 @@ pub(crate) fn run<S: Sink + Send>(
         let workers: Vec<_> = (0..threads)
             .map(|_| {
                 let (jobs, pool, make) = (jobs_rx.clone(), pool.clone(), &make);
-                scope.spawn(move || parse_blocks(&jobs, &pool, opts, make(), blocks.max_line))
+                scope.spawn(move || parse_blocks(&jobs, &pool, opts, make(), &rules))
             })
             .collect();
         for w in workers {
@@ -454,7 +503,7 @@ fn parse_blocks<S: Sink>(
     pool: &Pool,
     opts: &ParseOptions,
     mut sink: S,
-    max_line: usize,
+    rules: &LineRules,
 ) -> (S, Vec<BlockCount>) {
     let mut counts = Vec::new();
     // One parser per format seen, so caches (the last timestamp) survive across blocks.
@@ -475,7 +524,7 @@ fn parse_blocks<S: Sink>(
             base,
             parser,
             &mut sink,
-            max_line,
+            rules,
         );
         sink.end_chunk(job.source, job.seq);
         counts.push(BlockCount {

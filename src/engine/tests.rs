@@ -145,3 +145,51 @@ proptest! {
         prop_assert_eq!(got, want);
     }
 }
+
+/// The time range at both edges, in every format's one place: 1990-01-01 is
+/// in, the second before is not; one day after the clock is in, a second
+/// more is not.
+#[test]
+fn times_outside_the_range_are_malformed() {
+    let now = 1_795_608_000 * 1_000_000; // 2026-11-25T12:00:00Z
+    let rules = LineRules {
+        max_line: 1000,
+        times: TimeRange::at(now),
+    };
+    let text = [
+        r#"{"ts":"1989-12-31T23:59:59Z","status":500}"#,
+        r#"{"ts":"1990-01-01T00:00:00Z","status":500}"#,
+        r#"{"ts":"2026-11-26T12:00:00Z","status":500}"#,
+        r#"{"ts":"2026-11-26T12:00:01Z","status":500}"#,
+        r#"{"ts":9999999999,"status":500}"#, // 2286, as epoch seconds
+    ]
+    .join("\n");
+    let mut parser = LineParser::new(Format::Json, &ParseOptions::default());
+    let mut agg = Aggregate::new(CONFIG);
+    let count = parse_chunk(
+        Chunk::Lines(text.as_bytes()),
+        0,
+        0,
+        &mut parser,
+        &mut agg,
+        &rules,
+    );
+    assert_eq!(
+        count,
+        ChunkCount {
+            lines: 5,
+            counted: 5
+        }
+    );
+    assert_eq!((agg.requests, agg.malformed), (2, 3));
+    let bad: Vec<(u64, Malformed)> = agg.samples.iter().map(|s| (s.line, s.reason)).collect();
+    assert_eq!(
+        bad,
+        [
+            (1, Malformed::TimeOutOfRange),
+            (4, Malformed::TimeOutOfRange),
+            (5, Malformed::TimeOutOfRange)
+        ]
+    );
+    assert_eq!(agg.buckets.len(), 2, "no bucket from a time out of range");
+}

@@ -16,7 +16,7 @@ pub(crate) mod webhook;
 
 use crate::aggregate::{AggConfig, Aggregate};
 use crate::engine::blocks::MAX_LINE;
-use crate::engine::{self, Chunk, InputOutcome};
+use crate::engine::{self, Chunk, InputOutcome, LineRules, TimeRange};
 use crate::event::Micros;
 use crate::input::open::Compression;
 use crate::input::Source;
@@ -166,8 +166,13 @@ impl Live {
         &self.agg
     }
 
-    /// Reads what is new in the files; returns the number of lines read.
-    pub(crate) fn poll(&mut self) -> u64 {
+    /// Reads what is new in the files, the wall clock saying `now` (for the
+    /// time range a request may have); returns the number of lines read.
+    pub(crate) fn poll(&mut self, now: Micros) -> u64 {
+        let rules = LineRules {
+            max_line: MAX_LINE,
+            times: TimeRange::at(now),
+        };
         let Live {
             follower,
             agg,
@@ -178,7 +183,7 @@ impl Live {
         } = self;
         let n = follower.poll(
             &mut |source, before, chunk| match parsers.get_mut(&source) {
-                Some(parser) => observe(source, before, chunk, parser, agg, sources),
+                Some(parser) => observe(source, before, chunk, parser, agg, sources, &rules),
                 None => pending.push((source, before, chunk_bytes(chunk))),
             },
         );
@@ -196,6 +201,7 @@ impl Live {
                     parser,
                     &mut self.agg,
                     &mut self.sources,
+                    &rules,
                 );
             }
         }
@@ -353,12 +359,13 @@ fn observe(
     parser: &mut LineParser,
     agg: &mut Aggregate,
     sources: &mut Vec<SourceMeta>,
+    rules: &LineRules,
 ) {
     let i = source as usize;
     if sources.len() <= i {
         sources.resize(i + 1, SourceMeta::default());
     }
-    let count = engine::parse_chunk(chunk, source, before, parser, agg, MAX_LINE);
+    let count = engine::parse_chunk(chunk, source, before, parser, agg, rules);
     sources[i].lines += count.counted;
 }
 

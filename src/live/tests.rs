@@ -52,7 +52,7 @@ fn a_period_opens_when_it_qualifies_and_closes_when_the_log_goes_quiet() {
         append(&log, &minute_lines(m, if m >= 2 { 6 } else { 0 }));
     }
     let mut l = live(dir.path(), None);
-    assert_eq!(l.poll(), 140);
+    assert_eq!(l.poll(T0), 140);
     // Bucket 6 (12:06) is final at 12:07:30 (its end plus 30 s lateness), not before.
     assert!(l.changes(T0 + 7 * MIN + 29_000_000).is_empty());
     let opened = l.changes(T0 + 7 * MIN + 30_000_000);
@@ -86,13 +86,13 @@ fn a_restart_from_state_resumes_exactly_and_remembers_announcements() {
         append(&log, &minute_lines(m, if m >= 2 { 6 } else { 0 }));
     }
     let mut l = live(dir.path(), None);
-    l.poll();
+    l.poll(T0);
     assert_eq!(l.changes(T0 + 8 * MIN).len(), 1);
     let state: LiveState =
         serde_json::from_str(&serde_json::to_string(&l.state()).unwrap()).unwrap();
     append(&log, &minute_lines(7, 0));
     let mut resumed = live(dir.path(), Some(state));
-    assert_eq!(resumed.poll(), 20);
+    assert_eq!(resumed.poll(T0), 20);
     assert!(
         resumed.changes(T0 + 8 * MIN).is_empty(),
         "not announced twice"

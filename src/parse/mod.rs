@@ -37,6 +37,7 @@ pub(crate) enum Malformed {
     FormatMismatch,
     TooLong,
     CutByInputError,
+    TimeOutOfRange,
 }
 
 impl Malformed {
@@ -57,6 +58,7 @@ impl Malformed {
             Malformed::FormatMismatch => "does not match --log-format",
             Malformed::TooLong => "too long (over 1 MiB)",
             Malformed::CutByInputError => "cut off by an input error",
+            Malformed::TimeOutOfRange => "time out of range (before 1990 or over a day ahead)",
         }
     }
 }
