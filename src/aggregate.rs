@@ -118,6 +118,11 @@ pub(crate) struct Aggregate {
     scratch_error: ErrorKey,
 }
 
+/// The sum of `values`, or None when it overflows (a forged checkpoint).
+fn checked_sum(mut values: impl Iterator<Item = u64>) -> Option<u64> {
+    values.try_fold(0u64, |sum, n| sum.checked_add(n))
+}
+
 /// Maps with struct keys as lists of `[key, value]` pairs (JSON object keys must be strings).
 mod pairs {
     use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -229,6 +234,78 @@ impl Aggregate {
             scratch_key: String::new(),
             scratch_error: ErrorKey::default(),
         }
+    }
+
+    /// Checks what a saved aggregate (a checkpoint) claims, so that a forged
+    /// or damaged one is refused instead of panicking or dividing by zero
+    /// later. Each rule holds for every aggregate this code makes.
+    pub(crate) fn check(&self) -> Result<(), String> {
+        let fail = |why: &str| Err(why.to_owned());
+        if self.config.bucket_us <= 0 {
+            return fail("bucket width is not positive");
+        }
+        if self.by_status.len() != 600 {
+            return fail("by_status does not hold one count per status 0..=599");
+        }
+        let statuses = checked_sum(self.by_status.iter().copied());
+        if statuses != Some(self.requests) {
+            return fail("by_status does not add up to requests");
+        }
+        let lines = self
+            .requests
+            .checked_add(self.malformed)
+            .and_then(|n| n.checked_add(self.filtered_out));
+        if lines != Some(self.lines) {
+            return fail("lines is not requests + malformed + filtered_out");
+        }
+        match (self.first_ts, self.last_ts) {
+            (None, None) if self.requests == 0 => {}
+            (Some(first), Some(last)) if self.requests > 0 && first <= last => {}
+            _ => return fail("first_ts and last_ts do not match the requests"),
+        }
+        if self.samples.len() > MAX_SAMPLES {
+            return fail("more malformed samples than are kept");
+        }
+        let mut in_buckets = 0u64;
+        for b in self.buckets.values() {
+            if b.errors_4xx
+                .checked_add(b.errors_5xx)
+                .is_none_or(|e| e > b.requests)
+            {
+                return fail("a bucket holds more errors than requests");
+            }
+            // Every 5xx has a status and a route; some have an error key.
+            let statuses = checked_sum(b.statuses_5xx.values().copied());
+            let routes = checked_sum(b.routes_5xx.values().copied());
+            let keys = checked_sum(b.errors_5xx_by_key.values().copied());
+            if statuses != Some(b.errors_5xx)
+                || routes != Some(b.errors_5xx)
+                || keys.is_none_or(|k| k > b.errors_5xx)
+            {
+                return fail("a bucket's 5xx do not add up");
+            }
+            in_buckets = in_buckets.saturating_add(b.requests);
+        }
+        if in_buckets != self.requests {
+            return fail("the buckets do not add up to requests");
+        }
+        for r in self.routes.values() {
+            if r.errors_4xx
+                .checked_add(r.errors_5xx)
+                .is_none_or(|e| e > r.requests)
+            {
+                return fail("a route holds more errors than requests");
+            }
+        }
+        if checked_sum(self.routes.values().map(|r| r.requests)) != Some(self.requests) {
+            return fail("the routes do not add up to requests");
+        }
+        for e in self.errors.values() {
+            if checked_sum(e.statuses.values().copied()) != Some(e.count) {
+                return fail("an error's statuses do not add up to its count");
+            }
+        }
+        Ok(())
     }
 
     /// Counts one valid request line.

@@ -22,6 +22,8 @@ pub(crate) enum CheckpointError {
         path: PathBuf,
         err: serde_json::Error,
     },
+    #[error("{path}: the checkpoint is corrupt ({why}); move it away to start afresh")]
+    Invalid { path: PathBuf, why: String },
     #[error("{path}: checkpoint version {found}, this faultline reads version {VERSION}; move it away to start afresh")]
     Version { path: PathBuf, found: u64 },
 }

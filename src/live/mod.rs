@@ -54,6 +54,43 @@ pub(crate) struct LiveState {
     pub(crate) announced: BTreeMap<i64, Announced>,
 }
 
+impl LiveState {
+    /// Every field in range and consistent with the others (SPEC §6: a
+    /// checkpoint that fails validation is corrupt, exit 2, never a panic).
+    pub(crate) fn check(&self) -> Result<(), String> {
+        self.aggregate.check()?;
+        let sources = self.follower.sources.len();
+        for f in &self.follower.files {
+            if f.source as usize >= sources || f.passive_of.is_some_and(|p| p as usize >= sources) {
+                return Err(format!(
+                    "file {} names a source that does not exist",
+                    f.path.display()
+                ));
+            }
+            if f.head.len() % 2 != 0 || !f.head.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return Err(format!("file {} has a damaged head", f.path.display()));
+            }
+        }
+        if self.sources.len() > sources {
+            return Err("more source formats than sources".to_owned());
+        }
+        let lines: u64 = self
+            .sources
+            .iter()
+            .map(|s| s.lines)
+            .fold(0, u64::saturating_add);
+        if lines != self.aggregate.lines {
+            return Err("the sources' lines do not add up to the aggregate's".to_owned());
+        }
+        for (first, a) in &self.announced {
+            if a.last_bucket < *first {
+                return Err("an announced period ends before it starts".to_owned());
+            }
+        }
+        Ok(())
+    }
+}
+
 /// An incident event to announce.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Change {
@@ -149,7 +186,15 @@ impl Live {
 
     /// Reads a checkpoint from a state directory.
     pub(crate) fn load(dir: &Path) -> Result<Option<LiveState>, checkpoint::CheckpointError> {
-        checkpoint::read(dir)
+        let state: Option<LiveState> = checkpoint::read(dir)?;
+        if let Some(s) = &state {
+            s.check()
+                .map_err(|why| checkpoint::CheckpointError::Invalid {
+                    path: checkpoint::path_in(dir),
+                    why,
+                })?;
+        }
+        Ok(state)
     }
 
     pub(crate) fn state(&self) -> LiveState {

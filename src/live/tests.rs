@@ -103,3 +103,143 @@ fn a_restart_from_state_resumes_exactly_and_remembers_announcements() {
     assert_eq!(r.summary.inputs[0].lines, 160);
     assert_eq!(r.summary.inputs[0].format.as_deref(), Some("combined"));
 }
+
+/// Every number in a JSON document, by path, so a test can damage one.
+fn number_paths(v: &serde_json::Value, path: &mut Vec<String>, out: &mut Vec<Vec<String>>) {
+    match v {
+        serde_json::Value::Number(_) => out.push(path.clone()),
+        serde_json::Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                path.push(i.to_string());
+                number_paths(item, path, out);
+                path.pop();
+            }
+        }
+        serde_json::Value::Object(map) => {
+            for (k, item) in map {
+                path.push(k.clone());
+                number_paths(item, path, out);
+                path.pop();
+            }
+        }
+        _ => {}
+    }
+}
+
+fn at_path<'v>(v: &'v mut serde_json::Value, path: &[String]) -> &'v mut serde_json::Value {
+    path.iter().fold(v, |v, key| match v {
+        serde_json::Value::Array(items) => &mut items[key.parse::<usize>().unwrap()],
+        other => &mut other[key.as_str()],
+    })
+}
+
+/// A checkpoint of a log with an open incident, as JSON.
+fn saved_state(dir: &Path) -> serde_json::Value {
+    let log = dir.join("api.log");
+    for m in 0..=6 {
+        append(&log, &minute_lines(m, if m >= 2 { 6 } else { 0 }));
+    }
+    let mut l = live(dir, None);
+    l.poll(T0);
+    l.changes(T0 + 8 * MIN);
+    serde_json::to_value(l.state()).unwrap()
+}
+
+/// A forged or damaged checkpoint — every number in it, in turn, replaced by
+/// 0, -1, 1 or a huge value, and every array cut short — is refused as
+/// corrupt or, if it still holds together, used without a panic: counting
+/// more events, applying the rule, reporting (SPEC §3, §6). Exhaustive, not
+/// sampled: a random pick would rarely hit the one field that matters.
+#[test]
+fn damaged_checkpoints_are_refused_or_used_never_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = saved_state(dir.path());
+    let mut numbers = Vec::new();
+    number_paths(&state, &mut Vec::new(), &mut numbers);
+    assert!(numbers.len() > 100, "a checkpoint with some content");
+    let values = [
+        serde_json::json!(0),
+        serde_json::json!(-1),
+        serde_json::json!(1),
+        serde_json::json!(u64::MAX),
+        serde_json::json!(i64::MIN),
+    ];
+    let mut damaged: Vec<serde_json::Value> = Vec::new();
+    for path in &numbers {
+        for value in &values {
+            let mut d = state.clone();
+            *at_path(&mut d, path) = value.clone();
+            damaged.push(d);
+        }
+        let mut d = state.clone();
+        if let serde_json::Value::Array(items) = at_path(&mut d, &path[..path.len() - 1]) {
+            items.pop();
+            damaged.push(d);
+        }
+    }
+    let (mut refused, mut used) = (0, 0);
+    let mut ev = crate::event::Event::new(T0 + 9 * MIN, 503);
+    ev.path = Some("/v1/x".into());
+    for d in damaged {
+        let Ok(restored) = serde_json::from_value::<LiveState>(d) else {
+            refused += 1;
+            continue;
+        };
+        if restored.check().is_err() {
+            refused += 1;
+            continue;
+        }
+        used += 1;
+        let mut agg = restored.aggregate.clone();
+        agg.observe(&ev, 0, 1000);
+        agg.observe_malformed(0, 1001, crate::parse::Malformed::NoTimestamp, b"x");
+        let l = live(dir.path(), Some(restored));
+        let mut l = l;
+        l.changes(T0 + 10 * MIN);
+        let _ = l.report();
+        let _ = l.announcements();
+        let _ = report::build(&agg, &[], &DetectConfig::default());
+    }
+    assert!(refused > 0 && used > 0, "refused {refused}, used {used}");
+}
+
+#[test]
+fn a_checkpoint_that_does_not_add_up_is_corrupt() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut state = saved_state(dir.path());
+    let state_dir = dir.path().join("state");
+    for (path, value, why) in [
+        (
+            vec!["aggregate", "config", "bucket_us"],
+            serde_json::json!(0),
+            "bucket width is not positive",
+        ),
+        (
+            vec!["aggregate", "requests"],
+            serde_json::json!(141),
+            "by_status does not add up to requests",
+        ),
+        (
+            vec!["aggregate", "lines"],
+            serde_json::json!(1),
+            "lines is not requests + malformed + filtered_out",
+        ),
+    ] {
+        let mut damaged = state.clone();
+        let path: Vec<String> = path.iter().map(|s| s.to_string()).collect();
+        *at_path(&mut damaged, &path) = value;
+        checkpoint::write(&state_dir, &damaged).unwrap();
+        let err = Live::load(&state_dir).unwrap_err().to_string();
+        assert!(
+            err.contains(why) && err.contains("move it away to start afresh"),
+            "{err}"
+        );
+    }
+    // A short by_status (it used to panic on the next event).
+    at_path(&mut state, &["aggregate".into(), "by_status".into()])
+        .as_array_mut()
+        .unwrap()
+        .truncate(100);
+    checkpoint::write(&state_dir, &state).unwrap();
+    assert!(Live::load(&state_dir).is_err());
+}

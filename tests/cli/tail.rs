@@ -539,7 +539,7 @@ fn a_checkpoint_of_another_bucket_width_is_a_usage_error() {
         .code(2)
         .stdout("")
         .stderr("faultline: error: state/checkpoint.json: the checkpoint was made with --bucket 60s, not 30s; give that --bucket, or move it away to start afresh\n");
-    // A damaged width of 0 would divide by zero: the same usage error instead.
+    // A damaged width of 0 would divide by zero: the checkpoint is corrupt.
     let path = state.join("checkpoint.json");
     let mut cp: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
     cp["aggregate"]["config"]["bucket_us"] = json!(0);
@@ -550,7 +550,9 @@ fn a_checkpoint_of_another_bucket_width_is_a_usage_error() {
         .timeout(DEADLINE)
         .assert()
         .code(2)
-        .stderr(predicates::str::contains("made with --bucket 0s, not 60s"));
+        .stderr(predicates::str::contains(
+            "the checkpoint is corrupt (bucket width is not positive)",
+        ));
 }
 
 /// A typo in a path must not look like a quiet log: a warning on stderr at
@@ -593,4 +595,42 @@ fn a_missing_path_is_warned_about_and_followed_when_it_appears() {
     let report = output_events(&out).pop().unwrap();
     assert_eq!(report["event"], "report");
     assert_eq!(report["summary"]["requests"], 20);
+}
+
+/// A checkpoint that parses but does not add up (forged, or damaged by
+/// hand) is corrupt: exit 2 with a message, never a panic on the next line.
+#[test]
+fn a_forged_checkpoint_is_corrupt_and_never_a_panic() {
+    let (dir, logs, state, out) = follow_dir();
+    append(&logs.join("api.log"), &lines(1..=30));
+    let mut child = spawn_tail(dir.path(), FOLLOW, &out);
+    wait_for("the checkpoint", || checkpointed_lines(&state) == 30);
+    assert_eq!(sigterm(&mut child), 0);
+    let path = state.join("checkpoint.json");
+    let saved: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    let forge = |edit: &dyn Fn(&mut Value)| {
+        let mut v = saved.clone();
+        edit(&mut v);
+        std::fs::write(&path, serde_json::to_vec(&v).unwrap()).unwrap();
+        faultline()
+            .current_dir(dir.path())
+            .arg("tail")
+            .args(FOLLOW)
+            .timeout(DEADLINE)
+            .assert()
+            .code(2)
+            .stderr(predicates::str::contains("the checkpoint is corrupt"))
+            .stderr(predicates::prelude::PredicateBooleanExt::not(
+                predicates::str::contains("panicked"),
+            ));
+    };
+    forge(&|v| {
+        v["aggregate"]["by_status"]
+            .as_array_mut()
+            .unwrap()
+            .truncate(300)
+    });
+    forge(&|v| v["aggregate"]["config"]["bucket_us"] = json!(0));
+    forge(&|v| v["aggregate"]["requests"] = json!(u64::MAX));
+    forge(&|v| v["aggregate"]["lines"] = json!(-1));
 }
