@@ -69,7 +69,7 @@ pub(crate) struct BucketStats {
     pub(crate) errors_4xx: u64,
     pub(crate) errors_5xx: u64,
     pub(crate) statuses_5xx: BTreeMap<u16, u64>,
-    /// 5xx per route key (see [`route_key`]).
+    /// 5xx per route key (see [`route_key_of_path`]).
     pub(crate) routes_5xx: FastMap<String, u64>,
     /// 5xx per error key, for 5xx responses whose body gave an error.
     #[serde(with = "pairs")]
@@ -106,7 +106,7 @@ pub(crate) struct Aggregate {
     pub(crate) by_status: Vec<u64>,
     #[serde(with = "pairs")]
     pub(crate) errors: FastMap<ErrorKey, ErrorStats>,
-    /// Per (method, route), keyed by [`route_key`].
+    /// Per (method, route), keyed by [`route_key_of_path`].
     pub(crate) routes: FastMap<String, RouteStats>,
     /// Per bucket index (`ts.div_euclid(bucket_us)`).
     pub(crate) buckets: FastMap<i64, BucketStats>,
@@ -165,7 +165,7 @@ pub(crate) fn route_key(method: Option<&str>, route: Option<&str>, out: &mut Str
     }
 }
 
-/// [`route_key`] of a request path, templated straight into `out`.
+/// [`route_key_of_path`] of a request path, templated straight into `out`.
 fn route_key_of_path(method: Option<&str>, path: Option<&str>, out: &mut String) {
     push_method(method, out);
     match path {
@@ -204,7 +204,7 @@ fn push_method(method: Option<&str>, out: &mut String) {
     }
 }
 
-/// The inverse of [`route_key`].
+/// The inverse of [`route_key_of_path`].
 pub(crate) fn split_route_key(key: &str) -> (Option<&str>, Option<&str>) {
     let (len, rest) = key.split_once(':').unwrap_or(("-", key));
     let (method, rest) = match len.parse::<usize>() {
@@ -364,8 +364,14 @@ impl Aggregate {
                 self.unparsed_bodies += u64::from(!partial);
                 &[]
             }
+            // A 202's single object counts only with a `code`: a job resource
+            // such as {"id": "job_1", "type": "export"} is not an error.
+            Body::Error(api) if partial && api.code.is_none() => &[],
             Body::Error(api) => std::slice::from_ref(api),
-            Body::Errors(items) => items,
+            // Every failed item of a bulk 202; a failed request counts once,
+            // by its first error, whatever its body lists.
+            Body::Errors(items) if partial => items,
+            Body::Errors(items) => &items[..1.min(items.len())],
         };
         if partial && !items.is_empty() {
             self.partial_failures += 1;

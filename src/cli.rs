@@ -208,8 +208,9 @@ pub struct AnalyzeArgs {
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub threads: Option<u16>,
 
-    /// Bytes per block a worker parses (tests use tiny blocks to cross many block edges).
-    #[arg(long, value_name = "BYTES", hide = true, value_parser = clap::value_parser!(u32).range(1..))]
+    /// Bytes per block a worker parses (tests use tiny blocks to cross many block edges;
+    /// at least 64, so that a source's 2^24 block numbers cover a terabyte).
+    #[arg(long, value_name = "BYTES", hide = true, value_parser = clap::value_parser!(u32).range(64..))]
     pub block_size: Option<u32>,
 
     /// No progress bar, even on a terminal.
@@ -307,7 +308,8 @@ pub struct QueryArgs {
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub threads: Option<u16>,
 
-    /// Bytes per block a worker parses (tests use tiny blocks to cross many block edges).
-    #[arg(long, value_name = "BYTES", hide = true, value_parser = clap::value_parser!(u32).range(1..))]
+    /// Bytes per block a worker parses (tests use tiny blocks to cross many block edges;
+    /// at least 64, so that a source's 2^24 block numbers cover a terabyte).
+    #[arg(long, value_name = "BYTES", hide = true, value_parser = clap::value_parser!(u32).range(64..))]
     pub block_size: Option<u32>,
 }

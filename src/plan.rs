@@ -233,6 +233,14 @@ pub(crate) fn tail(args: &TailArgs, env: &Env) -> Result<TailPlan, PlanError> {
             )));
         }
     }
+    // A directory is never a file to follow: saying "no such file yet"
+    // forever would make a wrong path look like a quiet log.
+    if let Some(dir) = args.paths.iter().find(|p| std::path::Path::new(p).is_dir()) {
+        return Err(PlanError::Usage(format!(
+            "{dir}: is a directory; follow its logs with a pattern, such as '{}/*.log'",
+            dir.trim_end_matches('/')
+        )));
+    }
     Ok(TailPlan {
         patterns: args.paths.clone(),
         parse: ParseOptions {

@@ -346,7 +346,11 @@ fn incidents(agg: &Aggregate, cfg: &DetectConfig) -> Vec<Incident> {
             errors_5xx: b.errors_5xx,
         })
         .collect();
-    let latest = agg.last_ts.map(|t| t.div_euclid(cfg.bucket_us));
+    // The latest event decides what is ongoing (SPEC §5), but not one ahead
+    // of the clock (allowed up to a day): a host with a wrong time zone must
+    // not make an outage that is still going read as ended.
+    let now = chrono::Utc::now().timestamp_micros();
+    let latest = agg.last_ts.map(|t| t.min(now).div_euclid(cfg.bucket_us));
     find_periods(cfg, &counts, latest)
         .into_iter()
         .map(|p| incident(agg, cfg.bucket_us, &p))
@@ -454,6 +458,8 @@ pub(crate) fn incident(agg: &Aggregate, bucket_us: Micros, p: &Period) -> Incide
 pub(crate) struct Scope {
     /// `api.log` for one input, `4 inputs` for more.
     inputs: String,
+    /// Files found in directories and skipped as not logs.
+    skipped: usize,
     first_ts: Option<String>,
     last_ts: Option<String>,
 }
@@ -473,6 +479,7 @@ impl Scope {
         };
         Scope {
             inputs,
+            skipped: outcomes.len() - read.len(),
             first_ts: agg.first_ts.map(format_ts),
             last_ts: agg.last_ts.map(format_ts),
         }
@@ -579,9 +586,13 @@ fn verdict_of_periods(agg: &Aggregate, incidents: &[Incident], scope: &Scope) ->
 /// Why there was nothing to judge, and what was read.
 fn no_data_reason(agg: &Aggregate, scope: &Scope) -> String {
     let read = format!("{} non-blank lines from {}", agg.lines, scope.inputs);
+    let skipped = match scope.skipped {
+        0 => String::new(),
+        n => format!(" ({n} files found in directories were skipped as not logs: summary.skipped)"),
+    };
     if agg.lines == 0 {
         format!(
-            "No data: nothing to judge; read 0 lines from {} (empty, or every input failed).",
+            "No data: nothing to judge; read 0 lines from {}{skipped} (empty, or every input failed).",
             scope.inputs
         )
     } else if agg.filtered_out > 0 {
@@ -590,8 +601,13 @@ fn no_data_reason(agg: &Aggregate, scope: &Scope) -> String {
             agg.filtered_out
         )
     } else {
+        // The first sample's reason: "no [timestamp]" points at the format,
+        // "time out of range" at the clock of whatever wrote the log.
+        let first = agg.samples.first().map_or(String::new(), |s| {
+            format!("; first: line {} {}", s.line, s.reason)
+        });
         format!(
-            "No data: none of the {read} is a request in a known format ({} malformed); check the path and --format.",
+            "No data: none of the {read} is a request ({} malformed{first}){skipped}; check the path and --format.",
             agg.malformed
         )
     }

@@ -29,7 +29,6 @@ pub(crate) fn parse_duration(s: &str) -> Result<Micros, String> {
     Ok(us as Micros)
 }
 
-/// Parses a ratio into parts per million: `0.05` or `5%`, exactly, without floats.
 /// A ratio in parts per million, or `off`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RatioOrOff(pub Option<u64>);
@@ -42,6 +41,7 @@ pub(crate) fn parse_ratio_ppm_or_off(s: &str) -> Result<RatioOrOff, String> {
     parse_ratio_ppm(s).map(|ppm| RatioOrOff(Some(ppm)))
 }
 
+/// Parses a ratio into parts per million: `0.05` or `5%`, exactly, without floats.
 pub(crate) fn parse_ratio_ppm(s: &str) -> Result<u64, String> {
     let t = s.trim();
     let (num, scale_exp) = match t.strip_suffix('%') {

@@ -9,6 +9,7 @@ use crate::live::checkpoint;
 use crate::live::webhook::{RetryPolicy, Webhook};
 use crate::live::{Change, Live, LiveState};
 use crate::plan::{self, Env, TailOutput, TailPlan};
+use crate::render::table::printable;
 use crate::report::{percent, Incident, Level, Report, Summary};
 use anyhow::Context;
 use serde::Serialize;
@@ -183,7 +184,7 @@ async fn run_loop(plan: TailPlan, state: Option<crate::live::LiveState>) -> anyh
                     last_checkpoint = Instant::now();
                 }
                 if plan.output == TailOutput::Live && last_draw.elapsed() >= Duration::from_secs(1) {
-                    view.draw(&mut stdout.lock(), &live)?;
+                    view.draw(&mut stdout.lock(), &live, now_micros())?;
                     last_draw = Instant::now();
                 }
             }
@@ -197,6 +198,8 @@ async fn run_loop(plan: TailPlan, state: Option<crate::live::LiveState>) -> anyh
         }
     }
 
+    // Back to the normal screen first: what follows may print an error.
+    drop(screen);
     // Read what is still there, so the final report covers every whole line written.
     tokio::task::block_in_place(|| live.poll(now_micros()));
     let mut exit = Exit::Ok;
@@ -211,7 +214,6 @@ async fn run_loop(plan: TailPlan, state: Option<crate::live::LiveState>) -> anyh
         }
     }
     let report = live.report();
-    drop(screen);
     let mut out = stdout.lock();
     match plan.output {
         TailOutput::JsonLines => write_line(&mut out, &tagged("report", &report))?,
@@ -289,8 +291,11 @@ impl LiveView {
         }
     }
 
-    fn draw(&self, out: &mut impl Write, live: &Live) -> std::io::Result<()> {
-        let report: Report = live.report();
+    /// Draws what the live rule sees at `now` (the same periods it announces).
+    /// Every string from the logs goes through `printable`: a route or a
+    /// message may hold terminal escape sequences.
+    fn draw(&self, out: &mut impl Write, live: &Live, now: Micros) -> std::io::Result<()> {
+        let report: Report = live.report_at(now);
         let agg = live.aggregate();
         // Clear the screen and go home: the view redraws in place.
         write!(out, "\x1b[H\x1b[2J")?;
@@ -300,14 +305,11 @@ impl LiveView {
             Level::Review => ("REVIEW", "33"),
             Level::Escalate => ("ESCALATE", "1;31"),
         };
+        let reason = printable(&report.verdict.reason);
         if self.color {
-            writeln!(
-                out,
-                "\x1b[{color}m{label}\x1b[0m  {}",
-                report.verdict.reason
-            )?;
+            writeln!(out, "\x1b[{color}m{label}\x1b[0m  {reason}")?;
         } else {
-            writeln!(out, "{label}  {}", report.verdict.reason)?;
+            writeln!(out, "{label}  {reason}")?;
         }
         // Error rate over the last five buckets with data.
         let mut recent: Vec<(&i64, &crate::aggregate::BucketStats)> = agg.buckets.iter().collect();
@@ -323,7 +325,8 @@ impl LiveView {
             percent(e5, req),
             percent(e4, req)
         )?;
-        // The same period the verdict above describes, so the figures agree.
+        // The same period the verdict above describes and the announcements
+        // speak of, so the figures agree.
         match report.incidents.iter().rev().find(|i| i.ongoing) {
             Some(i) => writeln!(
                 out,
@@ -336,7 +339,7 @@ impl LiveView {
             None => writeln!(out, "No open incident.")?,
         }
         for pattern in live.unmatched() {
-            writeln!(out, "WAITING for {pattern}: no such file yet")?;
+            writeln!(out, "WAITING for {}: no such file yet", printable(pattern))?;
         }
         writeln!(out, "\nTop errors")?;
         for e in report.errors.iter().take(5) {
@@ -344,15 +347,15 @@ impl LiveView {
                 out,
                 "  {:>7}  {} {} {}",
                 e.count,
-                e.error_type.as_deref().unwrap_or("-"),
-                e.code.as_deref().unwrap_or("-"),
-                e.param.as_deref().unwrap_or("")
+                printable(e.error_type.as_deref().unwrap_or("-")),
+                printable(e.code.as_deref().unwrap_or("-")),
+                printable(e.param.as_deref().unwrap_or(""))
             )?;
         }
         if !self.notes.is_empty() {
             writeln!(out, "\nRecent announcements")?;
             for n in &self.notes {
-                writeln!(out, "  {n}")?;
+                writeln!(out, "  {}", printable(n))?;
             }
         }
         writeln!(

@@ -3,7 +3,7 @@
 //!
 //! A [`Cutter`] fills a buffer, hands out everything up to its last newline
 //! and carries the rest into the next buffer. It applies the same line rules
-//! as [`crate::input::lines::LineReader`]: a line over `max_line` bytes
+//! as the tests' reference line reader (`input::lines`): a line over `max_line` bytes
 //! (without its `\n` / `\r\n`) is [`Piece::TooLong`] and never buffered whole;
 //! the bytes after the last newline before a read error are [`Piece::Cut`].
 //! Buffers come from and go back to a [`Pool`], so a run allocates a handful

@@ -613,7 +613,10 @@ fn outcome(
         error: None,
         seconds: 0.0,
     });
-    let error = read.error.map(|failure| match failure {
+    // A file skipped as not a log has no input error to report (it may have
+    // stopped being read right after the sample that decided).
+    let failure = read.error.filter(|_| read.skipped.is_none());
+    let error = failure.map(|failure| match failure {
         ReadFailure::Open(e) => format!("cannot open: {e}"),
         ReadFailure::Read(offset, e) => {
             let what = match read.compression {

@@ -1,6 +1,6 @@
-//! Inputs: which files to read (paths, directories, globs, stdin), how to
-//! open them (compression sniffed from magic bytes) and how to split them
-//! into lines with a length cap.
+//! Inputs: which files to read (paths, directories, globs, stdin) and how to
+//! open them (compression sniffed from magic bytes). Cutting them into lines
+//! is the engine's (`engine::blocks`); `lines` here is the tests' reference.
 
 #[cfg(test)]
 pub(crate) mod lines;

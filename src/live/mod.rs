@@ -345,8 +345,14 @@ impl Live {
             .map(|p| report::incident(&self.agg, self.detect.bucket_us, &p))
     }
 
+    /// The newest final bucket. SPEC §5 takes the later of the newest event
+    /// time and the clock; an event time ahead of the clock (a host with a
+    /// wrong time zone, up to the day the time range allows) is capped at the
+    /// clock, so one such line cannot make every bucket final at once and
+    /// close open incidents early. So the clock decides.
     fn last_final_bucket(&self, now: Micros) -> Option<i64> {
-        let watermark = self.agg.last_ts.unwrap_or(Micros::MIN).max(now) - self.lateness_us;
+        let newest = self.agg.last_ts.unwrap_or(Micros::MIN).min(now);
+        let watermark = newest.max(now).saturating_sub(self.lateness_us);
         let last = watermark.div_euclid(self.detect.bucket_us) - 1;
         (self.agg.first_ts.is_some()).then_some(last)
     }
@@ -366,10 +372,37 @@ impl Live {
         find_periods(&self.detect, &counts, Some(last_final))
     }
 
+    /// The report as the live rule sees it at `now`: its periods are those of
+    /// the final buckets, ongoing or closed as they are announced, so a view
+    /// built on it agrees with the announcements.
+    pub(crate) fn report_at(&self, now: Micros) -> Report {
+        let mut r = self.report();
+        let incidents: Vec<Incident> = match self.last_final_bucket(now) {
+            Some(last_final) => self
+                .final_periods(last_final)
+                .iter()
+                .map(|p| report::incident(&self.agg, self.detect.bucket_us, p))
+                .collect(),
+            None => Vec::new(),
+        };
+        r.verdict = report::verdict(
+            &self.agg,
+            &incidents,
+            &report::Scope::of(&self.agg, &self.outcomes()),
+        );
+        r.incidents = incidents;
+        r
+    }
+
     /// The report of everything read so far: the same document `analyze` prints.
     pub(crate) fn report(&self) -> Report {
-        let names = self.follower.sources();
-        let outcomes: Vec<InputOutcome> = names
+        report::build(&self.agg, &self.outcomes(), &self.detect)
+    }
+
+    /// Each source as an input of the report.
+    fn outcomes(&self) -> Vec<InputOutcome> {
+        self.follower
+            .sources()
             .iter()
             .enumerate()
             .map(|(i, name)| {
@@ -383,8 +416,7 @@ impl Live {
                     skipped: None,
                 }
             })
-            .collect();
-        report::build(&self.agg, &outcomes, &self.detect)
+            .collect()
     }
 }
 

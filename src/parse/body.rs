@@ -228,9 +228,6 @@ pub(crate) fn from_value(v: &Value) -> Body<'static> {
                 Some(Value::Object(e)) => e,
                 _ => map,
             };
-            if let Some(e) = api_error(inner) {
-                return Body::Error(e);
-            }
             let items: Vec<ApiError<'static>> = match map.get("errors") {
                 Some(Value::Array(items)) => items
                     .iter()
@@ -238,11 +235,10 @@ pub(crate) fn from_value(v: &Value) -> Body<'static> {
                     .collect(),
                 _ => Vec::new(),
             };
-            if items.is_empty() {
-                Body::Unparsed
-            } else {
-                Body::Errors(items)
+            if !items.is_empty() {
+                return Body::Errors(items);
             }
+            api_error(inner).map_or(Body::Unparsed, Body::Error)
         }
         _ => Body::Unparsed,
     }
@@ -310,27 +306,29 @@ impl<'a> Fields<'a> {
         }
     }
 
-    /// The error (flat, else wrapped in `error`), else the errors of the
-    /// `errors` array, else nothing an error body holds.
+    /// The errors of the `errors` array (one per failed item of a bulk
+    /// request) when it holds any, else the error wrapped in `error`, else
+    /// the flat one, else nothing an error body holds.
     fn into_body(mut self) -> Body<'a> {
-        let items = self.errors.take();
-        let inner = match self.error.take() {
-            Some(Some(inner)) => *inner,
-            _ => self,
-        };
-        if inner.is_error() {
-            return Body::Error(inner.into_api());
-        }
-        let items: Vec<ApiError<'a>> = items
+        let items: Vec<ApiError<'a>> = self
+            .errors
+            .take()
             .into_iter()
             .flatten()
             .filter(Fields::is_error)
             .map(Fields::into_api)
             .collect();
-        if items.is_empty() {
-            Body::Unparsed
+        if !items.is_empty() {
+            return Body::Errors(items);
+        }
+        let inner = match self.error.take() {
+            Some(Some(inner)) => *inner,
+            _ => self,
+        };
+        if inner.is_error() {
+            Body::Error(inner.into_api())
         } else {
-            Body::Errors(items)
+            Body::Unparsed
         }
     }
 }
@@ -585,9 +583,13 @@ mod tests {
         let codes: Vec<_> = items.iter().map(|e| e.code.as_deref()).collect();
         assert_eq!(codes, [Some("parameter_invalid_integer"), Some("c2")]);
         assert_eq!(items[0].param.as_deref(), Some("items.3.quantity"));
-        // A flat or wrapped error wins over the array; an empty array is no error.
-        let both = br#"{"code":"top","errors":[{"code":"item"}]}"#;
-        assert_eq!(from_text(both, true), err(None, Some("top"), None, None));
+        // The array's items win over a flat or wrapped error (a bulk 202 may
+        // sum them up in one); an empty array is no error.
+        let both = br#"{"code":"partial_failure","errors":[{"code":"item"}]}"#;
+        let Body::Errors(items) = from_text(both, true) else {
+            panic!("the items")
+        };
+        assert_eq!(items[0].code.as_deref(), Some("item"));
         assert_eq!(from_text(br#"{"errors":[]}"#, true), Body::Unparsed);
         assert_eq!(from_text(br#"{"errors":"none"}"#, true), Body::Unparsed);
     }

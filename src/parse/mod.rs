@@ -1,6 +1,6 @@
 //! Parsers: one file per log format, all producing the one [`Event`] type.
 //!
-//! [`LineParser`] is the per-input dispatcher; [`detect`] picks a format for
+//! [`LineParser`] is the per-input dispatcher; [`detect_format`] picks a format for
 //! an input from a sample of its first non-blank lines.
 
 pub(crate) mod body;

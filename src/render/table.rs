@@ -289,7 +289,7 @@ fn paragraph(out: &mut impl Write, text: &str, indent: usize, width: usize) -> i
 
 /// Text from a log line made safe for a terminal: control characters (a TLS
 /// handshake sent to an HTTP port, escape sequences) are shown as `\xHH`.
-fn printable(s: &str) -> Cow<'_, str> {
+pub(crate) fn printable(s: &str) -> Cow<'_, str> {
     if !s.chars().any(char::is_control) {
         return Cow::Borrowed(s);
     }

@@ -634,3 +634,17 @@ fn a_forged_checkpoint_is_corrupt_and_never_a_panic() {
     forge(&|v| v["aggregate"]["requests"] = json!(u64::MAX));
     forge(&|v| v["aggregate"]["lines"] = json!(-1));
 }
+
+/// A directory is not a file to follow: a usage error that says how to
+/// follow its logs, not "no such file yet" forever.
+#[test]
+fn a_directory_is_a_usage_error() {
+    let (dir, _logs, _state, _out) = follow_dir();
+    faultline()
+        .current_dir(dir.path())
+        .args(["tail", "-o", "json", "logs/"])
+        .timeout(DEADLINE)
+        .assert()
+        .code(2)
+        .stderr("faultline: error: logs/: is a directory; follow its logs with a pattern, such as 'logs/*.log'\n");
+}

@@ -233,3 +233,23 @@ fn partial_failures_of_bulk_202s_are_counted_item_by_item() {
         ]
     );
 }
+
+/// A 202 job resource with a `type` is not an error; a failed request
+/// counts once however many errors its body lists.
+#[test]
+fn a_202_resource_is_no_error_and_a_failed_request_counts_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("api.jsonl");
+    let lines = [
+        r#"{"time":"2026-11-25T10:00:01Z","status":202,"path":"/v1/exports","response_body":"{\"id\":\"job_1\",\"type\":\"export\",\"status\":\"queued\"}"}"#,
+        r#"{"time":"2026-11-25T10:00:02Z","status":503,"path":"/v1/x","response_body":"{\"errors\":[{\"code\":\"a\"},{\"code\":\"a\"},{\"code\":\"b\"}]}"}"#,
+    ];
+    std::fs::write(&log, lines.join("\n")).unwrap();
+    let r = analyze(&[log.to_str().unwrap()], 0);
+    assert_eq!(r["summary"]["partial_failures"], 0);
+    assert_eq!(r["summary"]["unparsed_bodies"], 0);
+    assert_eq!(
+        r["errors"],
+        json!([{"type": null, "code": "a", "param": null, "count": 1, "statuses": {"503": 1}, "example_message": null}])
+    );
+}

@@ -36,6 +36,11 @@ pub(crate) fn run(args: &QueryArgs) -> Result<Exit, Failure> {
             )))
         }
     };
+    for o in &outcomes {
+        if let Some(why) = &o.skipped {
+            eprintln!("faultline: skipped {}: {why}", o.source.display_name());
+        }
+    }
     let errors: Vec<String> = outcomes
         .iter()
         .filter_map(|o| {

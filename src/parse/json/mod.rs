@@ -150,7 +150,7 @@ pub(crate) struct JsonParser {
     #[cfg(test)]
     fields: FieldMap,
     keys: stream::KeyTree,
-    /// The values `plan` keeps, reused from line to line.
+    /// The values `keys` keeps, reused from line to line.
     caps: Vec<Option<stream::Cap<'static>>>,
     /// An escaped body string, unescaped, for the event to borrow.
     body_text: String,

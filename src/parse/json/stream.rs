@@ -7,7 +7,7 @@
 //! keys (strings borrowed from the line when unescaped), descends only into
 //! objects that hold wanted keys, and skips the rest while still checking it
 //! as strictly as `Value` would. [`KeyTree::resolve`] then applies the same
-//! rules as the `Value` route in `json/mod.rs` — literal key before dotted path,
+//! rules as the `Value` route in `json/reference.rs` — literal key before dotted path,
 //! first name present and readable wins, the last of duplicate keys counts —
 //! and a property test holds the two to the same results.
 
@@ -335,7 +335,6 @@ impl KeyTree {
 fn number(node: &mut Node, id: usize) -> usize {
     node.id = id;
     let mut next = id + 1;
-    // Sorted, so ids do not depend on hash order.
     // In the order the field map names them, so ids are deterministic.
     for (_, child) in &mut node.children.entries {
         next = number(child, next);
