@@ -347,6 +347,18 @@ impl Follower {
     /// Step 2: files not tracked yet: a ghost's copy, a passive copy of a live
     /// file, or a new source.
     fn discover(&mut self, paths: &[PathBuf], ghosts: &mut Vec<Ghost>) {
+        // Compare new files with what the tracked ones hold now, not with the
+        // head they had when last read: a file that was empty then may be the
+        // original of a copy being written now.
+        for t in &mut self.tracked {
+            if t.head.len() < HEAD_LEN {
+                if let Ok(h) = read_head(&t.file, HEAD_LEN) {
+                    if h.starts_with(&t.head) {
+                        t.head = h;
+                    }
+                }
+            }
+        }
         let known: Vec<(u64, u64)> = self
             .tracked
             .iter()
@@ -362,6 +374,9 @@ impl Follower {
             if head.starts_with(&[0x1f, 0x8b]) || head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
                 // A rotated file compressed by logrotate: its lines were read
                 // before it was compressed; `analyze` reads archives.
+                continue;
+            }
+            if self.too_soon_to_tell(&head, ghosts) {
                 continue;
             }
             let mut state = FileState {
@@ -406,6 +421,19 @@ impl Follower {
                 gone_idle: 0,
             });
         }
+    }
+
+    /// Whether a file not tracked yet must wait for more bytes before it is
+    /// taken: an empty file (nothing to read, and nothing yet tells a new log
+    /// from a copy), or one whose whole content so far is the start of a file
+    /// followed now or before (a copy being written, as copytruncate's copy
+    /// is: taken now, it would look like a new log and be read twice).
+    fn too_soon_to_tell(&self, head: &[u8], ghosts: &[Ghost]) -> bool {
+        let begins = |known: &[u8]| known.len() > head.len() && known.starts_with(head);
+        head.is_empty()
+            || (head.len() < HEAD_LEN
+                && (self.tracked.iter().any(|t| begins(&t.head))
+                    || ghosts.iter().any(|g| begins(&g.head))))
     }
 
     /// Step 3: reads what is new; forgets files that are gone and drained.

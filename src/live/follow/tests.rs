@@ -51,6 +51,9 @@ enum Op {
     Checkpoint,
     RenameRotate,
     CopyTruncate,
+    /// copytruncate whose copy the reader sees half-written: the first `n`
+    /// bytes (0 = an empty new file), a poll, then the rest.
+    SlowCopyTruncate(u8),
     /// Poll and checkpoint (a real tailer cannot read what was deleted before
     /// it looked), then delete the log and create it again.
     DeleteRecreate,
@@ -67,6 +70,7 @@ fn op() -> impl Strategy<Value = Op> {
         2 => Just(Op::Checkpoint),
         2 => Just(Op::RenameRotate),
         2 => Just(Op::CopyTruncate),
+        2 => (0u8..40).prop_map(Op::SlowCopyTruncate),
         1 => Just(Op::DeleteRecreate),
         1 => Just(Op::CleanRestart),
         2 => Just(Op::CrashRestart),
@@ -195,6 +199,25 @@ fn run(ops: &[Op]) -> Result<(), TestCaseError> {
                 w.finish_pending();
                 let to = w.rotated_name();
                 std::fs::copy(w.log(), to).unwrap();
+                std::fs::OpenOptions::new()
+                    .write(true)
+                    .truncate(true)
+                    .open(w.log())
+                    .unwrap();
+            }
+            Op::SlowCopyTruncate(n) => {
+                w.finish_pending();
+                let to = w.rotated_name();
+                let content = std::fs::read(w.log()).unwrap();
+                let cut = usize::from(*n).min(content.len());
+                std::fs::write(&to, &content[..cut]).unwrap();
+                r.poll();
+                std::fs::OpenOptions::new()
+                    .append(true)
+                    .open(&to)
+                    .unwrap()
+                    .write_all(&content[cut..])
+                    .unwrap();
                 std::fs::OpenOptions::new()
                     .write(true)
                     .truncate(true)
