@@ -543,7 +543,7 @@ fn verdict_of_periods(agg: &Aggregate, incidents: &[Incident], scope: &Scope) ->
         return Verdict {
             level: Level::Escalate,
             reason: format!(
-                "Escalate: 5xx errors have persisted since {} ({} up to the latest log line, still going): {}. Judged {}.",
+                "Escalate: 5xx errors have persisted since {} ({} so far, still going): {}. Judged {}.",
                 open.start,
                 human_duration(open.duration_s),
                 describe(open),
@@ -794,7 +794,7 @@ mod tests {
         assert!(i.ongoing);
         assert_eq!(in_order.verdict.level, Level::Escalate);
         assert!(in_order.verdict.reason.starts_with(
-            "Escalate: 5xx errors have persisted since 1970-01-01T00:02:00Z (7 min up to the latest log line, still going): 42 of 140 requests failed with 5xx (30.0%), mostly 503 (42)"
+            "Escalate: 5xx errors have persisted since 1970-01-01T00:02:00Z (7 min so far, still going): 42 of 140 requests failed with 5xx (30.0%), mostly 503 (42)"
         ), "{}", in_order.verdict.reason);
     }
 

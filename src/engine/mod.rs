@@ -404,6 +404,9 @@ fn read_input(
     let mut cutter = Cutter::new(opened.reader, pool.clone(), blocks.max_line);
     let mut held: Vec<Piece> = Vec::new();
     let mut held_bytes = 0;
+    // Sample lines in the held pieces so far, counted piece by piece (capped
+    // at DETECT_SAMPLE), so a file of blank lines is not rescanned per piece.
+    let mut held_lines = 0;
     let mut seq = 0;
     let mut send = |format: Format, piece: Piece| {
         let job = Job {
@@ -435,9 +438,12 @@ fn read_input(
             }
             None => {
                 held_bytes += piece.lines().map_or(0, <[u8]>::len);
+                held_lines += piece
+                    .lines()
+                    .map_or(0, |l| sample_lines([l], blocks.max_line).len());
                 held.push(piece);
-                let sample = held_sample(&held, blocks.max_line);
-                if sample.len() >= DETECT_SAMPLE || held_bytes >= DETECT_HOLD_MAX {
+                if held_lines >= DETECT_SAMPLE || held_bytes >= DETECT_HOLD_MAX {
+                    let sample = held_sample(&held, blocks.max_line);
                     let format = detect_in(opts, &sample);
                     read.format = Some(format);
                     read.skipped = not_a_log(source, opts, format, &sample);

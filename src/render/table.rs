@@ -825,9 +825,9 @@ mod tests {
     fn long_values_at_80_columns() {
         let r = long_values();
         let text = render(&r, 80);
-        let expected = r#"ESCALATE  5xx errors have persisted since 2026-11-25T14:02:00Z (6 min up to the
-          latest log line, still going): 36 of 60 requests failed with 5xx
-          (60.0%), mostly 500 (6), 502 (6), 503 (6); worst routes: POST
+        let expected = r#"ESCALATE  5xx errors have persisted since 2026-11-25T14:02:00Z (6 min so far,
+          still going): 36 of 60 requests failed with 5xx (60.0%), mostly 500
+          (6), 502 (6), 503 (6); worst routes: POST
           /v1/organizations/acme-international-holdings/billing-accounts/primar…
           (36); top error:
           upstream_service_unavailable_while_rebalancing_partitions "The
