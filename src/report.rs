@@ -190,7 +190,11 @@ pub(crate) fn build(agg: &Aggregate, outcomes: &[InputOutcome], cfg: &DetectConf
                 .filter(|o| o.skipped.is_none())
                 .map(|o| InputRow {
                     path: o.source.display_name(),
-                    format: o.format.map(|f| f.name().to_owned()),
+                    // No format for an input none of whose first lines parse.
+                    format: o
+                        .format
+                        .filter(|_| o.recognized)
+                        .map(|f| f.name().to_owned()),
                     compression: o.compression.map(|c| c.name().to_owned()),
                     lines: o.lines,
                 })

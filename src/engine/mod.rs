@@ -240,6 +240,9 @@ pub(crate) struct InputOutcome {
     pub(crate) error: Option<String>,
     /// Why a file found in a directory was not read as a log (SPEC §2).
     pub(crate) skipped: Option<String>,
+    /// Some of its first lines parse in `format` (false for random bytes: the
+    /// report then names no format).
+    pub(crate) recognized: bool,
 }
 
 /// The result of a batch run: one sink per worker, what happened to each
@@ -269,6 +272,8 @@ struct BlockCount {
 /// What a reader thread learnt about one input.
 struct ReaderReport {
     format: Option<Format>,
+    /// Some line of the detection sample parses in `format`.
+    recognized: bool,
     skipped: Option<String>,
     compression: Option<Compression>,
     /// An open error, or a read error with the bytes read before it.
@@ -388,6 +393,7 @@ fn read_input(
     let started = std::time::Instant::now();
     let mut read = ReaderReport {
         format: None,
+        recognized: true,
         skipped: None,
         compression: None,
         error: None,
@@ -446,7 +452,7 @@ fn read_input(
                     let sample = held_sample(&held, blocks.max_line);
                     let format = detect_in(opts, &sample);
                     read.format = Some(format);
-                    read.skipped = not_a_log(source, opts, format, &sample);
+                    (read.recognized, read.skipped) = not_a_log(source, opts, format, &sample);
                     if read.skipped.is_some() {
                         break;
                     }
@@ -461,7 +467,7 @@ fn read_input(
         let sample = held_sample(&held, blocks.max_line);
         let format = detect_in(opts, &sample);
         read.format = Some(format);
-        read.skipped = not_a_log(source, opts, format, &sample);
+        (read.recognized, read.skipped) = not_a_log(source, opts, format, &sample);
     }
     if read.skipped.is_some() {
         for piece in held.drain(..) {
@@ -483,24 +489,29 @@ fn read_input(
 /// 80 % app and platform lines, Caddy's status-0 lines are malformed), and
 /// they must not be skipped. Files named on the command line are always read,
 /// and an empty file is no evidence either way.
+///
+/// Also says whether the format was recognised at all: when no line of a
+/// non-empty sample parses (random bytes, a binary), the input is read (and
+/// its lines are malformed) but it is not labelled with a format it is not in.
 fn not_a_log(
     source: &Source,
     opts: &ParseOptions,
     format: Format,
     sample: &[&[u8]],
-) -> Option<String> {
-    if !matches!(source, Source::Found(_)) || sample.is_empty() {
-        return None;
+) -> (bool, Option<String>) {
+    if sample.is_empty() {
+        return (true, None);
     }
     let mut parser = LineParser::new(format, opts);
     let parsed = sample.iter().filter(|l| parser.parse(l).is_ok()).count();
-    (parsed * 10 <= sample.len()).then(|| {
+    let skipped = (matches!(source, Source::Found(_)) && parsed * 10 <= sample.len()).then(|| {
         format!(
             "not a log: {parsed} of its first {} lines parse as {}",
             sample.len(),
             format.name()
         )
-    })
+    });
+    (parsed > 0, skipped)
 }
 
 /// A worker: parses blocks into `sink` until the channel closes.
@@ -614,6 +625,7 @@ fn outcome(
 ) -> InputOutcome {
     let read = read.unwrap_or(ReaderReport {
         format: None,
+        recognized: true,
         skipped: None,
         compression: None,
         error: None,
@@ -650,6 +662,7 @@ fn outcome(
         lines: counted,
         error,
         skipped: read.skipped,
+        recognized: read.recognized,
     }
 }
 

@@ -414,6 +414,7 @@ impl Live {
                     lines: meta.lines,
                     error: None,
                     skipped: None,
+                    recognized: true,
                 }
             })
             .collect()

@@ -85,6 +85,10 @@ fn nothing_judged_is_no_data_and_exit_4() {
     std::fs::write(&noise, &bytes).unwrap();
     let (code, v) = judged(&[noise.to_str().unwrap()]);
     assert_eq!((code, v["level"].as_str()), (4, Some("no_data")));
+    // Read, but not labelled with a format it is not in.
+    let r = analyze(&[noise.to_str().unwrap()], 0);
+    assert_eq!(r["summary"]["inputs"][0]["format"], Value::Null);
+    assert_eq!(r["summary"]["inputs"][0]["compression"], "none");
     assert!(
         v["reason"]
             .as_str()
