@@ -258,6 +258,11 @@ pub struct TailArgs {
     #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = units::parse_duration)]
     pub lateness: i64,
 
+    /// Keep this much of the timeline (buckets and periods) in memory and in the
+    /// checkpoint; totals still cover the whole run.
+    #[arg(long, value_name = "DURATION", default_value = "7d", value_parser = units::parse_duration)]
+    pub retain: i64,
+
     /// How often to look at the files.
     #[arg(long, value_name = "DURATION", default_value = "250ms", value_parser = units::parse_duration)]
     pub poll: i64,

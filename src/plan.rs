@@ -217,6 +217,8 @@ pub(crate) struct TailPlan {
     pub(crate) checkpoint_every: Duration,
     pub(crate) summary_every: Duration,
     pub(crate) lateness_us: Micros,
+    /// `--retain`: how much of the timeline is kept.
+    pub(crate) retain_us: Micros,
     pub(crate) poll: Duration,
     pub(crate) webhook: Option<String>,
     pub(crate) output: TailOutput,
@@ -233,6 +235,16 @@ pub(crate) fn tail(args: &TailArgs, env: &Env) -> Result<TailPlan, PlanError> {
             )));
         }
     }
+    let detect = detect_config(&args.detect);
+    let least = detect
+        .min_duration_us
+        .saturating_add(detect.bucket_us.saturating_mul(detect.max_gap as i64 + 2));
+    if args.retain < least {
+        return Err(PlanError::Usage(format!(
+            "--retain must keep at least a whole period: --for plus --max-gap + 2 buckets ({}s here)",
+            least / 1_000_000
+        )));
+    }
     // A directory is never a file to follow: saying "no such file yet"
     // forever would make a wrong path look like a quiet log.
     if let Some(dir) = args.paths.iter().find(|p| std::path::Path::new(p).is_dir()) {
@@ -247,7 +259,7 @@ pub(crate) fn tail(args: &TailArgs, env: &Env) -> Result<TailPlan, PlanError> {
             details: false,
             ..parse_options(&args.parse)?
         },
-        detect: detect_config(&args.detect),
+        detect,
         state_dir: args.state.clone(),
         start: if args.from_start {
             StartAt::Beginning
@@ -257,6 +269,7 @@ pub(crate) fn tail(args: &TailArgs, env: &Env) -> Result<TailPlan, PlanError> {
         checkpoint_every: micros(args.checkpoint_every),
         summary_every: micros(args.summary_every),
         lateness_us: args.lateness,
+        retain_us: args.retain,
         poll: micros(args.poll),
         webhook: args.webhook.clone(),
         output: match args.output {

@@ -120,6 +120,7 @@ async fn run_loop(plan: TailPlan, state: Option<crate::live::LiveState>) -> anyh
         plan.parse.clone(),
         plan.detect,
         plan.lateness_us,
+        plan.retain_us,
     );
     let webhook = match &plan.webhook {
         Some(url) => Some(Webhook::spawn(url.clone(), RetryPolicy::default())?),

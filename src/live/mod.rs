@@ -137,6 +137,8 @@ pub(crate) struct Live {
     opts: ParseOptions,
     detect: DetectConfig,
     lateness_us: Micros,
+    /// `--retain`: buckets older than the newest final one minus this are dropped.
+    retain_us: Micros,
     /// Chunks of sources whose format is not known yet, held until the end
     /// of the poll: (source, lines before, the lines or None for too long).
     pending: Vec<(u32, u64, Option<Vec<u8>>)>,
@@ -151,6 +153,7 @@ impl Live {
         opts: ParseOptions,
         detect: DetectConfig,
         lateness_us: Micros,
+        retain_us: Micros,
     ) -> Self {
         let config = AggConfig {
             bucket_us: detect.bucket_us,
@@ -180,6 +183,7 @@ impl Live {
             opts,
             detect,
             lateness_us,
+            retain_us,
             pending: Vec::new(),
         }
     }
@@ -295,9 +299,30 @@ impl Live {
                 out.push((Change::Closed, p));
             }
         }
-        out.into_iter()
+        let changes = out
+            .into_iter()
             .map(|(c, p)| (c, report::incident(&self.agg, self.detect.bucket_us, &p)))
-            .collect()
+            .collect();
+        self.prune(last_final);
+        changes
+    }
+
+    /// Drops the buckets older than the newest final one minus `--retain`
+    /// (SPEC §6), so memory and the checkpoint do not grow with uptime; the
+    /// totals (summary, statuses, errors, routes) still cover the whole run.
+    /// The cut never goes through an announced period: its buckets stay
+    /// until all of it is older than the cut, or it would be found again,
+    /// shorter, and announced as new.
+    fn prune(&mut self, last_final: i64) {
+        let keep = self.retain_us / self.detect.bucket_us.max(1);
+        let mut cutoff = last_final.saturating_sub(keep);
+        for (first, a) in &self.announced {
+            if a.last_bucket >= cutoff {
+                cutoff = cutoff.min(*first);
+            }
+        }
+        self.agg.buckets.retain(|i, _| *i >= cutoff);
+        self.announced.retain(|_, a| a.last_bucket >= cutoff);
     }
 
     /// The patterns that match no file yet.

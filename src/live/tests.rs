@@ -41,6 +41,7 @@ fn live(dir: &Path, state: Option<LiveState>) -> Live {
         ParseOptions::default(),
         DetectConfig::default(),
         30_000_000,
+        7 * 24 * 60 * MIN,
     )
 }
 
@@ -242,4 +243,70 @@ fn a_checkpoint_that_does_not_add_up_is_corrupt() {
         .truncate(100);
     checkpoint::write(&state_dir, &state).unwrap();
     assert!(Live::load(&state_dir).is_err());
+}
+
+/// `--retain`: three days of traffic (one request a minute, a ten-minute
+/// outage on the first day) with a day retained: the timeline keeps a day of
+/// buckets, the totals all three days, and the old outage, announced and
+/// closed, is not announced again once its buckets are gone.
+#[test]
+fn retain_keeps_a_window_of_buckets_and_every_total() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("api.log");
+    let day = 24 * 60;
+    let text: String = (0..3 * day)
+        .map(|m| {
+            let ts = chrono::DateTime::from_timestamp_micros(T0 + m * MIN).unwrap();
+            let status = if (600..610).contains(&m) { 503 } else { 200 };
+            format!(
+                "10.0.0.1 - - [{}] \"GET /v1/x HTTP/1.1\" {status} 1 \"-\" \"t\"\n",
+                ts.format("%d/%b/%Y:%H:%M:%S +0000")
+            )
+        })
+        .collect();
+    append(&log, &text);
+    let now = T0 + 3 * day * MIN + 5 * MIN;
+    let mut l = Live::new(
+        vec![format!("{}/*.log", dir.path().display())],
+        None,
+        StartAt::Beginning,
+        ParseOptions::default(),
+        DetectConfig::default(),
+        30_000_000,
+        day * MIN,
+    );
+    assert_eq!(l.poll(now), 3 * day as u64);
+    let changes = l.changes(now);
+    let names: Vec<Change> = changes.iter().map(|(c, _)| *c).collect();
+    assert_eq!(names, [Change::Opened, Change::Closed]);
+    assert_eq!(changes[0].1.errors_5xx, 10);
+    let kept = l.aggregate().buckets.len() as i64;
+    assert!(kept <= day + 5 && kept >= day - 5, "{kept} buckets kept");
+    let r = l.report();
+    assert_eq!(r.summary.requests, 3 * day as u64);
+    assert_eq!(
+        r.by_status.iter().find(|s| s.status == 503).unwrap().count,
+        10
+    );
+    assert!(
+        r.incidents.is_empty(),
+        "the outage is older than the window"
+    );
+    // Later polls and a restart announce nothing again.
+    assert!(l.changes(now + 10 * MIN).is_empty());
+    let state: LiveState =
+        serde_json::from_str(&serde_json::to_string(&l.state()).unwrap()).unwrap();
+    state.check().unwrap();
+    assert!(state.announced.is_empty());
+    let mut resumed = Live::new(
+        vec![format!("{}/*.log", dir.path().display())],
+        Some(state),
+        StartAt::Beginning,
+        ParseOptions::default(),
+        DetectConfig::default(),
+        30_000_000,
+        day * MIN,
+    );
+    assert_eq!(resumed.poll(now), 0);
+    assert!(resumed.changes(now + 20 * MIN).is_empty());
 }

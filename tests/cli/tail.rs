@@ -648,3 +648,18 @@ fn a_directory_is_a_usage_error() {
         .code(2)
         .stderr("faultline: error: logs/: is a directory; follow its logs with a pattern, such as 'logs/*.log'\n");
 }
+
+/// `--retain` must hold a whole period, or no period could ever be seen.
+#[test]
+fn a_retain_shorter_than_a_period_is_a_usage_error() {
+    let (dir, _logs, _state, _out) = follow_dir();
+    faultline()
+        .current_dir(dir.path())
+        .args(["tail", "--retain", "5m", "-o", "json", "logs/api.log"])
+        .timeout(DEADLINE)
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "--retain must keep at least a whole period: --for plus --max-gap + 2 buckets (540s here)",
+        ));
+}
