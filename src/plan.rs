@@ -223,6 +223,37 @@ pub(crate) struct TailPlan {
     pub(crate) webhook: Option<String>,
     pub(crate) output: TailOutput,
     pub(crate) color: bool,
+    /// The settings that shape a checkpoint's counts and announcements, as
+    /// (flag, value) in a canonical form: a restart must use the same.
+    pub(crate) settings: Vec<(String, String)>,
+}
+
+/// `--flag value` pairs for what shapes `tail`'s aggregate and periods, in
+/// one canonical form (`--bucket 1m` and `--bucket 60s` are the same).
+#[cfg(unix)]
+fn shaping_settings(d: &DetectConfig, p: &ParseArgs) -> Vec<(String, String)> {
+    let secs = |us: Micros| format!("{}s", us as f64 / 1e6);
+    let pct = |ppm: u64| format!("{}%", ppm as f64 / 1e4);
+    let mut fields = p.fields.clone();
+    fields.sort();
+    [
+        ("--bucket", secs(d.bucket_us)),
+        ("--min-errors", d.min_errors.to_string()),
+        ("--min-ratio", pct(d.min_ratio_ppm)),
+        (
+            "--min-ratio-sparse",
+            d.sparse_ratio_ppm.map_or("off".to_owned(), pct),
+        ),
+        ("--max-gap", d.max_gap.to_string()),
+        ("--for", secs(d.min_duration_us)),
+        ("--format", format!("{:?}", p.format).to_lowercase()),
+        ("--log-format", p.log_format.clone().unwrap_or_default()),
+        ("--body-var", p.body_var.clone().unwrap_or_default()),
+        ("--field", fields.join(" ")),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect()
 }
 
 #[cfg(unix)]
@@ -259,6 +290,7 @@ pub(crate) fn tail(args: &TailArgs, env: &Env) -> Result<TailPlan, PlanError> {
             details: false,
             ..parse_options(&args.parse)?
         },
+        settings: shaping_settings(&detect, &args.parse),
         detect,
         state_dir: args.state.clone(),
         start: if args.from_start {

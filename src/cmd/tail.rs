@@ -58,7 +58,7 @@ pub(crate) fn run(args: &TailArgs) -> Result<Exit, Failure> {
         Some(dir) => {
             let state = Live::load(dir).map_err(Failure::usage)?;
             if let Some(s) = &state {
-                same_bucket(dir, s, plan.detect.bucket_us)?;
+                same_settings(dir, s, &plan)?;
             }
             state
         }
@@ -75,18 +75,45 @@ pub(crate) fn run(args: &TailArgs) -> Result<Exit, Failure> {
     Ok(runtime.block_on(run_loop(plan, state))?)
 }
 
-/// A checkpoint counts in buckets of one width: resuming it with another would
-/// mix the two (and a width of 0 from a damaged file would divide by zero).
-fn same_bucket(dir: &std::path::Path, s: &LiveState, bucket_us: Micros) -> Result<(), Failure> {
+/// A checkpoint's counts and announcements follow the settings it was made
+/// with: resuming it with others would mix them (60 s and 10 s buckets, two
+/// formats). Checkpoints from before settings were recorded hold only the
+/// bucket width, in their aggregate.
+fn same_settings(dir: &std::path::Path, s: &LiveState, plan: &TailPlan) -> Result<(), Failure> {
     let saved = s.aggregate.config.bucket_us;
-    if saved == bucket_us {
-        return Ok(());
+    let mut differ: Option<(String, String, String)> =
+        (saved != plan.detect.bucket_us).then(|| {
+            (
+                "--bucket".to_owned(),
+                seconds(saved),
+                seconds(plan.detect.bucket_us),
+            )
+        });
+    for (flag, was) in &s.settings {
+        if differ.is_some() {
+            break;
+        }
+        if let Some((_, now)) = plan.settings.iter().find(|(f, _)| f == flag) {
+            if now != was {
+                differ = Some((flag.clone(), was.clone(), now.clone()));
+            }
+        }
     }
+    let Some((flag, was, now)) = differ else {
+        return Ok(());
+    };
+    let shown = |v: &str| {
+        if v.is_empty() {
+            "(none)".to_owned()
+        } else {
+            v.to_owned()
+        }
+    };
     Err(Failure::usage(anyhow::anyhow!(
-        "{}: the checkpoint was made with --bucket {}, not {}; give that --bucket, or move it away to start afresh",
+        "{}: the checkpoint was made with {flag} {}, not {}; give that {flag}, or move it away to start afresh",
         checkpoint::path_in(dir).display(),
-        seconds(saved),
-        seconds(bucket_us),
+        shown(&was),
+        shown(&now),
     )))
 }
 
@@ -121,7 +148,8 @@ async fn run_loop(plan: TailPlan, state: Option<crate::live::LiveState>) -> anyh
         plan.detect,
         plan.lateness_us,
         plan.retain_us,
-    );
+    )
+    .with_settings(plan.settings.clone());
     let webhook = match &plan.webhook {
         Some(url) => Some(Webhook::spawn(url.clone(), RetryPolicy::default())?),
         None => None,

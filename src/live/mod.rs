@@ -52,6 +52,10 @@ pub(crate) struct LiveState {
     pub(crate) aggregate: Aggregate,
     pub(crate) sources: Vec<SourceMeta>,
     pub(crate) announced: BTreeMap<i64, Announced>,
+    /// The settings it was made with (`--bucket 60s`, …), checked on restart;
+    /// empty in checkpoints written before they were recorded.
+    #[serde(default)]
+    pub(crate) settings: Vec<(String, String)>,
 }
 
 impl LiveState {
@@ -139,6 +143,8 @@ pub(crate) struct Live {
     lateness_us: Micros,
     /// `--retain`: buckets older than the newest final one minus this are dropped.
     retain_us: Micros,
+    /// What the checkpoint records of the command line (see `LiveState::settings`).
+    settings: Vec<(String, String)>,
     /// Chunks of sources whose format is not known yet, held until the end
     /// of the poll: (source, lines before, the lines or None for too long).
     pending: Vec<(u32, u64, Option<Vec<u8>>)>,
@@ -184,6 +190,7 @@ impl Live {
             detect,
             lateness_us,
             retain_us,
+            settings: Vec::new(),
             pending: Vec::new(),
         }
     }
@@ -208,6 +215,7 @@ impl Live {
             aggregate: self.agg.clone(),
             sources: self.sources.clone(),
             announced: self.announced.clone(),
+            settings: self.settings.clone(),
         }
     }
 
@@ -323,6 +331,12 @@ impl Live {
         }
         self.agg.buckets.retain(|i, _| *i >= cutoff);
         self.announced.retain(|_, a| a.last_bucket >= cutoff);
+    }
+
+    /// Records the settings a checkpoint is made with.
+    pub(crate) fn with_settings(mut self, settings: Vec<(String, String)>) -> Self {
+        self.settings = settings;
+        self
     }
 
     /// The patterns that match no file yet.

@@ -663,3 +663,52 @@ fn a_retain_shorter_than_a_period_is_a_usage_error() {
             "--retain must keep at least a whole period: --for plus --max-gap + 2 buckets (540s here)",
         ));
 }
+
+/// The checkpoint records what shapes its counts and announcements; a
+/// restart with another value is a usage error naming both.
+#[test]
+fn a_restart_with_other_settings_names_the_setting() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.jsonl");
+    append(&dir.path().join("api.log"), &lines(1..=20));
+    let args = [
+        "--from-start",
+        "--state",
+        "state",
+        "--checkpoint-every",
+        "20ms",
+        "--poll",
+        "20ms",
+        "--min-ratio",
+        "5%",
+        "-o",
+        "json",
+        "api.log",
+    ];
+    let mut child = spawn_tail(dir.path(), &args, &out);
+    let state = dir.path().join("state");
+    wait_for("20 lines checkpointed", || checkpointed_lines(&state) == 20);
+    assert_eq!(sigterm(&mut child), 0);
+    let restart = |extra: &[&str]| {
+        faultline()
+            .current_dir(dir.path())
+            .args(["tail", "--state", "state", "-o", "json"])
+            .args(extra)
+            .arg("api.log")
+            .timeout(DEADLINE)
+            .assert()
+    };
+    restart(&["--min-ratio", "0.1"]).code(2).stderr(
+        "faultline: error: state/checkpoint.json: the checkpoint was made with --min-ratio 5%, not 10%; give that --min-ratio, or move it away to start afresh\n",
+    );
+    restart(&["--format", "json"])
+        .code(2)
+        .stderr(predicates::str::contains(
+            "made with --format auto, not json",
+        ));
+    restart(&["--field", "status=code"])
+        .code(2)
+        .stderr(predicates::str::contains(
+            "made with --field (none), not status=code",
+        ));
+}
