@@ -281,6 +281,19 @@ struct ReaderReport {
     seconds: f64,
 }
 
+impl Default for ReaderReport {
+    fn default() -> Self {
+        ReaderReport {
+            format: None,
+            recognized: true,
+            skipped: None,
+            compression: None,
+            error: None,
+            seconds: 0.0,
+        }
+    }
+}
+
 enum ReadFailure {
     Open(std::io::Error),
     Read(u64, std::io::Error),
@@ -391,14 +404,7 @@ fn read_input(
     bytes_read: &Arc<AtomicU64>,
 ) -> ReaderReport {
     let started = std::time::Instant::now();
-    let mut read = ReaderReport {
-        format: None,
-        recognized: true,
-        skipped: None,
-        compression: None,
-        error: None,
-        seconds: 0.0,
-    };
+    let mut read = ReaderReport::default();
     let opened = match open(source, bytes_read.clone()) {
         Ok(o) => o,
         Err(e) => {
@@ -623,14 +629,7 @@ fn outcome(
     read: Option<ReaderReport>,
     (lines, counted): (u64, u64),
 ) -> InputOutcome {
-    let read = read.unwrap_or(ReaderReport {
-        format: None,
-        recognized: true,
-        skipped: None,
-        compression: None,
-        error: None,
-        seconds: 0.0,
-    });
+    let read = read.unwrap_or_default();
     // A file skipped as not a log has no input error to report (it may have
     // stopped being read right after the sample that decided).
     let failure = read.error.filter(|_| read.skipped.is_none());

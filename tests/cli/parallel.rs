@@ -45,16 +45,22 @@ fn report(path: &Path, extra: &[&str]) -> Vec<u8> {
         .clone()
 }
 
+/// `text` written as `access.log` and as `access.log.gz` in `dir`.
+fn plain_and_gzip(dir: &Path, text: &str) -> (std::path::PathBuf, std::path::PathBuf) {
+    let plain = dir.join("access.log");
+    std::fs::write(&plain, text).unwrap();
+    let gz = dir.join("access.log.gz");
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    e.write_all(text.as_bytes()).unwrap();
+    std::fs::write(&gz, e.finish().unwrap()).unwrap();
+    (plain, gz)
+}
+
 #[test]
 fn threads_and_block_sizes_give_byte_identical_reports() {
     let (text, too_long_at) = messy_log();
     let dir = tempfile::tempdir().unwrap();
-    let plain = dir.path().join("access.log");
-    std::fs::write(&plain, &text).unwrap();
-    let gz = dir.path().join("access.log.gz");
-    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    e.write_all(text.as_bytes()).unwrap();
-    std::fs::write(&gz, e.finish().unwrap()).unwrap();
+    let (plain, gz) = plain_and_gzip(dir.path(), &text);
     let zst = dir.path().join("access.log.zst");
     std::fs::write(&zst, zstd::encode_all(text.as_bytes(), 3).unwrap()).unwrap();
 
@@ -94,12 +100,7 @@ fn threads_and_block_sizes_give_byte_identical_reports() {
 fn query_rows_do_not_depend_on_threads_or_blocks() {
     let (text, _) = messy_log();
     let dir = tempfile::tempdir().unwrap();
-    let plain = dir.path().join("access.log");
-    std::fs::write(&plain, &text).unwrap();
-    let gz = dir.path().join("access.log.gz");
-    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    e.write_all(text.as_bytes()).unwrap();
-    std::fs::write(&gz, e.finish().unwrap()).unwrap();
+    let (plain, gz) = plain_and_gzip(dir.path(), &text);
     let rows = |extra: &[&str]| {
         faultline()
             .args([
