@@ -509,6 +509,13 @@ fn read_new_lines(
         if n == 0 {
             break;
         }
+        // The file may have been truncated and written again since this
+        // poll checked it (copytruncate races the reader): what was just read
+        // would then be the middle of new content. Hand out nothing of it;
+        // the next poll sees the truncation, and the copy holds the rest.
+        if read_head(&t.file, t.head.len()).ok().as_deref() != Some(&t.head[..]) {
+            break;
+        }
         read_total += n as u64;
         if let Some(last_nl) = memchr::memrchr(b'\n', &buf[start..]).map(|i| start + i) {
             let mut s = 0;
