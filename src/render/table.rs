@@ -760,65 +760,20 @@ mod tests {
                     || w.ends_with(&format!("/{word}"))
                     || w.ends_with(&format!("T{word}"))
             }) || raw == "input(s)"
-                || [
-                    "requests",
-                    "from",
-                    "to",
-                    "in",
-                    "input(s)",
-                    "more",
-                    "--top",
-                    "N",
-                    "or",
-                    "--output",
-                    "json",
-                    "for",
-                    "all",
-                    "lines",
-                    "bodies",
-                    "start",
-                    "end",
-                    "length",
-                    "5xx/requests",
-                    "statuses",
-                    "status",
-                    "title",
-                    "count",
-                    "share",
-                    "type",
-                    "code",
-                    "param",
-                    "method",
-                    "route",
-                    "reason",
-                    "text",
-                    "line",
-                    "where",
-                    "Errors",
-                    "response",
-                    "Routes",
-                    "most",
-                    "first",
-                    "Persistent",
-                    "periods",
-                    "By",
-                    "Malformed",
-                    "example",
-                    "message",
-                    "-",
-                    "ESCALATE",
-                    "REVIEW",
-                    "OK",
-                    "ongoing",
-                    "malformed",
-                    "unparsed",
-                ]
-                .contains(&word)
+                || view_words().any(|w| w == word)
                 || word
                     .chars()
                     .all(|c| c.is_ascii_digit() || ":./%m─xs".contains(c));
             assert!(known, "{word:?} is not a whole word of the report:\n{text}");
         }
+    }
+
+    /// The words the view adds around a report's values (shared with the
+    /// integration tests).
+    fn view_words() -> impl Iterator<Item = &'static str> {
+        include_str!("../../tests/data/view_words.txt")
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.is_empty())
     }
 
     #[test]

@@ -45,12 +45,7 @@ fn combined_fixture_exact_counts() {
         {"method": "GET", "route": "/v1/customers/{id}", "requests": 2, "errors_4xx": 0, "errors_5xx": 1})));
     assert!(r["routes"].as_array().unwrap().contains(&json!(
         {"method": null, "route": null, "requests": 1, "errors_4xx": 1, "errors_5xx": 0})));
-    let samples: Vec<(u64, &str)> = r["malformed_samples"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| (m["line"].as_u64().unwrap(), m["reason"].as_str().unwrap()))
-        .collect();
+    let samples = sample_reasons(&r);
     assert_eq!(
         samples,
         [
@@ -732,12 +727,7 @@ fn an_epoch_time_of_1e300_is_malformed_and_the_good_lines_still_count() {
     assert_eq!(statuses(&r), json!({"200": 2, "404": 1}));
     assert_eq!(s["first_ts"], "2025-11-25T10:00:00Z");
     assert_eq!(s["last_ts"], "2025-11-25T10:00:02Z");
-    let samples: Vec<(u64, &str)> = r["malformed_samples"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| (m["line"].as_u64().unwrap(), m["reason"].as_str().unwrap()))
-        .collect();
+    let samples = sample_reasons(&r);
     assert_eq!(
         samples,
         [

@@ -7,15 +7,7 @@ use clap::Parser;
 use faultline::cli::Cli;
 
 fn help(command: &str) -> String {
-    let out = faultline()
-        .args([command, "--help"])
-        .env("COLUMNS", "80")
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    String::from_utf8(out).unwrap()
+    stdout_of(faultline().args([command, "--help"]).env("COLUMNS", "80"))
 }
 
 /// The command lines under `Examples:`.

@@ -61,6 +61,22 @@ pub fn analyze(args: &[&str], code: i32) -> Value {
     serde_json::from_slice(&out).expect("stdout is one JSON document")
 }
 
+/// `(line, reason)` of every malformed sample of a report.
+pub fn sample_reasons(r: &Value) -> Vec<(u64, &str)> {
+    r["malformed_samples"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| (m["line"].as_u64().unwrap(), m["reason"].as_str().unwrap()))
+        .collect()
+}
+
+/// Runs `cmd`, expects success, returns stdout as text.
+pub fn stdout_of(cmd: &mut Command) -> String {
+    let out = cmd.assert().success().get_output().stdout.clone();
+    String::from_utf8(out).unwrap()
+}
+
 /// `(lines, requests, malformed)` of a report's summary.
 pub fn counts(summary: &Value) -> (u64, u64, u64) {
     let n = |k: &str| summary[k].as_u64().unwrap_or_else(|| panic!("summary.{k}"));

@@ -9,16 +9,12 @@ const DIR: &str = "wide/archived-api-gateway-logs-from-the-eu-west-production-cl
 const FILE: &str = "wide/archived-api-gateway-logs-from-the-eu-west-production-cluster/api-gateway.eu-west-1.production.access.log";
 
 fn table(args: &[&str], columns: &str) -> String {
-    let out = faultline()
-        .args(["analyze", "-o", "table", "--no-progress"])
-        .args(args)
-        .env("COLUMNS", columns)
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    String::from_utf8(out).unwrap()
+    stdout_of(
+        faultline()
+            .args(["analyze", "-o", "table", "--no-progress"])
+            .args(args)
+            .env("COLUMNS", columns),
+    )
 }
 
 /// Every string, key and number of a JSON report.
@@ -34,60 +30,13 @@ fn strings(v: &Value, out: &mut Vec<String>) {
     }
 }
 
-/// The words the view adds around the report's values.
-const VIEW_WORDS: &[&str] = &[
-    "requests",
-    "from",
-    "to",
-    "in",
-    "more",
-    "--top",
-    "N",
-    "or",
-    "--output",
-    "json",
-    "for",
-    "all",
-    "lines",
-    "bodies",
-    "start",
-    "end",
-    "length",
-    "5xx/requests",
-    "statuses",
-    "status",
-    "title",
-    "count",
-    "share",
-    "type",
-    "code",
-    "param",
-    "method",
-    "route",
-    "reason",
-    "text",
-    "line",
-    "where",
-    "Errors",
-    "response",
-    "Routes",
-    "most",
-    "first",
-    "Persistent",
-    "periods",
-    "By",
-    "Malformed",
-    "example",
-    "-",
-    "message",
-    "ESCALATE",
-    "REVIEW",
-    "OK",
-    "malformed",
-    "unparsed",
-    "input(s)",
-    "ongoing",
-];
+/// The words the view adds around the report's values (shared with the
+/// renderer's unit tests).
+fn view_words() -> impl Iterator<Item = &'static str> {
+    include_str!("../data/view_words.txt")
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+}
 
 /// No line is wider than `width` characters, and every word of the view is
 /// either cut with `…` or a whole word of the report (or of the view's own
@@ -115,13 +64,13 @@ fn assert_fits(text: &str, width: usize, report: &Value) {
         })
         .collect();
     for raw in text.split_whitespace() {
-        if raw.contains('…') || VIEW_WORDS.contains(&raw) {
+        if raw.contains('…') || view_words().any(|v| v == raw) {
             continue;
         }
         let word = raw.trim_matches(|c| "(),.;:".contains(c));
         let whole = |w: &str| {
             w.is_empty()
-                || VIEW_WORDS.contains(&w)
+                || view_words().any(|v| v == w)
                 || w.chars().all(|c| "0123456789:./%msh─".contains(c))
                 // The file name of an input path.
                 || words.iter().any(|r| r.rsplit('/').next() == Some(w))

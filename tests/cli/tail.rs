@@ -63,6 +63,43 @@ fn sigterm(child: &mut Child) -> i32 {
     }
 }
 
+/// `faultline tail ARGS` in `dir`, expected to stop at once with exit 2.
+fn tail_refuses(dir: &Path, args: &[&str]) -> assert_cmd::assert::Assert {
+    faultline()
+        .current_dir(dir)
+        .arg("tail")
+        .args(args)
+        .timeout(DEADLINE)
+        .assert()
+        .code(2)
+}
+
+/// A temp dir with `api.log` (20 lines) and `state/`, after `tail
+/// --from-start EXTRA api.log` checkpointed all of it and stopped.
+fn checkpointed_twenty_lines(extra: &[&str]) -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.jsonl");
+    append(&dir.path().join("api.log"), &lines(1..=20));
+    let mut args = vec![
+        "--from-start",
+        "--state",
+        "state",
+        "--poll",
+        "20ms",
+        "--checkpoint-every",
+        "20ms",
+        "-o",
+        "json",
+    ];
+    args.extend_from_slice(extra);
+    args.push("api.log");
+    let mut child = spawn_tail(dir.path(), &args, &out);
+    let state = dir.path().join("state");
+    wait_for("20 lines checkpointed", || checkpointed_lines(&state) == 20);
+    assert_eq!(sigterm(&mut child), 0);
+    (dir, state)
+}
+
 /// Lines counted so far, as the checkpoint says.
 fn checkpointed_lines(state: &Path) -> u64 {
     std::fs::read(state.join("checkpoint.json"))
@@ -511,48 +548,22 @@ fn a_stdout_that_cannot_be_written_exits_1() {
 
 #[test]
 fn a_checkpoint_of_another_bucket_width_is_a_usage_error() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("out.jsonl");
-    append(&dir.path().join("api.log"), &lines(1..=20));
-    let args = [
-        "--from-start",
-        "--state",
-        "state",
-        "--poll",
-        "20ms",
-        "--checkpoint-every",
-        "20ms",
-        "-o",
-        "json",
-        "api.log",
-    ];
-    let mut child = spawn_tail(dir.path(), &args, &out);
-    let state = dir.path().join("state");
-    wait_for("20 lines checkpointed", || checkpointed_lines(&state) == 20);
-    assert_eq!(sigterm(&mut child), 0);
-    faultline()
-        .current_dir(dir.path())
-        .args(["tail", "--state", "state", "--bucket", "30s", "-o", "json", "api.log"])
-        // Before, the checkpoint was resumed and tail ran until killed.
-        .timeout(DEADLINE)
-        .assert()
-        .code(2)
-        .stdout("")
+    let (dir, state) = checkpointed_twenty_lines(&[]);
+    // Before, the checkpoint was resumed and tail ran until killed.
+    tail_refuses(
+        dir.path(),
+        &["--state", "state", "--bucket", "30s", "-o", "json", "api.log"],
+    )
+    .stdout("")
         .stderr("faultline: error: state/checkpoint.json: the checkpoint was made with --bucket 60s, not 30s; give that --bucket, or move it away to start afresh\n");
     // A damaged width of 0 would divide by zero: the checkpoint is corrupt.
     let path = state.join("checkpoint.json");
     let mut cp: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
     cp["aggregate"]["config"]["bucket_us"] = json!(0);
     std::fs::write(&path, serde_json::to_vec(&cp).unwrap()).unwrap();
-    faultline()
-        .current_dir(dir.path())
-        .args(["tail", "--state", "state", "-o", "json", "api.log"])
-        .timeout(DEADLINE)
-        .assert()
-        .code(2)
-        .stderr(predicates::str::contains(
-            "the checkpoint is corrupt (bucket width is not positive)",
-        ));
+    tail_refuses(dir.path(), &["--state", "state", "-o", "json", "api.log"]).stderr(
+        predicates::str::contains("the checkpoint is corrupt (bucket width is not positive)"),
+    );
 }
 
 /// A typo in a path must not look like a quiet log: a warning on stderr at
@@ -612,13 +623,7 @@ fn a_forged_checkpoint_is_corrupt_and_never_a_panic() {
         let mut v = saved.clone();
         edit(&mut v);
         std::fs::write(&path, serde_json::to_vec(&v).unwrap()).unwrap();
-        faultline()
-            .current_dir(dir.path())
-            .arg("tail")
-            .args(FOLLOW)
-            .timeout(DEADLINE)
-            .assert()
-            .code(2)
+        tail_refuses(dir.path(), FOLLOW)
             .stderr(predicates::str::contains("the checkpoint is corrupt"))
             .stderr(predicates::prelude::PredicateBooleanExt::not(
                 predicates::str::contains("panicked"),
@@ -640,12 +645,7 @@ fn a_forged_checkpoint_is_corrupt_and_never_a_panic() {
 #[test]
 fn a_directory_is_a_usage_error() {
     let (dir, _logs, _state, _out) = follow_dir();
-    faultline()
-        .current_dir(dir.path())
-        .args(["tail", "-o", "json", "logs/"])
-        .timeout(DEADLINE)
-        .assert()
-        .code(2)
+    tail_refuses(dir.path(), &["-o", "json", "logs/"])
         .stderr("faultline: error: logs/: is a directory; follow its logs with a pattern, such as 'logs/*.log'\n");
 }
 
@@ -653,42 +653,20 @@ fn a_directory_is_a_usage_error() {
 #[test]
 fn a_retain_shorter_than_a_period_is_a_usage_error() {
     let (dir, _logs, _state, _out) = follow_dir();
-    faultline()
-        .current_dir(dir.path())
-        .args(["tail", "--retain", "5m", "-o", "json", "logs/api.log"])
-        .timeout(DEADLINE)
-        .assert()
-        .code(2)
-        .stderr(predicates::str::contains(
-            "--retain must keep at least a whole period: --for plus --max-gap + 2 buckets (540s here)",
-        ));
+    tail_refuses(
+        dir.path(),
+        &["--retain", "5m", "-o", "json", "logs/api.log"],
+    )
+    .stderr(predicates::str::contains(
+        "--retain must keep at least a whole period: --for plus --max-gap + 2 buckets (540s here)",
+    ));
 }
 
 /// The checkpoint records what shapes its counts and announcements; a
 /// restart with another value is a usage error naming both.
 #[test]
 fn a_restart_with_other_settings_names_the_setting() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("out.jsonl");
-    append(&dir.path().join("api.log"), &lines(1..=20));
-    let args = [
-        "--from-start",
-        "--state",
-        "state",
-        "--checkpoint-every",
-        "20ms",
-        "--poll",
-        "20ms",
-        "--min-ratio",
-        "5%",
-        "-o",
-        "json",
-        "api.log",
-    ];
-    let mut child = spawn_tail(dir.path(), &args, &out);
-    let state = dir.path().join("state");
-    wait_for("20 lines checkpointed", || checkpointed_lines(&state) == 20);
-    assert_eq!(sigterm(&mut child), 0);
+    let (dir, _state) = checkpointed_twenty_lines(&["--min-ratio", "5%"]);
     let restart = |extra: &[&str]| {
         faultline()
             .current_dir(dir.path())
