@@ -3,9 +3,12 @@
 //!
 //! `cargo run --example gen_samples` regenerates it byte for byte.
 //!
-//! `cargo run --release --example gen_samples -- --lines N --out FILE [--json]`
+//! `cargo run --release --example gen_samples -- --lines N --out FILE [--json] [--high-cardinality]`
 //! instead writes one large log of N lines (combined, or JSON lines) with the
-//! same traffic mix and an outage in its last fifth, for benchmarks.
+//! same traffic mix and an outage in its last fifth, for benchmarks. With
+//! `--high-cardinality`, four lines in five are a scanner's and a bot's: every
+//! path a new slug, every error code and message distinct; the API's own
+//! traffic (the fifth left) keeps routes of 1 % to 6 % of all requests.
 //!
 //! - `nginx/api.log.2.gz`, `nginx/api.log.1`, `nginx/api.log`: a rotated set in
 //!   nginx combined format with `$request_time` and the response body as extras;
@@ -313,13 +316,54 @@ fn json_line(r: &Request) -> String {
     out
 }
 
-/// `--lines N --out FILE [--json]`: one large log, 20 requests a second.
-fn write_large(lines: u64, out: &str, json: bool) -> std::io::Result<()> {
+/// Lower-case letters only, so route templating keeps it as it is.
+fn word(rng: &mut Rng, len: u64) -> String {
+    (0..len)
+        .map(|_| char::from(b'a' + rng.below(26) as u8))
+        .collect()
+}
+
+/// A request no route of the API has: a scanner probing for files, or a bot
+/// crawling slugs. Its path and its error are new every time.
+fn junk_request(rng: &mut Rng, ts: i64) -> Request {
+    let mut r = request(rng, ts);
+    let (a, b) = (word(rng, 5 + rng.below(6)), word(rng, 6 + rng.below(10)));
+    r.path = match rng.below(4) {
+        0 => format!("/wp-content/plugins/{a}/{b}.php"),
+        1 => format!("/.{a}/{b}"),
+        _ => format!("/blog/{a}-{b}-{}", word(rng, 4)),
+    };
+    r.method = if rng.below(10) == 0 { "POST" } else { "GET" };
+    let request_id = rng.id("req");
+    let (status, t) = match rng.below(20) {
+        0 => (500, "api_error"),
+        1 => (403, "permission_error"),
+        _ => (404, "invalid_request"),
+    };
+    r.status = status;
+    r.body = Some(error_body(
+        t,
+        &format!("route_{}", word(rng, 10)),
+        None,
+        &format!("No route {} (request {request_id})", r.path),
+    ));
+    r
+}
+
+/// `--lines N --out FILE [--json] [--high-cardinality]`: one large log, 20
+/// requests a second.
+fn write_large(lines: u64, out: &str, json: bool, junk: bool) -> std::io::Result<()> {
     let mut rng = Rng(0xb16_106);
     let mut w = std::io::BufWriter::with_capacity(1 << 20, fs::File::create(out)?);
     let outage_from = START + (lines as i64 / 20) * 4 / 5;
     for i in 0..lines {
         let ts = START + (i / 20) as i64;
+        if junk && rng.below(5) != 0 {
+            let r = junk_request(&mut rng, ts);
+            let line = if json { json_line(&r) } else { combined(&r, 0) };
+            w.write_all(line.as_bytes())?;
+            continue;
+        }
         let mut r = request(&mut rng, ts);
         // Shift the sample's outage window to the end of this log.
         if ts >= outage_from && rng.below(100) < 30 {
@@ -350,7 +394,8 @@ fn main() -> std::io::Result<()> {
         let n: u64 = n
             .parse()
             .map_err(|_| std::io::Error::other("--lines wants a number"))?;
-        return write_large(n, out, args.iter().any(|a| a == "--json"));
+        let flag = |name: &str| args.iter().any(|a| a == name);
+        return write_large(n, out, flag("--json"), flag("--high-cardinality"));
     }
     let mut rng = Rng(0x5eed_f00d);
     let mut nginx: [Vec<String>; 3] = Default::default();

@@ -420,7 +420,7 @@ fn incidents_are_announced_on_stdout_and_by_webhook_exactly_once() {
         );
         assert_eq!(
             e["top_routes"],
-            json!([{"method": "POST", "route": "/v1/charges", "errors_5xx": 25}])
+            json!([{"method": "POST", "route": "/v1/charges", "errors_5xx": 25, "count_error": 0}])
         );
         // When it was written, and a sentence every receiver can show as is.
         let emitted = e["emitted_at"].as_str().expect("emitted_at");
