@@ -52,11 +52,29 @@ impl AggConfig {
 }
 
 /// The identity of an API error: (type, code, param).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub(crate) struct ErrorKey {
     pub(crate) error_type: Option<String>,
     pub(crate) code: Option<String>,
     pub(crate) param: Option<String>,
+}
+
+/// By hand for `clone_from`, which reuses the strings' buffers: a full errors
+/// table overwrites an evicted key with each new one.
+impl Clone for ErrorKey {
+    fn clone(&self) -> Self {
+        ErrorKey {
+            error_type: self.error_type.clone(),
+            code: self.code.clone(),
+            param: self.param.clone(),
+        }
+    }
+
+    fn clone_from(&mut self, source: &Self) {
+        self.error_type.clone_from(&source.error_type);
+        self.code.clone_from(&source.code);
+        self.param.clone_from(&source.param);
+    }
 }
 
 /// One message seen for an error key, and where; the earliest one is kept.
@@ -359,10 +377,11 @@ impl Aggregate {
             ev.path.as_deref(),
             &mut self.scratch_key,
         );
-        let r = self.routes.entry(self.scratch_key.as_str());
-        r.requests += 1;
-        r.errors_4xx += u64::from(is4);
-        r.errors_5xx += u64::from(is5);
+        self.routes.update(self.scratch_key.as_str(), |r| {
+            r.requests += 1;
+            r.errors_4xx += u64::from(is4);
+            r.errors_5xx += u64::from(is5);
+        });
 
         let config = &self.config;
         let bucket = self
@@ -374,7 +393,9 @@ impl Aggregate {
         bucket.errors_5xx += u64::from(is5);
         if is5 {
             *bucket.statuses_5xx.entry(status).or_default() += 1;
-            *bucket.routes_5xx.entry(self.scratch_key.as_str()) += 1;
+            bucket
+                .routes_5xx
+                .update(self.scratch_key.as_str(), |n| *n += 1);
         }
 
         // A 202's body is read only for the errors of a partial failure; any
@@ -405,25 +426,26 @@ impl Aggregate {
             reuse(&mut key.code, api.code.as_deref());
             reuse(&mut key.param, api.param.as_deref());
             if is5 {
-                *bucket.errors_5xx_by_key.entry(&*key) += 1;
+                bucket.errors_5xx_by_key.update(&*key, |n| *n += 1);
             }
-            let stats = self.errors.entry(&*key);
-            stats.count += 1;
-            *stats.statuses.entry(status).or_default() += 1;
-            if let Some(message) = &api.message {
-                let earlier = stats.example.as_ref().is_none_or(|e| {
-                    (ev.ts, source, line, message.as_ref())
-                        < (e.ts, e.source, e.line, e.message.as_str())
-                });
-                if earlier {
-                    stats.example = Some(Example {
-                        ts: ev.ts,
-                        source,
-                        line,
-                        message: message.to_string(),
+            self.errors.update(&*key, |stats| {
+                stats.count += 1;
+                *stats.statuses.entry(status).or_default() += 1;
+                if let Some(message) = &api.message {
+                    let earlier = stats.example.as_ref().is_none_or(|e| {
+                        (ev.ts, source, line, message.as_ref())
+                            < (e.ts, e.source, e.line, e.message.as_str())
                     });
+                    if earlier {
+                        stats.example = Some(Example {
+                            ts: ev.ts,
+                            source,
+                            line,
+                            message: message.to_string(),
+                        });
+                    }
                 }
-            }
+            });
         }
     }
 

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 fn fill(cap: usize, stream: &[u32]) -> Table<u32, u64> {
     let mut t = Table::with_distinct(cap);
     for k in stream {
-        *t.entry(k) += 1;
+        t.update(k, |n| *n += 1);
     }
     t
 }
