@@ -3,6 +3,7 @@
 //! one module per subcommand.
 
 mod analyze;
+mod bounded;
 mod help_and_flags;
 mod parallel;
 mod query;
