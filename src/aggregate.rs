@@ -91,6 +91,12 @@ pub(crate) struct ErrorStats {
     pub(crate) count: u64,
     pub(crate) statuses: BTreeMap<u16, u64>,
     pub(crate) example: Option<Example>,
+    /// The earliest and latest times the error was counted (since the key
+    /// was admitted, when its table is capped).
+    #[serde(default)]
+    pub(crate) first_seen: Option<Micros>,
+    #[serde(default)]
+    pub(crate) last_seen: Option<Micros>,
 }
 
 impl Counts for ErrorStats {
@@ -104,6 +110,8 @@ impl Counts for ErrorStats {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         };
+        self.first_seen = min_opt(self.first_seen, other.first_seen);
+        self.last_seen = max_opt(self.last_seen, other.last_seen);
     }
 }
 
@@ -430,6 +438,8 @@ impl Aggregate {
             }
             self.errors.update(&*key, |stats| {
                 stats.count += 1;
+                stats.first_seen = min_opt(stats.first_seen, Some(ev.ts));
+                stats.last_seen = max_opt(stats.last_seen, Some(ev.ts));
                 *stats.statuses.entry(status).or_default() += 1;
                 if let Some(message) = &api.message {
                     let earlier = stats.example.as_ref().is_none_or(|e| {

@@ -95,6 +95,8 @@ pub enum OutputArg {
     Table,
     Json,
     Csv,
+    /// GitHub Flavored Markdown, to paste into a ticket.
+    Markdown,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -203,6 +205,10 @@ pub struct AnalyzeArgs {
     /// Output format [default: table on a terminal, json otherwise].
     #[arg(long, short, value_enum)]
     pub output: Option<OutputArg>,
+
+    /// Write the output to this file instead of stdout (created once the run is done).
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<std::path::PathBuf>,
 
     /// With --output csv: which table to write [default: by_status].
     #[arg(long, value_enum)]

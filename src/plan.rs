@@ -39,6 +39,7 @@ pub(crate) enum Output {
     Table,
     Json,
     Csv(TableName),
+    Markdown,
 }
 
 /// Everything `analyze` needs, checked.
@@ -49,6 +50,8 @@ pub(crate) struct AnalyzePlan {
     pub(crate) agg: AggConfig,
     pub(crate) detect: DetectConfig,
     pub(crate) output: Output,
+    /// `--out`: the file to write instead of stdout.
+    pub(crate) out: Option<PathBuf>,
     pub(crate) top: usize,
     pub(crate) exit_code: bool,
     pub(crate) threads: usize,
@@ -117,7 +120,9 @@ pub(crate) fn analyze(args: &AnalyzeArgs, env: &Env) -> Result<AnalyzePlan, Plan
         Some(OutputArg::Table) => Output::Table,
         Some(OutputArg::Json) => Output::Json,
         Some(OutputArg::Csv) => Output::Csv(table_name(args.table.unwrap_or(TableArg::ByStatus))),
-        None if env.stdout_is_terminal => Output::Table,
+        Some(OutputArg::Markdown) => Output::Markdown,
+        // A file gets the document, whatever the terminal is.
+        None if env.stdout_is_terminal && args.out.is_none() => Output::Table,
         None => Output::Json,
     };
     // Only CSV writes one table; anywhere else --table would be silently ignored.
@@ -140,6 +145,7 @@ pub(crate) fn analyze(args: &AnalyzeArgs, env: &Env) -> Result<AnalyzePlan, Plan
         },
         detect,
         output,
+        out: args.out.clone(),
         top: args.top,
         exit_code: args.exit_code,
         threads,

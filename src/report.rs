@@ -117,6 +117,10 @@ pub(crate) struct ErrorRow {
     pub(crate) example_message: Option<String>,
     /// How much each count of the row may exceed the truth (0: exact).
     pub(crate) count_error: u64,
+    /// When the error was first and last counted (in a capped table: since
+    /// the row was admitted, so `first_seen` may be later than the truth).
+    pub(crate) first_seen: Option<String>,
+    pub(crate) last_seen: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -340,6 +344,8 @@ fn errors(agg: &Aggregate) -> Vec<ErrorRow> {
                         .collect(),
                     example_message: s.example.as_ref().map(|e| e.message.clone()),
                     count_error: e,
+                    first_seen: s.first_seen.map(format_ts),
+                    last_seen: s.last_seen.map(format_ts),
                 },
             )
         })

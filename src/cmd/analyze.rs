@@ -25,14 +25,25 @@ pub(crate) fn run(args: &AnalyzeArgs) -> Result<Exit, Failure> {
     for e in &report.summary.input_errors {
         eprintln!("faultline: {}: {}", e.path, e.error);
     }
-    write_report(&plan, &report).context("cannot write the report")?;
+    match &plan.out {
+        // Created only now, after the run: a file that cannot be created is
+        // an output that cannot be written after work began (exit 1, SPEC §3).
+        Some(path) => {
+            let file = std::fs::File::create(path)
+                .with_context(|| format!("{}: cannot create", path.display()))?;
+            write_report(&plan, &report, file)
+                .with_context(|| format!("{}: cannot write the report", path.display()))?;
+        }
+        None => write_report(&plan, &report, std::io::stdout().lock())
+            .context("cannot write the report")?,
+    }
     Ok(exit_of(&plan, &report))
 }
 
-fn write_report(plan: &AnalyzePlan, report: &Report) -> std::io::Result<()> {
-    let stdout = std::io::stdout();
-    let mut out = BufWriter::new(stdout.lock());
+fn write_report(plan: &AnalyzePlan, report: &Report, sink: impl Write) -> std::io::Result<()> {
+    let mut out = BufWriter::new(sink);
     match plan.output {
+        Output::Markdown => render::markdown::write(report, plan.top, &mut out)?,
         Output::Json => render::json::write(report, &mut out)?,
         Output::Csv(table) => render::csv::write(report, table, &mut out)?,
         Output::Table => {

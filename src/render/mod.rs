@@ -4,6 +4,7 @@ pub(crate) mod csv;
 #[cfg(feature = "query")]
 pub(crate) mod frame;
 pub(crate) mod json;
+pub(crate) mod markdown;
 pub(crate) mod table;
 
 /// The tables `--output csv --table NAME` can write.

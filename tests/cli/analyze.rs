@@ -31,12 +31,12 @@ fn combined_fixture_exact_counts() {
     assert_eq!(
         r["errors"][0],
         json!({"type": "invalid_request", "code": "parameter_missing", "param": "address.line1",
-               "count": 2, "statuses": {"400": 2}, "example_message": "Missing address.line1", "count_error": 0})
+               "count": 2, "statuses": {"400": 2}, "example_message": "Missing address.line1", "count_error": 0, "first_seen": "2026-11-25T10:00:02Z", "last_seen": "2026-11-25T10:00:03Z"})
     );
     assert_eq!(r["errors"].as_array().unwrap().len(), 4);
     assert!(r["errors"].as_array().unwrap().contains(&json!({
         "type": "invalid_request", "code": "resource_missing", "param": "id", "count": 1,
-        "statuses": {"404": 1}, "example_message": "No such product", "count_error": 0})));
+        "statuses": {"404": 1}, "example_message": "No such product", "count_error": 0, "first_seen": "2026-11-25T10:00:07Z", "last_seen": "2026-11-25T10:00:07Z"})));
     assert_eq!(
         r["routes"][0],
         json!({"method": "POST", "route": "/v1/charges", "requests": 3, "errors_4xx": 2, "errors_5xx": 1, "count_error": 0})
@@ -242,7 +242,7 @@ fn json_lines_fixture() {
     );
     assert!(r["errors"].as_array().unwrap().contains(&json!({
         "type": "invalid_request", "code": "parameter_invalid_integer", "param": "items.0.quantity",
-        "count": 1, "statuses": {"422": 1}, "example_message": "Invalid integer", "count_error": 0})));
+        "count": 1, "statuses": {"422": 1}, "example_message": "Invalid integer", "count_error": 0, "first_seen": "2026-11-25T10:00:03.250Z", "last_seen": "2026-11-25T10:00:03.250Z"})));
     assert!(r["routes"].as_array().unwrap().contains(&json!(
         {"method": "GET", "route": "/v1/orders/{id}", "requests": 1, "errors_4xx": 1, "errors_5xx": 0, "count_error": 0})));
     assert!(r["routes"].as_array().unwrap().contains(&json!(
@@ -484,8 +484,8 @@ fn heroku_router_logfmt_with_platform_and_app_lines() {
     assert_eq!(
         r["errors"],
         json!([
-            {"type": null, "code": "H10", "param": null, "count": 2, "statuses": {"503": 2}, "example_message": "App crashed", "count_error": 0},
-            {"type": null, "code": "H12", "param": null, "count": 1, "statuses": {"503": 1}, "example_message": "Request timeout", "count_error": 0}
+            {"type": null, "code": "H10", "param": null, "count": 2, "statuses": {"503": 2}, "example_message": "App crashed", "count_error": 0, "first_seen": "2026-11-25T10:00:01.100Z", "last_seen": "2026-11-25T10:00:04.100Z"},
+            {"type": null, "code": "H12", "param": null, "count": 1, "statuses": {"503": 1}, "example_message": "Request timeout", "count_error": 0, "first_seen": "2026-11-25T10:00:02.100Z", "last_seen": "2026-11-25T10:00:02.100Z"}
         ])
     );
     let lines: Vec<u64> = r["malformed_samples"]
@@ -555,7 +555,7 @@ fn pasted_nginx_log_format_with_a_body_variable() {
     assert_eq!(
         r["errors"],
         json!([{"type": "invalid_request", "code": "parameter_missing", "param": "address.line1", "count": 1,
-                "statuses": {"400": 1}, "example_message": "Missing address.line1", "count_error": 0}])
+                "statuses": {"400": 1}, "example_message": "Missing address.line1", "count_error": 0, "first_seen": "2026-11-25T10:00:00Z", "last_seen": "2026-11-25T10:00:00Z"}])
     );
 }
 

@@ -5,6 +5,7 @@
 mod analyze;
 mod bounded;
 mod help_and_flags;
+mod markdown;
 mod parallel;
 mod query;
 mod readme;
