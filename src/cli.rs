@@ -82,12 +82,29 @@ pub enum Command {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+#[value(rename_all = "snake_case")]
 pub enum FormatArg {
     Auto,
     Combined,
     Common,
     Json,
     Logfmt,
+    /// AWS Application Load Balancer.
+    Alb,
+    /// AWS Classic Load Balancer.
+    Elb,
+    /// CloudFront standard logs.
+    Cloudfront,
+    /// HAProxy HTTP logs.
+    Haproxy,
+    /// Envoy / Istio, text or JSON.
+    Envoy,
+    /// IIS W3C extended logs.
+    W3c,
+    /// Google Cloud HTTP(S) Load Balancing (Cloud Logging JSON).
+    GcpLb,
+    /// Apache vhost_combined.
+    VhostCombined,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -14,7 +14,7 @@ use crate::input::{resolve, ResolveError, Source};
 use crate::live::StartAt;
 use crate::parse::json::FieldMap;
 use crate::parse::nginx::LogFormat;
-use crate::parse::{FormatChoice, ParseOptions};
+use crate::parse::{Format, FormatChoice, ParseOptions};
 use crate::periods::DetectConfig;
 use crate::render::TableName;
 #[cfg(feature = "query")]
@@ -160,6 +160,14 @@ fn parse_options(p: &ParseArgs) -> Result<ParseOptions, PlanError> {
         FormatArg::Common => FormatChoice::Common,
         FormatArg::Json => FormatChoice::Json,
         FormatArg::Logfmt => FormatChoice::Logfmt,
+        FormatArg::Alb => FormatChoice::Only(Format::Alb),
+        FormatArg::Elb => FormatChoice::Only(Format::Elb),
+        FormatArg::Cloudfront => FormatChoice::Only(Format::Cloudfront),
+        FormatArg::Haproxy => FormatChoice::Only(Format::Haproxy),
+        FormatArg::Envoy => FormatChoice::Only(Format::Envoy),
+        FormatArg::W3c => FormatChoice::Only(Format::W3c),
+        FormatArg::GcpLb => FormatChoice::Only(Format::GcpLb),
+        FormatArg::VhostCombined => FormatChoice::Only(Format::VhostCombined),
     };
     let log_format = match &p.log_format {
         Some(f) => {

@@ -3,19 +3,34 @@
 //! [`LineParser`] is the per-input dispatcher; [`detect_format`] picks a format for
 //! an input from a sample of its first non-blank lines.
 
+pub(crate) mod alb;
 pub(crate) mod body;
 pub(crate) mod clf;
+pub(crate) mod elb;
+pub(crate) mod envoy;
+pub(crate) mod gcp_lb;
+pub(crate) mod haproxy;
 pub(crate) mod json;
 pub(crate) mod logfmt;
 pub(crate) mod nginx;
 pub(crate) mod time;
+pub(crate) mod vhost_combined;
+pub(crate) mod w3c;
+pub(crate) mod words;
 
 use crate::event::Event;
+use alb::AlbParser;
 use clf::{ClfParser, Flavor};
+use elb::ElbParser;
+use envoy::EnvoyParser;
+use gcp_lb::GcpLbParser;
+use haproxy::HaproxyParser;
 use json::{FieldMap, JsonParser};
 use logfmt::LogfmtParser;
 use nginx::{LogFormat, LogFormatParser};
 use std::sync::Arc;
+use vhost_combined::VhostParser;
+use w3c::W3cParser;
 
 /// Why a line is not a request in its input's format (SPEC §3).
 #[derive(
@@ -38,6 +53,23 @@ pub(crate) enum Malformed {
     TooLong,
     CutByInputError,
     TimeOutOfRange,
+    AlbOtherRecord,
+    AlbFields,
+    ElbTcp,
+    ElbFields,
+    CloudfrontNoHeader,
+    CloudfrontHeader,
+    CloudfrontColumns,
+    CloudfrontNoResponse,
+    W3cNoHeader,
+    W3cHeader,
+    W3cColumns,
+    HaproxyNotHttp,
+    HaproxyNoDate,
+    EnvoyFields,
+    EnvoyNoResponse,
+    GcpLbFields,
+    VhostNoPrefix,
 }
 
 impl Malformed {
@@ -59,7 +91,53 @@ impl Malformed {
             Malformed::TooLong => "too long (over 1 MiB)",
             Malformed::CutByInputError => "cut off by an input error",
             Malformed::TimeOutOfRange => "time out of range (before 1990 or over a day ahead)",
+            Malformed::AlbOtherRecord => {
+                "alb: an NLB (tls) or connection-log record, not an HTTP request"
+            }
+            Malformed::AlbFields => {
+                "alb: fields missing or out of place for an ALB access log line"
+            }
+            Malformed::ElbTcp => "elb: a TCP/SSL listener line (status -), not an HTTP request",
+            Malformed::ElbFields => {
+                "elb: fields missing or out of place for a Classic ELB access log line"
+            }
+            Malformed::CloudfrontNoHeader => "cloudfront: no #Fields header before this line",
+            Malformed::CloudfrontHeader => {
+                "cloudfront: the #Fields header names no date, time or sc-status"
+            }
+            Malformed::CloudfrontColumns => {
+                "cloudfront: not as many fields as the #Fields header names (line cut short?)"
+            }
+            Malformed::CloudfrontNoResponse => "cloudfront: status 000 (the viewer went away)",
+            Malformed::W3cNoHeader => "w3c: no #Fields header before this line",
+            Malformed::W3cHeader => "w3c: the #Fields header names no date, time or sc-status",
+            Malformed::W3cColumns => "w3c: not as many fields as the #Fields header names",
+            Malformed::HaproxyNotHttp => {
+                "haproxy: not an HTTP log line (TCP mode, or a message of the proxy)"
+            }
+            Malformed::HaproxyNoDate => "haproxy: empty accept date and no dated syslog header",
+            Malformed::EnvoyFields => {
+                "envoy: fields missing or out of place for an Envoy access log line"
+            }
+            Malformed::EnvoyNoResponse => "envoy: response code 0 (no HTTP response was sent)",
+            Malformed::GcpLbFields => "gcp_lb: no httpRequest.status or timestamp",
+            Malformed::VhostNoPrefix => "vhost_combined: no host:port before the client",
         }
+    }
+}
+
+impl Malformed {
+    /// Whether the line was recognised as one of its format's own records
+    /// that are not requests (an ELB TCP line, an NLB record in an ALB
+    /// bucket, a response code 0): evidence of the format, though not a request.
+    pub(crate) fn is_of_format(self) -> bool {
+        matches!(
+            self,
+            Malformed::AlbOtherRecord
+                | Malformed::ElbTcp
+                | Malformed::CloudfrontNoResponse
+                | Malformed::EnvoyNoResponse
+        )
     }
 }
 
@@ -79,6 +157,8 @@ pub(crate) enum FormatChoice {
     Logfmt,
     /// `--log-format`: every input uses [`ParseOptions::log_format`].
     NginxConfig,
+    /// One of the formats that only `auto` or its own name picks.
+    Only(Format),
 }
 
 /// How lines are parsed: the same for every input of a run.
@@ -117,7 +197,28 @@ pub(crate) enum Format {
     Traefik,
     Logfmt,
     NginxConfig,
+    Alb,
+    Elb,
+    Cloudfront,
+    Haproxy,
+    Envoy,
+    W3c,
+    GcpLb,
+    VhostCombined,
 }
+
+/// The load-balancer and proxy formats, most specific first: on a tie in
+/// detection, the earlier one wins.
+const PROXY_FORMATS: [Format; 8] = [
+    Format::Alb,
+    Format::Elb,
+    Format::Cloudfront,
+    Format::W3c,
+    Format::Haproxy,
+    Format::Envoy,
+    Format::GcpLb,
+    Format::VhostCombined,
+];
 
 impl Format {
     pub(crate) fn name(self) -> &'static str {
@@ -129,6 +230,14 @@ impl Format {
             Format::Traefik => "traefik",
             Format::Logfmt => "logfmt",
             Format::NginxConfig => "log_format",
+            Format::Alb => "alb",
+            Format::Elb => "elb",
+            Format::Cloudfront => "cloudfront",
+            Format::Haproxy => "haproxy",
+            Format::Envoy => "envoy",
+            Format::W3c => "w3c",
+            Format::GcpLb => "gcp_lb",
+            Format::VhostCombined => "vhost_combined",
         }
     }
 
@@ -144,8 +253,26 @@ impl Format {
             Format::NginxConfig,
         ]
         .into_iter()
+        .chain(PROXY_FORMATS)
         .find(|f| f.name() == name)
     }
+
+    /// Whether `#Fields` header lines define the columns of the lines after them.
+    pub(crate) fn has_headers(self) -> bool {
+        matches!(self, Format::W3c | Format::Cloudfront)
+    }
+}
+
+/// How a sample reads in one format.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Score {
+    /// Lines that are requests.
+    pub(crate) parsed: usize,
+    /// Lines that are the format's own non-request records (see
+    /// [`Malformed::is_of_format`]).
+    pub(crate) known: usize,
+    /// Lines that are not directives.
+    pub(crate) lines: usize,
 }
 
 /// Parses the lines of one input in its format.
@@ -156,6 +283,14 @@ pub(crate) enum LineParser {
     Json(Box<JsonParser>),
     Logfmt(LogfmtParser),
     LogFormat(LogFormatParser),
+    Alb(AlbParser),
+    Elb(ElbParser),
+    W3c(Box<W3cParser>),
+    Haproxy(HaproxyParser),
+    // Boxed: both hold a JSON parser.
+    Envoy(Box<EnvoyParser>),
+    GcpLb(Box<GcpLbParser>),
+    Vhost(VhostParser),
 }
 
 impl LineParser {
@@ -174,7 +309,54 @@ impl LineParser {
                 // empty format matches nothing rather than guessing another.
                 None => LineParser::LogFormat(LogFormatParser::new(Arc::new(LogFormat::never()))),
             },
+            Format::Alb => LineParser::Alb(AlbParser),
+            Format::Elb => LineParser::Elb(ElbParser),
+            Format::Cloudfront => {
+                LineParser::W3c(Box::new(W3cParser::new(w3c::Flavor::Cloudfront)))
+            }
+            Format::W3c => LineParser::W3c(Box::new(W3cParser::new(w3c::Flavor::Iis))),
+            Format::Haproxy => LineParser::Haproxy(HaproxyParser),
+            Format::Envoy => LineParser::Envoy(Box::new(EnvoyParser::new(opts.details))),
+            Format::GcpLb => LineParser::GcpLb(Box::new(GcpLbParser::new(opts.details))),
+            Format::VhostCombined => LineParser::Vhost(VhostParser::new(opts.details)),
         }
+    }
+
+    /// Reads `line` as a directive of the format (a `#...` line of W3C
+    /// logs) if it is one: such lines are neither requests nor malformed,
+    /// and are skipped like blank lines.
+    #[inline]
+    pub(crate) fn directive(&mut self, line: &[u8]) -> bool {
+        match self {
+            LineParser::W3c(p) => p.directive(line),
+            _ => false,
+        }
+    }
+
+    /// Starts a block of a source whose last `#Fields` line before the
+    /// block is `header` (see `w3c`): parsers of other formats keep no
+    /// state between lines that depends on the file.
+    pub(crate) fn resume(&mut self, header: Option<&[u8]>) {
+        if let LineParser::W3c(p) = self {
+            p.resume(header);
+        }
+    }
+
+    /// How `sample` reads in this format, directives left out.
+    pub(crate) fn score(&mut self, sample: &[&[u8]]) -> Score {
+        let mut score = Score::default();
+        for line in sample {
+            if self.directive(line) {
+                continue;
+            }
+            score.lines += 1;
+            match self.parse(line) {
+                Ok(_) => score.parsed += 1,
+                Err(m) if m.is_of_format() => score.known += 1,
+                Err(_) => {}
+            }
+        }
+        score
     }
 
     #[inline]
@@ -184,6 +366,13 @@ impl LineParser {
             LineParser::Json(p) => p.parse(line),
             LineParser::Logfmt(p) => p.parse(line),
             LineParser::LogFormat(p) => p.parse(line),
+            LineParser::Alb(p) => p.parse(line),
+            LineParser::Elb(p) => p.parse(line),
+            LineParser::W3c(p) => p.parse(line),
+            LineParser::Haproxy(p) => p.parse(line),
+            LineParser::Envoy(p) => p.parse(line),
+            LineParser::GcpLb(p) => p.parse(line),
+            LineParser::Vhost(p) => p.parse(line),
         }
     }
 }
@@ -199,6 +388,7 @@ pub(crate) fn detect_format(opts: &ParseOptions, sample: &[&[u8]]) -> Format {
         FormatChoice::Json => return json_flavor(sample),
         FormatChoice::Logfmt => return Format::Logfmt,
         FormatChoice::NginxConfig => return Format::NginxConfig,
+        FormatChoice::Only(format) => return format,
         FormatChoice::Auto => {}
     }
     let mut clf = ClfParser::default();
@@ -215,7 +405,31 @@ pub(crate) fn detect_format(opts: &ParseOptions, sample: &[&[u8]]) -> Format {
         logfmt_ok += usize::from(logfmt.parse(line).is_ok());
     }
     let clf_ok = combined + common;
+    // The load-balancer and proxy formats win ties with the general ones
+    // (a vhost_combined line is also a combined one; a Cloud Logging entry
+    // may also be read as plain JSON): they say more about the file.
+    let general = clf_ok.max(json_ok).max(logfmt_ok);
+    let mut best: Option<(Format, usize)> = None;
+    let mut own_records: Option<(Format, usize)> = None;
+    for format in PROXY_FORMATS {
+        let score = LineParser::new(format, opts).score(sample);
+        let parsed = score.parsed;
+        if parsed > 0 && parsed >= general && best.is_none_or(|(_, b)| parsed > b) {
+            best = Some((format, parsed));
+        }
+        if score.known * 2 > score.lines && own_records.is_none_or(|(_, k)| score.known > k) {
+            own_records = Some((format, score.known));
+        }
+    }
+    if let Some((format, _)) = best {
+        return format;
+    }
     if clf_ok + json_ok + logfmt_ok == 0 {
+        // No request anywhere, but most lines are one format's own other
+        // records (an ELB's TCP listener lines): that format.
+        if let Some((format, _)) = own_records {
+            return format;
+        }
         return by_shape(sample);
     }
     if json_ok > clf_ok && json_ok >= logfmt_ok {
@@ -247,8 +461,16 @@ fn json_flavor(sample: &[&[u8]]) -> Format {
     }
 }
 
-/// When no line parses: JSON objects, then `key=value` lines, else combined.
+/// When no line parses: W3C headers, JSON objects, then `key=value` lines,
+/// else combined.
 fn by_shape(sample: &[&[u8]]) -> Format {
+    if let Some(header) = sample.iter().find(|l| l.starts_with(b"#Fields:")) {
+        return if memchr::memmem::find(header, b"x-edge-").is_some() {
+            Format::Cloudfront
+        } else {
+            Format::W3c
+        };
+    }
     let json = sample
         .iter()
         .filter(|l| l.trim_ascii_start().starts_with(b"{"))
