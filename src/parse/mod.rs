@@ -471,6 +471,21 @@ fn by_shape(sample: &[&[u8]]) -> Format {
             Format::W3c
         };
     }
+    // `2026-11-25 10:00:00 ...` with no header: W3C lines whose header was
+    // lost (a file cut from the middle of a log), so that each is reported
+    // as such rather than as a line without an access-log `[timestamp]`.
+    let w3c_like = sample
+        .iter()
+        .filter(|l| {
+            l.len() > 20
+                && words::date_time(&l[..10], &l[11..19]).is_some()
+                && l[10] == b' '
+                && l[19] == b' '
+        })
+        .count();
+    if w3c_like * 2 > sample.len() {
+        return Format::W3c;
+    }
     let json = sample
         .iter()
         .filter(|l| l.trim_ascii_start().starts_with(b"{"))
@@ -539,5 +554,65 @@ mod tests {
         assert_eq!(detect_format(&auto, no_requests), Format::Logfmt);
         let json_no_status: &[&[u8]] = &[br#"{"msg":"boot"}"#];
         assert_eq!(detect_format(&auto, json_no_status), Format::Json);
+    }
+
+    #[test]
+    fn header_less_w3c_lines_are_w3c_and_say_why_they_are_malformed() {
+        let auto = ParseOptions::default();
+        let lines: &[&[u8]] = &[
+            b"2019-03-06 18:43:17 10.0.140.107 GET /health-monitoring - 80 - 10.0.140.2 - 200 0 0 15",
+            b"2019-03-06 18:43:18 10.0.140.107 GET /health-monitoring - 80 - 10.0.140.2 - 200 0 0 15",
+        ];
+        assert_eq!(detect_format(&auto, lines), Format::W3c);
+        let mut p = LineParser::new(Format::W3c, &auto);
+        assert_eq!(p.parse(lines[0]), Err(Malformed::W3cNoHeader));
+    }
+
+    /// Lines of every load-balancer and proxy format, real ones (see
+    /// tests/data/formats/SOURCES.md), for the fuzzing below to cut and splice.
+    const SEEDS: &[&str] = &[
+        r#"http 2018-07-02T22:23:00.186641Z app/my-loadbalancer/50dc6c495c0c9188 192.168.131.39:2817 10.0.0.1:80 0.000 0.001 0.000 200 200 34 366 "GET http://www.example.com:80/ HTTP/1.1" "curl/7.46.0" - - arn:aws:elasticloadbalancing:us-east-2:123456789012:targetgroup/my-targets/73e2d6bc24d8a067 "Root=1-58337262-36d228ad5d99923122bbe354" "-" "-" 0 2018-07-02T22:22:48.364000Z "forward,redirect" "-" "-" "10.0.0.1:80" "200" "-" "-""#,
+        r#"2019-10-14T12:00:20.694172Z filebeat-aws-elb-test 175.16.199.1:54106 10.0.1.185:80 0.000043 0.000785 0.000023 200 200 0 612 "GET http://18.194.223.56:80/ HTTP/1.1" "Mozilla/5.0" - -"#,
+        "#Fields: date time x-edge-location sc-bytes c-ip cs-method cs(Host) cs-uri-stem sc-status cs(Referer) cs(User-Agent) cs-uri-query",
+        "2019-12-13	22:36:27	SEA19-C1	900	89.160.20.112	GET	d111111abcdef8.cloudfront.net	/favicon.ico	502	http://www.example.com/	Mozilla/5.0%20(Windows)	-",
+        "#Fields: date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) sc-status sc-substatus sc-win32-status time-taken",
+        r#"2019-03-06 18:43:17 10.0.140.107 GET /health-monitoring - 80 - "10.0.140.2" - 200 0 0 15"#,
+        r#"Jun 22 12:02:59 node2 haproxy[23034]: -:47481 [22/Jun/2021:12:02:59.590] www-https~ app/node16 app.domain.com 0/0/3/32/35 403 142 - - ---- 1/1/0/0/0 0/0 {a b} {} "GET /app/event/ HTTP/1.1""#,
+        r#"[2019-02-12T18:37:42.921Z] "GET /httpbin/ip HTTP/1.1" 200 - 0 43 217 216 "172.17.0.5" "curl/7.59.0" "c62ec130-6dee-4f3b-a52b-4f0d1312d89d" "httpbin.org" "52.87.35.92:80""#,
+        r#"{"message":"ACCESS [2019-02-12T18:37:42.921Z] "GET /httpbin/ip HTTP/1.1" 200 - 0 43 217 216 "172.17.0.5" "curl" "c6" "h" "u"
+","stream":"stdout"}"#,
+        r#"{"httpRequest":{"requestMethod":"GET","requestUrl":"http://81.2.69.193/static/us/three-cats.jpg","status":304,"responseSize":"157","latency":"0.5s"},"timestamp":"2020-06-08T23:41:30.078651Z"}"#,
+        r#"www.example.com:443 192.0.2.7 - - [10/Oct/2023:13:55:36 +0000] "GET /api HTTP/1.1" 502 120 "-" "curl/8.0""#,
+    ];
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(512))]
+        /// No bytes make a load-balancer or proxy parser panic: random
+        /// bytes, and real lines cut short or with bytes spliced in.
+        #[test]
+        fn no_bytes_make_a_proxy_parser_panic(
+            seed in 0..SEEDS.len(),
+            header in 0..SEEDS.len(),
+            cut in 0usize..400,
+            at in 0usize..400,
+            junk in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..40),
+            random in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..300),
+        ) {
+            let mut line = SEEDS[seed].as_bytes().to_vec();
+            line.truncate(cut.max(1));
+            let at = at.min(line.len());
+            line.splice(at..at, junk);
+            for format in PROXY_FORMATS {
+                let mut p = LineParser::new(format, &ParseOptions::default());
+                p.directive(SEEDS[header].as_bytes());
+                p.resume(Some(SEEDS[header].as_bytes()));
+                for l in [&line, &random] {
+                    if !p.directive(l) {
+                        let _ = p.parse(l);
+                    }
+                }
+                let _ = p.score(&[&line, &random]);
+            }
+        }
     }
 }
