@@ -58,6 +58,8 @@ Table `events`, one row per request (null: the log line does not say):
   error_code     string, null
   error_param    string, null
   error_message  string, null
+  upstream_status u16, null         ALB/ELB target status
+  request_id     string, null       x_request_id, ALB trace id, ...
 
 `faultline query --list` shows the shipped queries and what each answers.
 

@@ -45,7 +45,7 @@ fn json_fields() -> FieldMap {
         bytes: one("bytes_sent"),
         body: Vec::new(),
         duration: vec![("duration".to_owned(), DurationUnit::Millis)],
-        request_id: one("x_request_id"),
+        request_id: vec!["x_request_id".to_owned(), "request_id".to_owned()],
     }
 }
 
