@@ -3,6 +3,7 @@
 //! one module per subcommand.
 
 mod analyze;
+mod formats;
 mod help_and_flags;
 mod parallel;
 mod query;
