@@ -86,10 +86,15 @@ pub enum Command {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 #[value(rename_all = "snake_case")]
 pub enum FormatArg {
+    /// Detect it per file from its first lines.
     Auto,
+    /// nginx / Apache combined, with optional extra fields.
     Combined,
+    /// nginx / Apache common.
     Common,
+    /// JSON lines (Caddy and Traefik recognised).
     Json,
+    /// key=value lines (Heroku router).
     Logfmt,
     /// AWS Application Load Balancer.
     Alb,

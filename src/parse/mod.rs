@@ -6,6 +6,7 @@
 pub(crate) mod alb;
 pub(crate) mod body;
 pub(crate) mod clf;
+pub(crate) mod cloudfront;
 pub(crate) mod elb;
 pub(crate) mod envoy;
 pub(crate) mod gcp_lb;
@@ -311,9 +312,7 @@ impl LineParser {
             },
             Format::Alb => LineParser::Alb(AlbParser),
             Format::Elb => LineParser::Elb(ElbParser),
-            Format::Cloudfront => {
-                LineParser::W3c(Box::new(W3cParser::new(w3c::Flavor::Cloudfront)))
-            }
+            Format::Cloudfront => LineParser::W3c(Box::new(cloudfront::parser())),
             Format::W3c => LineParser::W3c(Box::new(W3cParser::new(w3c::Flavor::Iis))),
             Format::Haproxy => LineParser::Haproxy(HaproxyParser),
             Format::Envoy => LineParser::Envoy(Box::new(EnvoyParser::new(opts.details))),

@@ -319,20 +319,6 @@ mod tests {
     }
 
     #[test]
-    fn cloudfront_zero_status_and_resume() {
-        let mut p = W3cParser::new(Flavor::Cloudfront);
-        let header: &[u8] = b"#Fields: date time x-edge-location sc-bytes c-ip cs-method cs(Host) cs-uri-stem sc-status cs(Referer) cs(User-Agent) cs-uri-query";
-        p.resume(Some(header));
-        let ok = b"2014-05-23\t01:13:11\tFRA2\t182\t192.0.2.10\tGET\td111111abcdef8.cloudfront.net\t/view/my/file.html\t200\twww.displaymyfiles.com\tMozilla/4.0\t-";
-        let ev = p.parse(ok).unwrap();
-        assert_eq!((ev.status, ev.bytes), (200, Some(182)));
-        let gone = b"2014-05-23\t01:13:11\tFRA2\t182\t192.0.2.10\tGET\td1.cloudfront.net\t/\t000\t-\tMozilla/4.0\t-";
-        assert_eq!(p.parse(gone), Err(Malformed::CloudfrontNoResponse));
-        p.resume(None);
-        assert_eq!(p.parse(ok), Err(Malformed::CloudfrontNoHeader));
-    }
-
-    #[test]
     fn finds_the_last_header_of_a_block() {
         let block = b"#Fields: a b\nx y\n#Fields: c d\r\nz w\n";
         assert_eq!(last_fields_line(block), Some(&b"#Fields: c d"[..]));
