@@ -16,7 +16,8 @@
 //! the worker's parser starts every block from it ([`W3cParser::resume`]) and
 //! follows the `#Fields` lines inside the block itself. The live follower
 //! gives one parser the chunks of a file in order, so the parser's own state
-//! is enough there. A line before any header is malformed (`no #Fields
+//! is enough there, except after a restart from a checkpoint: that parser
+//! starts from the last `#Fields` line among the file's first lines. A line before any header is malformed (`no #Fields
 //! header`): its columns are unknown.
 //!
 //! Times: `date` + `time` are UTC. IIS Advanced Logging writes `date-local`

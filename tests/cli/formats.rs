@@ -88,9 +88,18 @@ fn alb() {
     assert_eq!(
         sample_reasons(&r),
         [
-            (5, "alb: fields missing or out of place for an ALB access log line"),
-            (6, "alb: an NLB (tls) or connection-log record, not an HTTP request"),
-            (7, "alb: an NLB (tls) or connection-log record, not an HTTP request"),
+            (
+                5,
+                "alb: fields missing or out of place for an ALB access log line"
+            ),
+            (
+                6,
+                "alb: an NLB (tls) or connection-log record, not an HTTP request"
+            ),
+            (
+                7,
+                "alb: an NLB (tls) or connection-log record, not an HTTP request"
+            ),
             (8, "quoted field never closes (line cut short?)"),
         ]
     );
@@ -452,7 +461,11 @@ fn a_forced_format_names_itself_in_the_reasons() {
             "formats/elb-http.log",
             "alb: fields missing or out of place for an ALB access log line",
         ),
-        ("w3c", "formats/alb.log", "w3c: no #Fields header before this line"),
+        (
+            "w3c",
+            "formats/alb.log",
+            "w3c: no #Fields header before this line",
+        ),
         (
             "envoy",
             "formats/haproxy.log",
