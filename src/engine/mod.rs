@@ -530,6 +530,11 @@ fn not_a_log(
     }
     let score = LineParser::new(format, opts).score(sample);
     let (lines, parsed) = (score.lines, score.parsed + score.known);
+    if lines == 0 {
+        // Only W3C directives so far (a log that has written its header
+        // and no request yet): no evidence either way.
+        return (true, None);
+    }
     let skipped = (matches!(source, Source::Found(_)) && parsed * 10 <= lines).then(|| {
         format!(
             "not a log: {parsed} of its first {lines} lines parse as {}",
