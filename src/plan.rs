@@ -292,6 +292,12 @@ pub(crate) fn tail(args: &TailArgs, env: &Env) -> Result<TailPlan, PlanError> {
             dir.trim_end_matches('/')
         )));
     }
+    // Objects in a bucket do not grow: there is nothing to follow.
+    if let Some(url) = args.paths.iter().find(|p| p.starts_with("s3://")) {
+        return Err(PlanError::Usage(format!(
+            "{url}: tail follows local files; read S3 objects with analyze or query"
+        )));
+    }
     Ok(TailPlan {
         patterns: args.paths.clone(),
         parse: ParseOptions {

@@ -535,7 +535,7 @@ fn not_a_log(
         // and no request yet): no evidence either way.
         return (true, None);
     }
-    let skipped = (matches!(source, Source::Found(_)) && parsed * 10 <= lines).then(|| {
+    let skipped = (source.found() && parsed * 10 <= lines).then(|| {
         format!(
             "not a log: {parsed} of its first {lines} lines parse as {}",
             format.name()

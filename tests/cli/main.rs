@@ -8,6 +8,7 @@ mod help_and_flags;
 mod parallel;
 mod query;
 mod readme;
+mod s3;
 mod table_view;
 mod tail;
 mod verdicts;
