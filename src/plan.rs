@@ -254,7 +254,12 @@ fn shaping_settings(d: &DetectConfig, p: &ParseArgs) -> Vec<(String, String)> {
         ),
         ("--max-gap", d.max_gap.to_string()),
         ("--for", secs(d.min_duration_us)),
-        ("--format", format!("{:?}", p.format).to_lowercase()),
+        (
+            "--format",
+            // The name as typed (`gcp_lb`, not the variant's `GcpLb`).
+            clap::ValueEnum::to_possible_value(&p.format)
+                .map_or_else(String::new, |v| v.get_name().to_owned()),
+        ),
         ("--log-format", p.log_format.clone().unwrap_or_default()),
         ("--body-var", p.body_var.clone().unwrap_or_default()),
         ("--field", fields.join(" ")),
