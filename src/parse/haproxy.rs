@@ -31,11 +31,7 @@ impl HaproxyParser {
         } else {
             slash_date(inside).ok_or(Malformed::BadTime)?
         };
-        let client_start = line[..open - 1]
-            .iter()
-            .rposition(|b| *b == b' ')
-            .map_or(0, |s| s + 1);
-        let client = host_of(&line[client_start..open - 1]);
+        let client = client_before(line, open).and_then(host_of);
 
         // The timers are the first word of five `/`-separated numbers.
         let rest = &line[close + 1..];
@@ -71,25 +67,31 @@ impl HaproxyParser {
     }
 }
 
-/// The brackets of the accept date: `[dd/Mon/yyyy:...]` or an empty `[]`,
-/// after a `client:port` word.
+/// The brackets of the accept date: `[dd/Mon/yyyy:...]`, or an empty `[]`
+/// after a `client:port` word (a log format may leave the client out, as
+/// haproxy-ingress's does; an empty pair of brackets alone says too little).
 fn accept_date(line: &[u8]) -> Option<(usize, usize)> {
     memchr::memchr_iter(b'[', line).find_map(|open| {
         let t = &line[open..];
-        let shaped = t.get(1) == Some(&b']')
-            || (t.len() > 21 && t[1].is_ascii_digit() && t[3] == b'/' && t[7] == b'/');
-        let after_client = open >= 3 && line[open - 1] == b' ' && {
-            let before = &line[..open - 1];
-            let word = &before[before.iter().rposition(|b| *b == b' ').map_or(0, |s| s + 1)..];
-            memchr::memrchr(b':', word)
-                .is_some_and(|c| c + 1 < word.len() && word[c + 1..].iter().all(u8::is_ascii_digit))
-        };
-        if !(shaped && after_client) {
+        let dated = t.len() > 21 && t[1].is_ascii_digit() && t[3] == b'/' && t[7] == b'/';
+        let empty = t.get(1) == Some(&b']') && client_before(line, open).is_some();
+        if !(dated || empty) {
             return None;
         }
         let close = open + memchr::memchr(b']', t)?;
         Some((open, close))
     })
+}
+
+/// The `client:port` word right before `open`, if there is one.
+fn client_before(line: &[u8], open: usize) -> Option<&[u8]> {
+    if open < 3 || line[open - 1] != b' ' {
+        return None;
+    }
+    let before = &line[..open - 1];
+    let word = &before[before.iter().rposition(|b| *b == b' ').map_or(0, |s| s + 1)..];
+    let colon = memchr::memrchr(b':', word)?;
+    (colon + 1 < word.len() && word[colon + 1..].iter().all(u8::is_ascii_digit)).then_some(word)
 }
 
 /// The time of an RFC 3339 syslog prefix (`2022-09-04T21:34:04+00:00 host
@@ -186,6 +188,9 @@ mod tests {
             HaproxyParser.parse(empty).unwrap().ts,
             1_662_327_244_000_000
         );
+        let no_client = br#"<134>1 2020-06-15T02:58:18+00:00 lb1 ingress 40 - - [15/Jun/2020:02:58:18.042] _front_http _default_backend/srv001 0/0/0/14/14 200 246 - - ---- 1/1/0/0/0 0/0 "POST /api HTTP/1.1""#;
+        let ev = HaproxyParser.parse(no_client).unwrap();
+        assert_eq!((ev.status, ev.client), (200, None));
         let classic = br#"Sep  4 21:34:04 lb haproxy[8]: 172.24.0.1:62106 [] main app/s 0/0/0/0/3 200 132 - - ---- 1/1/0/0/0 0/0 "GET /x HTTP/1.1""#;
         assert_eq!(HaproxyParser.parse(classic), Err(Malformed::HaproxyNoDate));
         let tcp = b"Sep 29 08:33:00 lb haproxy[1]: 10.0.0.1:5 [29/Sep/2025:08:33:00.277] fe be/s 0/0/5007 212 -- 0/0/0/0/3 0/0";

@@ -235,7 +235,7 @@ fn cloudfront_and_w3c() {
 /// ```python
 /// # HAProxy configuration manual 8.2.3 (HTTP log format):
 /// # client:port [accept_date] frontend backend/server TR/Tw/Tc/Tr/Ta status bytes ... "request"
-/// rx = re.compile(r'(\S+):(\d+) \[([^\]]*)\] \S+ \S+(?: \S+)? [-+\d]+/[-+\d]+/[-+\d]+/[-+\d]+/[-+\d]+ (\d{3}) .*"([^"]*)"')
+/// rx = re.compile(r'(?:(\S+):(\d+) )?\[([^\]]*)\] \S+ \S+(?: \S+)? [-+\d]+/[-+\d]+/[-+\d]+/[-+\d]+/[-+\d]+ (\d{3}) .*"([^"]*)"')
 /// for l in lines(f):
 ///     m = rx.search(l)
 ///     if not m: bad += 1; continue
@@ -286,15 +286,16 @@ fn haproxy() {
             first: "2009-02-06T12:14:14.655Z",
             last: "2009-02-06T12:14:14.655Z",
         },
-        // IPv6 clients, empty accept dates, <BADREQ>, a TCP-mode line.
+        // IPv6 clients, empty accept dates, <BADREQ>, a TCP-mode line, a
+        // format without the client (as haproxy-ingress logs).
         Case {
             file: "haproxy-odd.log",
             format: "haproxy",
-            requests: 3,
+            requests: 4,
             malformed: 2,
-            by_status: json!({"200": 1, "400": 1, "504": 1}),
+            by_status: json!({"200": 1, "400": 1, "503": 1, "504": 1}),
             first: "2023-03-01T10:00:00.120Z",
-            last: "2023-03-01T10:00:03.001Z",
+            last: "2023-03-01T10:00:05.042Z",
         },
     ] {
         check(&c);
