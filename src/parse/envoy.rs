@@ -203,6 +203,11 @@ mod tests {
         let wrapped = br#"{"message":"ACCESS [2019-02-12T18:37:42.921Z] \"GET /x HTTP/1.1\" 404 - 0 43 217 216 \"1.2.3.4\" \"curl\" \"rid-1\" \"h\" \"u\"\n","stream":"stdout"}"#;
         let ev = p.parse(wrapped).unwrap().into_owned();
         assert_eq!((ev.status, ev.request_id.as_deref()), (404, Some("rid-1")));
+        let docker = br#"{"log":"[2019-02-12T18:37:42.921Z] \"GET /y HTTP/1.1\" 502 UF 0 0 5 - \"-\" \"curl\" \"rid-2\" \"h\" \"u\"\n","stream":"stdout","time":"2019-02-12T18:37:43.1Z"}"#;
+        let ev = p.parse(docker).unwrap().into_owned();
+        assert_eq!((ev.status, ev.path.as_deref()), (502, Some("/y")));
+        let cri = br#"2019-02-12T18:37:43.139620629Z stdout F [2019-02-12T18:37:42.921Z] "GET /z HTTP/2" 200 - 0 1 2 1 "-" "c" "rid-3" "h" "u""#;
+        assert_eq!(p.parse(cri).unwrap().request_id.as_deref(), Some("rid-3"));
         let istio = br#"{"start_time":"2023-01-01T00:00:00.000Z","method":"POST","path":"/v1/x?y=1","response_code":500,"duration":12,"x_request_id":"abc","bytes_sent":7}"#;
         let ev = p.parse(istio).unwrap().into_owned();
         assert_eq!(
