@@ -206,6 +206,18 @@ mod tests {
         let docker = br#"{"log":"[2019-02-12T18:37:42.921Z] \"GET /y HTTP/1.1\" 502 UF 0 0 5 - \"-\" \"curl\" \"rid-2\" \"h\" \"u\"\n","stream":"stdout","time":"2019-02-12T18:37:43.1Z"}"#;
         let ev = p.parse(docker).unwrap().into_owned();
         assert_eq!((ev.status, ev.path.as_deref()), (502, Some("/y")));
+        // Istio's text format: response details, termination details and a
+        // quoted failure reason before the byte counts.
+        let istio_text = br#"[2020-11-25T21:26:18.409Z] "GET /status/418 HTTP/1.1" 418 - via_upstream - "-" 0 135 4 4 "-" "curl/7.73.0-DEV" "84961386-6d84-929d-98bd-c5aee93b5c88" "httpbin:8000" "10.44.1.27:80" outbound|8000||httpbin.foo.svc.cluster.local 10.44.1.23:37652 10.0.45.184:8000 10.44.1.23:46520 - default"#;
+        let ev = p.parse(istio_text).unwrap().into_owned();
+        assert_eq!(
+            (ev.status, ev.bytes, ev.duration_ms),
+            (418, Some(135), Some(4.0))
+        );
+        assert_eq!(
+            ev.request_id.as_deref(),
+            Some("84961386-6d84-929d-98bd-c5aee93b5c88")
+        );
         let cri = br#"2019-02-12T18:37:43.139620629Z stdout F [2019-02-12T18:37:42.921Z] "GET /z HTTP/2" 200 - 0 1 2 1 "-" "c" "rid-3" "h" "u""#;
         assert_eq!(p.parse(cri).unwrap().request_id.as_deref(), Some("rid-3"));
         let istio = br#"{"start_time":"2023-01-01T00:00:00.000Z","method":"POST","path":"/v1/x?y=1","response_code":500,"duration":12,"x_request_id":"abc","bytes_sent":7}"#;
