@@ -5,8 +5,8 @@
 //! environment: `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY` /
 //! `AWS_SESSION_TOKEN`, `AWS_REGION` (or `AWS_DEFAULT_REGION`), web identity
 //! (EKS) and the ECS / EC2 instance metadata credentials, and
-//! `AWS_ENDPOINT_URL` for S3-compatible stores (plain `http://` allowed
-//! there). Shared config files (`~/.aws/credentials` profiles) are not read.
+//! `AWS_ENDPOINT_URL_S3` or `AWS_ENDPOINT_URL` for S3-compatible stores
+//! (plain `http://` allowed there). Shared config files (`~/.aws/credentials` profiles) are not read.
 //!
 //! The engine reads synchronously on its reader threads; objects are
 //! fetched on one small tokio runtime, and each open object's body arrives
@@ -60,7 +60,10 @@ fn store(bucket: &str) -> io::Result<Arc<AmazonS3>> {
         return Ok(s.clone());
     }
     let mut builder = AmazonS3Builder::from_env().with_bucket_name(bucket);
-    if let Ok(endpoint) = std::env::var("AWS_ENDPOINT_URL") {
+    // The AWS SDKs' names: the S3-specific one first.
+    let endpoint =
+        std::env::var("AWS_ENDPOINT_URL_S3").or_else(|_| std::env::var("AWS_ENDPOINT_URL"));
+    if let Ok(endpoint) = endpoint {
         // S3-compatible stores (MinIO, moto, Ceph) are addressed by path,
         // and often served over plain http on a private network.
         builder = builder
