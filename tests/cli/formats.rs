@@ -488,3 +488,57 @@ fn a_forced_format_names_itself_in_the_reasons() {
         assert_eq!(sample_reasons(&r)[0].1, reason, "{format} on {file}");
     }
 }
+
+/// The whole folder of samples, walked as a directory with no flags: every
+/// file is read in its own format, and none is skipped as "not a log"
+/// (even `elb-tcp.log`, which holds no request).
+#[test]
+fn every_sample_file_is_detected_in_a_directory_walk() {
+    let r = analyze(&["formats/"], 0);
+    let got: Vec<(String, String)> = r["summary"]["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            let file = i["path"].as_str().unwrap().rsplit('/').next().unwrap();
+            (file.to_owned(), i["format"].as_str().unwrap().to_owned())
+        })
+        .collect();
+    let want = [
+        ("alb-odd.log", "alb"),
+        ("alb.log", "alb"),
+        ("cloudfront-header-change.log", "cloudfront"),
+        ("cloudfront.log", "cloudfront"),
+        ("elb-http.log", "elb"),
+        ("elb-tcp.log", "elb"),
+        ("envoy-container.log", "envoy"),
+        ("envoy-istio.jsonl", "envoy"),
+        ("envoy.log", "envoy"),
+        ("gcp_lb.jsonl", "gcp_lb"),
+        ("haproxy-badreq.log", "haproxy"),
+        ("haproxy-https.log", "haproxy"),
+        ("haproxy-lnav.log", "haproxy"),
+        ("haproxy-odd.log", "haproxy"),
+        ("haproxy.log", "haproxy"),
+        ("iis-7.5.log", "w3c"),
+        ("iis-advanced-local.log", "w3c"),
+        ("iis.log", "w3c"),
+        ("vhost_combined.log", "vhost_combined"),
+        ("w3c-httpapi.log", "w3c"),
+    ];
+    let mut got_sorted = got.clone();
+    got_sorted.sort();
+    let want: Vec<(String, String)> = want
+        .iter()
+        .map(|(f, k)| ((*f).to_owned(), (*k).to_owned()))
+        .collect();
+    assert_eq!(got_sorted, want);
+    // count.py and SOURCES.md are skipped as not logs, and named.
+    let skipped: Vec<&str> = r["summary"]["skipped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["path"].as_str().unwrap().rsplit('/').next().unwrap())
+        .collect();
+    assert_eq!(skipped, ["SOURCES.md", "count.py"]);
+}
