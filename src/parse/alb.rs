@@ -14,7 +14,7 @@
 //! ALB connection-log lines: they are not requests, and are malformed with a
 //! reason that says so rather than a generic one.
 
-use super::words::{decimal, field, host_of, number, request, status, Word, Words};
+use super::words::{decimal, field, host_of, iso_utc, number, request, status, Word, Words};
 use super::Malformed;
 use crate::event::Event;
 
@@ -57,10 +57,7 @@ impl AlbParser {
         else {
             return Err(Malformed::AlbFields);
         };
-        let ts = std::str::from_utf8(f[1].bytes())
-            .ok()
-            .and_then(super::time::parse_iso)
-            .ok_or(Malformed::BadTime)?;
+        let ts = iso_utc(f[1].bytes()).ok_or(Malformed::BadTime)?;
         let code = status(f[8].bytes()).ok_or(Malformed::AlbFields)?;
         let mut ev = Event::new(ts, code);
         ev.upstream_status = status(f[9].bytes());

@@ -10,7 +10,7 @@
 //! reason that says so.
 
 use super::alb::duration_ms;
-use super::words::{field, host_of, number, request, status, Word, Words};
+use super::words::{field, host_of, iso_utc, number, request, status, Word, Words};
 use super::Malformed;
 use crate::event::Event;
 
@@ -30,10 +30,9 @@ impl ElbParser {
             n += 1;
         }
         // The time opens the line; the client and backend are `ip:port`.
-        let ts = std::str::from_utf8(f[0].bytes())
-            .ok()
-            .filter(|t| t.as_bytes().first().is_some_and(u8::is_ascii_digit))
-            .and_then(super::time::parse_iso)
+        let ts = Some(f[0].bytes())
+            .filter(|t| t.first().is_some_and(u8::is_ascii_digit))
+            .and_then(iso_utc)
             .ok_or(Malformed::ElbFields)?;
         if n < FIELDS || !f[2].bytes().contains(&b':') {
             return Err(Malformed::ElbFields);

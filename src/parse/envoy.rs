@@ -19,7 +19,7 @@
 //! Caddy's status 0.
 
 use super::json::{unescape, DurationUnit, FieldMap, JsonParser};
-use super::words::{field, number, request, status, Word, Words};
+use super::words::{field, iso_utc, number, request, status, Word, Words};
 use super::Malformed;
 use crate::event::Event;
 use serde_json::value::RawValue;
@@ -110,10 +110,7 @@ fn from_json(m: Malformed) -> Malformed {
 fn parse_text(line: &[u8]) -> Result<Event<'_>, Malformed> {
     let open = start_time(line).ok_or(Malformed::EnvoyFields)?;
     let close = open + memchr::memchr(b']', &line[open..]).ok_or(Malformed::EnvoyFields)?;
-    let ts = std::str::from_utf8(&line[open + 1..close])
-        .ok()
-        .and_then(super::time::parse_iso)
-        .ok_or(Malformed::BadTime)?;
+    let ts = iso_utc(&line[open + 1..close]).ok_or(Malformed::BadTime)?;
     let mut words = Words::new(&line[close + 1..]);
     let mut next = || match words.next() {
         Some(Ok(w)) => Ok(w),

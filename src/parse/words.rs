@@ -215,6 +215,20 @@ pub(crate) fn date_time(date: &[u8], time: &[u8]) -> Option<i64> {
     Some(at.and_utc().timestamp_micros())
 }
 
+/// An ISO 8601 UTC time as load balancers write it
+/// (`2018-07-02T22:23:00.186641Z`), read without a general parser; any
+/// other form (an offset, a space for `T`, more than nine fraction digits)
+/// goes to `parse_iso`.
+pub(crate) fn iso_utc(s: &[u8]) -> Option<i64> {
+    match s {
+        [date @ .., b'Z'] if date.len() >= 19 && date[10] == b'T' => {
+            date_time(&date[..10], &date[11..])
+        }
+        _ => None,
+    }
+    .or_else(|| super::time::parse_iso(std::str::from_utf8(s).ok()?))
+}
+
 /// `dd/Mon/yyyy:HH:MM:SS[.mmm]` (HAProxy's accept date, no zone) as UTC.
 pub(crate) fn slash_date(s: &[u8]) -> Option<i64> {
     if s.len() < 20 || s[2] != b'/' || s[6] != b'/' || s[11] != b':' {
@@ -277,6 +291,28 @@ mod tests {
             Some(1_514_794_150_250_000)
         );
         assert_eq!(date_time(b"2018-13-01", b"08:09:10"), None);
+        assert_eq!(
+            iso_utc(b"2018-07-02T22:23:00.186641Z"),
+            Some(1_530_570_180_186_641)
+        );
+        assert_eq!(
+            iso_utc(b"2018-07-02T22:23:00Z"),
+            Some(1_530_570_180_000_000)
+        );
+        assert_eq!(
+            iso_utc(b"2018-07-02T23:23:00+01:00"),
+            Some(1_530_570_180_000_000)
+        );
+        // Past nine fraction digits, the general parser decides.
+        assert_eq!(
+            iso_utc(b"2018-07-02T22:23:00.1234567891Z"),
+            Some(1_530_570_180_123_456)
+        );
+        assert_eq!(
+            iso_utc(b"2018-07-02 22:23:00Z"),
+            Some(1_530_570_180_000_000)
+        );
+        assert_eq!(iso_utc(b"2018-07-02T25:23:00Z"), None);
         assert_eq!(status(b"000"), None);
         assert_eq!(status(b"503"), Some(503));
     }
