@@ -555,6 +555,48 @@ mod tests {
         assert_eq!(detect_format(&auto, json_no_status), Format::Json);
     }
 
+    /// The format that parses most of the sample wins, whatever else
+    /// almost matches; the load-balancer formats only win ties.
+    #[test]
+    fn the_majority_decides_between_general_and_proxy_formats() {
+        let auto = ParseOptions::default();
+        let nginx: &[u8] =
+            br#"1.2.3.4 - - [22/Jan/2019:03:56:14 +0330] "GET / HTTP/1.1" 200 5 "-" "curl""#;
+        let vhost: &[u8] = br#"api.example.com:443 1.2.3.4 - - [22/Jan/2019:03:56:14 +0330] "GET / HTTP/1.1" 200 5 "-" "curl""#;
+        let alb: &[u8] = SEEDS[0].as_bytes();
+        fn mixed<'a>(a: usize, b: usize, x: &'a [u8], y: &'a [u8]) -> Vec<&'a [u8]> {
+            std::iter::repeat_n(x, a)
+                .chain(std::iter::repeat_n(y, b))
+                .collect()
+        }
+        assert_eq!(
+            detect_format(&auto, &mixed(6, 4, nginx, alb)),
+            Format::Combined
+        );
+        assert_eq!(detect_format(&auto, &mixed(4, 6, nginx, alb)), Format::Alb);
+        assert_eq!(
+            detect_format(&auto, &mixed(0, 5, nginx, vhost)),
+            Format::VhostCombined
+        );
+        // Half vhost lines: both parse as combined, which parses more.
+        assert_eq!(
+            detect_format(&auto, &mixed(5, 5, nginx, vhost)),
+            Format::Combined
+        );
+        let gcp: &[&[u8]] = &[SEEDS[9].as_bytes()];
+        assert_eq!(detect_format(&auto, gcp), Format::GcpLb);
+        let envoy: &[&[u8]] = &[SEEDS[7].as_bytes(), SEEDS[8].as_bytes()];
+        assert_eq!(detect_format(&auto, envoy), Format::Envoy);
+        let iis: &[&[u8]] = &[SEEDS[4].as_bytes(), SEEDS[5].as_bytes()];
+        assert_eq!(detect_format(&auto, iis), Format::W3c);
+        let cloudfront: &[&[u8]] = &[SEEDS[2].as_bytes(), SEEDS[3].as_bytes()];
+        assert_eq!(detect_format(&auto, cloudfront), Format::Cloudfront);
+        let haproxy: &[&[u8]] = &[SEEDS[6].as_bytes()];
+        assert_eq!(detect_format(&auto, haproxy), Format::Haproxy);
+        let elb: &[&[u8]] = &[SEEDS[1].as_bytes()];
+        assert_eq!(detect_format(&auto, elb), Format::Elb);
+    }
+
     #[test]
     fn header_less_w3c_lines_are_w3c_and_say_why_they_are_malformed() {
         let auto = ParseOptions::default();
