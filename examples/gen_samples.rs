@@ -3,9 +3,14 @@
 //!
 //! `cargo run --example gen_samples` regenerates it byte for byte.
 //!
-//! `cargo run --release --example gen_samples -- --lines N --out FILE [--json]`
+//! `cargo run --release --example gen_samples -- --lines N --out FILE [--json] [--high-cardinality]`
 //! instead writes one large log of N lines (combined, or JSON lines) with the
-//! same traffic mix and an outage in its last fifth, for benchmarks.
+//! same traffic mix and an outage in its last fifth, for benchmarks. With
+//! `--high-cardinality`, four lines in five are a scanner's and a bot's: every
+//! path a new slug, every error code and message distinct; the API's own
+//! traffic (the fifth left) keeps routes of 1 % to 6 % of all requests.
+//! `--high-cardinality --junk-pool 5` writes its low-cardinality twin: the
+//! same lines, with words drawn from 5.
 //!
 //! - `nginx/api.log.2.gz`, `nginx/api.log.1`, `nginx/api.log`: a rotated set in
 //!   nginx combined format with `$request_time` and the response body as extras;
@@ -313,13 +318,81 @@ fn json_line(r: &Request) -> String {
     out
 }
 
-/// `--lines N --out FILE [--json]`: one large log, 20 requests a second.
-fn write_large(lines: u64, out: &str, json: bool) -> std::io::Result<()> {
+/// Lower-case letters only, so route templating keeps it as it is.
+fn word(rng: &mut Rng, len: u64) -> String {
+    (0..len)
+        .map(|_| char::from(b'a' + rng.below(26) as u8))
+        .collect()
+}
+
+/// A request no route of the API has: a scanner probing for files, or a bot
+/// crawling slugs. Its path and its error are new every time.
+///
+/// With `pool` > 0 the words come from that many (a low-cardinality twin of
+/// the same size and shape, to tell what cardinality costs from what parsing
+/// longer lines costs).
+fn junk_request(rng: &mut Rng, ts: i64, pool: u64) -> Request {
+    let mut r = request(rng, ts);
+    let (len_a, len_b) = (5 + rng.below(6), 6 + rng.below(10));
+    let word = |rng: &mut Rng, len: u64| {
+        if pool == 0 {
+            word(rng, len)
+        } else {
+            let n = rng.below(pool);
+            word(&mut Rng(0x9e37_79b9 ^ ((n + 1) * 0x1000_0001)), len)
+        }
+    };
+    let (a, b) = (word(rng, len_a), word(rng, len_b));
+    r.path = match rng.below(4) {
+        0 => format!("/wp-content/plugins/{a}/{b}.php"),
+        1 => format!("/.{a}/{b}"),
+        _ => format!("/blog/{a}-{b}-{}", word(rng, 4)),
+    };
+    r.method = if rng.below(10) == 0 { "POST" } else { "GET" };
+    let request_id = rng.id("req");
+    let (status, t) = match rng.below(20) {
+        0 => (500, "api_error"),
+        1 => (403, "permission_error"),
+        _ => (404, "invalid_request"),
+    };
+    r.status = status;
+    r.body = Some(error_body(
+        t,
+        &format!("route_{}", word(rng, 10)),
+        None,
+        &format!("No route {} (request {request_id})", r.path),
+    ));
+    r
+}
+
+/// When a large log starts (epoch seconds), and how many requests a second.
+struct Pace {
+    start: i64,
+    per_second: u64,
+}
+
+/// `--lines N --out FILE [--json] [--high-cardinality] [--start EPOCH]
+/// [--per-second N]`: one large log, 20 requests a second from 2026-11-24
+/// unless told otherwise.
+fn write_large(
+    lines: u64,
+    out: &str,
+    json: bool,
+    junk: Option<u64>,
+    pace: Pace,
+) -> std::io::Result<()> {
     let mut rng = Rng(0xb16_106);
     let mut w = std::io::BufWriter::with_capacity(1 << 20, fs::File::create(out)?);
-    let outage_from = START + (lines as i64 / 20) * 4 / 5;
+    let Pace { start, per_second } = pace;
+    let outage_from = start + (lines / per_second) as i64 * 4 / 5;
     for i in 0..lines {
-        let ts = START + (i / 20) as i64;
+        let ts = start + (i / per_second) as i64;
+        if let Some(pool) = junk.filter(|_| rng.below(5) != 0) {
+            let r = junk_request(&mut rng, ts, pool);
+            let line = if json { json_line(&r) } else { combined(&r, 0) };
+            w.write_all(line.as_bytes())?;
+            continue;
+        }
         let mut r = request(&mut rng, ts);
         // Shift the sample's outage window to the end of this log.
         if ts >= outage_from && rng.below(100) < 30 {
@@ -350,7 +423,24 @@ fn main() -> std::io::Result<()> {
         let n: u64 = n
             .parse()
             .map_err(|_| std::io::Error::other("--lines wants a number"))?;
-        return write_large(n, out, args.iter().any(|a| a == "--json"));
+        let flag = |name: &str| args.iter().any(|a| a == name);
+        let value = |name: &str| {
+            args.iter()
+                .position(|a| a == name)
+                .and_then(|i| args.get(i + 1))
+                .and_then(|v| v.parse::<u64>().ok())
+        };
+        let pool = value("--junk-pool");
+        let pace = Pace {
+            start: value("--start").map_or(START, |s| s as i64),
+            per_second: value("--per-second").unwrap_or(20).max(1),
+        };
+        let junk = if flag("--high-cardinality") {
+            Some(pool.unwrap_or(0))
+        } else {
+            None
+        };
+        return write_large(n, out, flag("--json"), junk, pace);
     }
     let mut rng = Rng(0x5eed_f00d);
     let mut nginx: [Vec<String>; 3] = Default::default();

@@ -5,6 +5,7 @@
 //! so the merged result does not depend on how inputs were split or ordered.
 
 use crate::event::{status_class, ApiError, Body, Event, Micros};
+use crate::heavy::{Counts, Table};
 use crate::parse::body::reuse;
 use crate::parse::Malformed;
 use crate::route;
@@ -19,6 +20,15 @@ pub(crate) type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 pub(crate) const MAX_SAMPLES: usize = 10;
 /// How many characters of a malformed line a sample keeps.
 pub(crate) const SAMPLE_CHARS: usize = 200;
+/// `--max-keys` when not given (SPEC §4).
+pub(crate) const DEFAULT_MAX_KEYS: usize = 10_000;
+/// The most keys a bucket's 5xx breakdowns keep: they only feed an
+/// incident's top five, and there is one per bucket, so they stay small.
+const BUCKET_KEYS: usize = 64;
+
+fn default_max_keys() -> usize {
+    DEFAULT_MAX_KEYS
+}
 
 /// What the aggregate needs to know before it sees events.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -29,14 +39,42 @@ pub(crate) struct AggConfig {
     pub(crate) since: Option<Micros>,
     /// Events at or after this time are filtered out.
     pub(crate) until: Option<Micros>,
+    /// The most keys each keyed table (routes, errors) keeps (`--max-keys`).
+    #[serde(default = "default_max_keys")]
+    pub(crate) max_keys: usize,
+}
+
+impl AggConfig {
+    /// The cap of a bucket's 5xx breakdowns.
+    fn bucket_keys(&self) -> usize {
+        self.max_keys.clamp(1, BUCKET_KEYS)
+    }
 }
 
 /// The identity of an API error: (type, code, param).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub(crate) struct ErrorKey {
     pub(crate) error_type: Option<String>,
     pub(crate) code: Option<String>,
     pub(crate) param: Option<String>,
+}
+
+/// By hand for `clone_from`, which reuses the strings' buffers: a full errors
+/// table overwrites an evicted key with each new one.
+impl Clone for ErrorKey {
+    fn clone(&self) -> Self {
+        ErrorKey {
+            error_type: self.error_type.clone(),
+            code: self.code.clone(),
+            param: self.param.clone(),
+        }
+    }
+
+    fn clone_from(&mut self, source: &Self) {
+        self.error_type.clone_from(&source.error_type);
+        self.code.clone_from(&source.code);
+        self.param.clone_from(&source.param);
+    }
 }
 
 /// One message seen for an error key, and where; the earliest one is kept.
@@ -55,6 +93,20 @@ pub(crate) struct ErrorStats {
     pub(crate) example: Option<Example>,
 }
 
+impl Counts for ErrorStats {
+    fn weight(&self) -> u64 {
+        self.count
+    }
+    fn absorb(&mut self, other: Self) {
+        self.count = self.count.saturating_add(other.count);
+        self.statuses.add_counts(other.statuses);
+        self.example = match (self.example.take(), other.example) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+    }
+}
+
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct RouteStats {
     pub(crate) requests: u64,
@@ -62,18 +114,41 @@ pub(crate) struct RouteStats {
     pub(crate) errors_5xx: u64,
 }
 
+impl Counts for RouteStats {
+    fn weight(&self) -> u64 {
+        self.requests
+    }
+    fn absorb(&mut self, other: Self) {
+        self.requests = self.requests.saturating_add(other.requests);
+        self.errors_4xx = self.errors_4xx.saturating_add(other.errors_4xx);
+        self.errors_5xx = self.errors_5xx.saturating_add(other.errors_5xx);
+    }
+}
+
 /// One time bucket. The 5xx breakdowns feed the incident details.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct BucketStats {
     pub(crate) requests: u64,
     pub(crate) errors_4xx: u64,
     pub(crate) errors_5xx: u64,
     pub(crate) statuses_5xx: BTreeMap<u16, u64>,
-    /// 5xx per route key (see [`route_key_of_path`]).
-    pub(crate) routes_5xx: FastMap<String, u64>,
-    /// 5xx per error key, for 5xx responses whose body gave an error.
-    #[serde(with = "pairs")]
-    pub(crate) errors_5xx_by_key: FastMap<ErrorKey, u64>,
+    /// 5xx per route key (see [`route_key_of_path`]), bounded.
+    pub(crate) routes_5xx: Table<String, u64>,
+    /// 5xx per error key, for 5xx responses whose body gave an error, bounded.
+    pub(crate) errors_5xx_by_key: Table<ErrorKey, u64>,
+}
+
+impl BucketStats {
+    pub(crate) fn new(config: &AggConfig) -> Self {
+        BucketStats {
+            requests: 0,
+            errors_4xx: 0,
+            errors_5xx: 0,
+            statuses_5xx: BTreeMap::new(),
+            routes_5xx: Table::new(config.bucket_keys()),
+            errors_5xx_by_key: Table::new(config.bucket_keys()),
+        }
+    }
 }
 
 /// A malformed line kept as evidence.
@@ -104,10 +179,10 @@ pub(crate) struct Aggregate {
     pub(crate) last_ts: Option<Micros>,
     /// Requests per status, indexed by status (100..=599).
     pub(crate) by_status: Vec<u64>,
-    #[serde(with = "pairs")]
-    pub(crate) errors: FastMap<ErrorKey, ErrorStats>,
-    /// Per (method, route), keyed by [`route_key_of_path`].
-    pub(crate) routes: FastMap<String, RouteStats>,
+    /// Per API error, at most `max_keys` (SPEC §4).
+    pub(crate) errors: Table<ErrorKey, ErrorStats>,
+    /// Per (method, route), keyed by [`route_key_of_path`], at most `max_keys`.
+    pub(crate) routes: Table<String, RouteStats>,
     /// Per bucket index (`ts.div_euclid(bucket_us)`).
     pub(crate) buckets: FastMap<i64, BucketStats>,
     /// The first [`MAX_SAMPLES`] malformed lines by (source, line).
@@ -121,33 +196,6 @@ pub(crate) struct Aggregate {
 /// The sum of `values`, or None when it overflows (a forged checkpoint).
 fn checked_sum(mut values: impl Iterator<Item = u64>) -> Option<u64> {
     values.try_fold(0u64, |sum, n| sum.checked_add(n))
-}
-
-/// Maps with struct keys as lists of `[key, value]` pairs (JSON object keys must be strings).
-mod pairs {
-    use serde::{Deserialize, Deserializer, Serialize, Serializer};
-    use std::collections::HashMap;
-    use std::hash::{BuildHasher, Hash};
-
-    pub(crate) fn serialize<K: Serialize + Ord, V: Serialize, H, S: Serializer>(
-        map: &HashMap<K, V, H>,
-        s: S,
-    ) -> Result<S::Ok, S::Error> {
-        // Sorted, so equal aggregates write equal checkpoints.
-        let mut items: Vec<(&K, &V)> = map.iter().collect();
-        items.sort_by(|a, b| a.0.cmp(b.0));
-        items.serialize(s)
-    }
-
-    pub(crate) fn deserialize<'de, K, V, H, D>(d: D) -> Result<HashMap<K, V, H>, D::Error>
-    where
-        K: Deserialize<'de> + Eq + Hash,
-        V: Deserialize<'de>,
-        H: BuildHasher + Default,
-        D: Deserializer<'de>,
-    {
-        Ok(Vec::<(K, V)>::deserialize(d)?.into_iter().collect())
-    }
 }
 
 /// Encodes (method, route) as one string so route lookups can reuse a buffer:
@@ -227,8 +275,8 @@ impl Aggregate {
             first_ts: None,
             last_ts: None,
             by_status: vec![0; 600],
-            errors: FastMap::default(),
-            routes: FastMap::default(),
+            errors: Table::with_distinct(config.max_keys),
+            routes: Table::with_distinct(config.max_keys),
             buckets: FastMap::default(),
             samples: Vec::new(),
             scratch_key: String::new(),
@@ -276,11 +324,9 @@ impl Aggregate {
             }
             // Every 5xx has a status and a route; some have an error key.
             let statuses = checked_sum(b.statuses_5xx.values().copied());
-            let routes = checked_sum(b.routes_5xx.values().copied());
-            let keys = checked_sum(b.errors_5xx_by_key.values().copied());
             if statuses != Some(b.errors_5xx)
-                || routes != Some(b.errors_5xx)
-                || keys.is_none_or(|k| k > b.errors_5xx)
+                || !b.routes_5xx.counts_within(b.errors_5xx, true)
+                || !b.errors_5xx_by_key.counts_within(b.errors_5xx, false)
             {
                 return fail("a bucket's 5xx do not add up");
             }
@@ -290,7 +336,7 @@ impl Aggregate {
         if in_buckets > self.requests {
             return fail("the buckets hold more requests than were counted");
         }
-        for r in self.routes.values() {
+        for r in self.routes.rows().map(|r| r.value) {
             if r.errors_4xx
                 .checked_add(r.errors_5xx)
                 .is_none_or(|e| e > r.requests)
@@ -298,10 +344,10 @@ impl Aggregate {
                 return fail("a route holds more errors than requests");
             }
         }
-        if checked_sum(self.routes.values().map(|r| r.requests)) != Some(self.requests) {
+        if !self.routes.counts_within(self.requests, true) {
             return fail("the routes do not add up to requests");
         }
-        for e in self.errors.values() {
+        for e in self.errors.rows().map(|r| r.value) {
             if checked_sum(e.statuses.values().copied()) != Some(e.count) {
                 return fail("an error's statuses do not add up to its count");
             }
@@ -331,29 +377,25 @@ impl Aggregate {
             ev.path.as_deref(),
             &mut self.scratch_key,
         );
-        let r = match self.routes.get_mut(self.scratch_key.as_str()) {
-            Some(r) => r,
-            None => self.routes.entry(self.scratch_key.clone()).or_default(),
-        };
-        r.requests += 1;
-        r.errors_4xx += u64::from(is4);
-        r.errors_5xx += u64::from(is5);
+        self.routes.update(self.scratch_key.as_str(), |r| {
+            r.requests += 1;
+            r.errors_4xx += u64::from(is4);
+            r.errors_5xx += u64::from(is5);
+        });
 
+        let config = &self.config;
         let bucket = self
             .buckets
-            .entry(ev.ts.div_euclid(self.config.bucket_us))
-            .or_default();
+            .entry(ev.ts.div_euclid(config.bucket_us))
+            .or_insert_with(|| BucketStats::new(config));
         bucket.requests += 1;
         bucket.errors_4xx += u64::from(is4);
         bucket.errors_5xx += u64::from(is5);
         if is5 {
             *bucket.statuses_5xx.entry(status).or_default() += 1;
-            match bucket.routes_5xx.get_mut(self.scratch_key.as_str()) {
-                Some(n) => *n += 1,
-                None => {
-                    bucket.routes_5xx.insert(self.scratch_key.clone(), 1);
-                }
-            }
+            bucket
+                .routes_5xx
+                .update(self.scratch_key.as_str(), |n| *n += 1);
         }
 
         // A 202's body is read only for the errors of a partial failure; any
@@ -384,33 +426,26 @@ impl Aggregate {
             reuse(&mut key.code, api.code.as_deref());
             reuse(&mut key.param, api.param.as_deref());
             if is5 {
-                match bucket.errors_5xx_by_key.get_mut(key) {
-                    Some(n) => *n += 1,
-                    None => {
-                        bucket.errors_5xx_by_key.insert(key.clone(), 1);
+                bucket.errors_5xx_by_key.update(&*key, |n| *n += 1);
+            }
+            self.errors.update(&*key, |stats| {
+                stats.count += 1;
+                *stats.statuses.entry(status).or_default() += 1;
+                if let Some(message) = &api.message {
+                    let earlier = stats.example.as_ref().is_none_or(|e| {
+                        (ev.ts, source, line, message.as_ref())
+                            < (e.ts, e.source, e.line, e.message.as_str())
+                    });
+                    if earlier {
+                        stats.example = Some(Example {
+                            ts: ev.ts,
+                            source,
+                            line,
+                            message: message.to_string(),
+                        });
                     }
                 }
-            }
-            let stats = match self.errors.get_mut(key) {
-                Some(s) => s,
-                None => self.errors.entry(key.clone()).or_default(),
-            };
-            stats.count += 1;
-            *stats.statuses.entry(status).or_default() += 1;
-            if let Some(message) = &api.message {
-                let earlier = stats.example.as_ref().is_none_or(|e| {
-                    (ev.ts, source, line, message.as_ref())
-                        < (e.ts, e.source, e.line, e.message.as_str())
-                });
-                if earlier {
-                    stats.example = Some(Example {
-                        ts: ev.ts,
-                        source,
-                        line,
-                        message: message.to_string(),
-                    });
-                }
-            }
+            });
         }
     }
 
@@ -456,29 +491,22 @@ impl Aggregate {
         for (mine, theirs) in self.by_status.iter_mut().zip(other.by_status) {
             *mine += theirs;
         }
-        for (key, theirs) in other.errors {
-            let mine = self.errors.entry(key).or_default();
-            mine.count += theirs.count;
-            mine.statuses.add_counts(theirs.statuses);
-            mine.example = match (mine.example.take(), theirs.example) {
-                (Some(a), Some(b)) => Some(a.min(b)),
-                (a, b) => a.or(b),
-            };
-        }
-        for (key, theirs) in other.routes {
-            let mine = self.routes.entry(key).or_default();
-            mine.requests += theirs.requests;
-            mine.errors_4xx += theirs.errors_4xx;
-            mine.errors_5xx += theirs.errors_5xx;
-        }
+        self.errors.merge(other.errors);
+        self.routes.merge(other.routes);
         for (index, theirs) in other.buckets {
-            let mine = self.buckets.entry(index).or_default();
-            mine.requests += theirs.requests;
-            mine.errors_4xx += theirs.errors_4xx;
-            mine.errors_5xx += theirs.errors_5xx;
-            mine.statuses_5xx.add_counts(theirs.statuses_5xx);
-            mine.routes_5xx.add_counts(theirs.routes_5xx);
-            mine.errors_5xx_by_key.add_counts(theirs.errors_5xx_by_key);
+            match self.buckets.get_mut(&index) {
+                None => {
+                    self.buckets.insert(index, theirs);
+                }
+                Some(mine) => {
+                    mine.requests += theirs.requests;
+                    mine.errors_4xx += theirs.errors_4xx;
+                    mine.errors_5xx += theirs.errors_5xx;
+                    mine.statuses_5xx.add_counts(theirs.statuses_5xx);
+                    mine.routes_5xx.merge(theirs.routes_5xx);
+                    mine.errors_5xx_by_key.merge(theirs.errors_5xx_by_key);
+                }
+            }
         }
         self.samples.extend(other.samples);
         self.samples.sort();

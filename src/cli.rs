@@ -204,6 +204,15 @@ pub struct DetectArgs {
     pub min_duration: i64,
 }
 
+/// What bounds the keyed tables (SPEC §4).
+#[derive(Debug, Clone, Args)]
+pub struct KeysArgs {
+    /// The most keys the routes and errors tables keep each; past it the
+    /// rarest give way and counts become upper bounds (`count_error`).
+    #[arg(long, value_name = "N", default_value_t = 10_000, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_keys: u32,
+}
+
 #[derive(Debug, Clone, Args)]
 pub struct AnalyzeArgs {
     #[command(flatten)]
@@ -211,6 +220,9 @@ pub struct AnalyzeArgs {
 
     #[command(flatten)]
     pub detect: DetectArgs,
+
+    #[command(flatten)]
+    pub keys: KeysArgs,
 
     /// Output format [default: table on a terminal, json otherwise].
     #[arg(long, short, value_enum)]
@@ -261,6 +273,9 @@ pub struct TailArgs {
 
     #[command(flatten)]
     pub detect: DetectArgs,
+
+    #[command(flatten)]
+    pub keys: KeysArgs,
 
     /// Keep a checkpoint here, so a restart resumes exactly where it stopped.
     #[arg(long, value_name = "DIR")]

@@ -12,6 +12,7 @@ pub mod cli;
 pub mod cmd;
 pub(crate) mod engine;
 pub(crate) mod event;
+pub(crate) mod heavy;
 pub(crate) mod input;
 #[cfg(unix)]
 pub(crate) mod live;

@@ -11,7 +11,7 @@ use crate::engine::Blocks;
 use crate::event::Micros;
 use crate::input::{resolve, ResolveError, Source};
 #[cfg(unix)]
-use crate::live::StartAt;
+use crate::live::{Bounds, StartAt};
 use crate::parse::json::FieldMap;
 use crate::parse::nginx::LogFormat;
 use crate::parse::{Format, FormatChoice, ParseOptions};
@@ -136,6 +136,7 @@ pub(crate) fn analyze(args: &AnalyzeArgs, env: &Env) -> Result<AnalyzePlan, Plan
             bucket_us: detect.bucket_us,
             since,
             until,
+            max_keys: args.keys.max_keys as usize,
         },
         detect,
         output,
@@ -225,8 +226,8 @@ pub(crate) struct TailPlan {
     pub(crate) checkpoint_every: Duration,
     pub(crate) summary_every: Duration,
     pub(crate) lateness_us: Micros,
-    /// `--retain`: how much of the timeline is kept.
-    pub(crate) retain_us: Micros,
+    /// `--retain` and `--max-keys`: what bounds memory and the checkpoint.
+    pub(crate) bounds: Bounds,
     pub(crate) poll: Duration,
     pub(crate) webhook: Option<String>,
     pub(crate) output: TailOutput,
@@ -239,7 +240,7 @@ pub(crate) struct TailPlan {
 /// `--flag value` pairs for what shapes `tail`'s aggregate and periods, in
 /// one canonical form (`--bucket 1m` and `--bucket 60s` are the same).
 #[cfg(unix)]
-fn shaping_settings(d: &DetectConfig, p: &ParseArgs) -> Vec<(String, String)> {
+fn shaping_settings(d: &DetectConfig, p: &ParseArgs, max_keys: usize) -> Vec<(String, String)> {
     let secs = |us: Micros| format!("{}s", us as f64 / 1e6);
     let pct = |ppm: u64| format!("{}%", ppm as f64 / 1e4);
     let mut fields = p.fields.clone();
@@ -263,6 +264,7 @@ fn shaping_settings(d: &DetectConfig, p: &ParseArgs) -> Vec<(String, String)> {
         ("--log-format", p.log_format.clone().unwrap_or_default()),
         ("--body-var", p.body_var.clone().unwrap_or_default()),
         ("--field", fields.join(" ")),
+        ("--max-keys", max_keys.to_string()),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v))
@@ -309,7 +311,7 @@ pub(crate) fn tail(args: &TailArgs, env: &Env) -> Result<TailPlan, PlanError> {
             details: false,
             ..parse_options(&args.parse)?
         },
-        settings: shaping_settings(&detect, &args.parse),
+        settings: shaping_settings(&detect, &args.parse, args.keys.max_keys as usize),
         detect,
         state_dir: args.state.clone(),
         start: if args.from_start {
@@ -320,7 +322,10 @@ pub(crate) fn tail(args: &TailArgs, env: &Env) -> Result<TailPlan, PlanError> {
         checkpoint_every: micros(args.checkpoint_every),
         summary_every: micros(args.summary_every),
         lateness_us: args.lateness,
-        retain_us: args.retain,
+        bounds: Bounds {
+            retain_us: args.retain,
+            max_keys: args.keys.max_keys as usize,
+        },
         poll: micros(args.poll),
         webhook: args.webhook.clone(),
         output: match args.output {

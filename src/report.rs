@@ -7,9 +7,10 @@
 use crate::aggregate::{split_route_key, Aggregate, BucketStats, ErrorKey};
 use crate::engine::InputOutcome;
 use crate::event::{format_ts, status_title, Micros};
+use crate::heavy::{Counts, Table};
 use crate::periods::{find_periods, BucketCount, DetectConfig, Period};
 use serde::Serialize;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 /// How many routes and errors an incident lists.
 const INCIDENT_TOP: usize = 5;
@@ -46,6 +47,35 @@ pub(crate) struct Summary {
     pub(crate) input_errors: Vec<InputErrorRow>,
     /// Files found in a directory that are not logs (not in `inputs`).
     pub(crate) skipped: Vec<SkippedRow>,
+    /// How full the bounded tables are (SPEC §4).
+    pub(crate) tables: Tables,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub(crate) struct Tables {
+    pub(crate) routes: TableFill,
+    pub(crate) errors: TableFill,
+}
+
+/// One keyed table's size: while not `capped` every count in it is exact.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub(crate) struct TableFill {
+    /// Distinct keys seen: exact while not capped, else an estimate (HyperLogLog).
+    pub(crate) distinct: u64,
+    /// Rows the table holds (at most `--max-keys`).
+    pub(crate) kept: u64,
+    /// Whether rarer keys gave way: then rows carry `count_error`.
+    pub(crate) capped: bool,
+}
+
+impl TableFill {
+    fn of<K: std::hash::Hash + Eq + Ord + Clone, V: Counts>(t: &Table<K, V>) -> Self {
+        TableFill {
+            distinct: t.distinct(),
+            kept: t.len() as u64,
+            capped: t.capped(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -85,6 +115,8 @@ pub(crate) struct ErrorRow {
     pub(crate) count: u64,
     pub(crate) statuses: BTreeMap<String, u64>,
     pub(crate) example_message: Option<String>,
+    /// How much each count of the row may exceed the truth (0: exact).
+    pub(crate) count_error: u64,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -94,6 +126,8 @@ pub(crate) struct RouteRow {
     pub(crate) requests: u64,
     pub(crate) errors_4xx: u64,
     pub(crate) errors_5xx: u64,
+    /// How much each count of the row may exceed the truth (0: exact).
+    pub(crate) count_error: u64,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -124,6 +158,8 @@ pub(crate) struct IncidentRoute {
     pub(crate) method: Option<String>,
     pub(crate) route: Option<String>,
     pub(crate) errors_5xx: u64,
+    /// How much `errors_5xx` may exceed the truth (0: exact).
+    pub(crate) count_error: u64,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -136,6 +172,8 @@ pub(crate) struct IncidentError {
     /// The error's example message (from the `errors` table), so a code like
     /// Heroku's `H10` comes with its `App crashed`.
     pub(crate) example_message: Option<String>,
+    /// How much `count` may exceed the truth (0: exact).
+    pub(crate) count_error: u64,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -230,6 +268,10 @@ pub(crate) fn build(agg: &Aggregate, outcomes: &[InputOutcome], cfg: &DetectConf
                     })
                 })
                 .collect(),
+            tables: Tables {
+                routes: TableFill::of(&agg.routes),
+                errors: TableFill::of(&agg.errors),
+            },
         },
         by_status: by_status(agg),
         errors: errors(agg),
@@ -274,54 +316,68 @@ fn by_status(agg: &Aggregate) -> Vec<StatusRow> {
     rows
 }
 
+/// Errors, most frequent first by the count they surely have (`count -
+/// count_error`), so a row that inherited a large error does not outrank
+/// what was really counted.
 fn errors(agg: &Aggregate) -> Vec<ErrorRow> {
-    let mut rows: Vec<(&ErrorKey, ErrorRow)> = agg
+    let mut rows: Vec<(&ErrorKey, u64, ErrorRow)> = agg
         .errors
-        .iter()
-        .map(|(k, s)| {
+        .rows()
+        .map(|r| {
+            let (k, s, e) = (r.key, r.value, r.error);
             (
                 k,
+                s.count,
                 ErrorRow {
                     error_type: k.error_type.clone(),
                     code: k.code.clone(),
                     param: k.param.clone(),
-                    count: s.count,
+                    count: s.count + e,
                     statuses: s
                         .statuses
                         .iter()
-                        .map(|(st, n)| (st.to_string(), *n))
+                        .map(|(st, n)| (st.to_string(), n + e))
                         .collect(),
                     example_message: s.example.as_ref().map(|e| e.message.clone()),
+                    count_error: e,
                 },
             )
         })
         .collect();
-    rows.sort_by(|(ka, a), (kb, b)| b.count.cmp(&a.count).then_with(|| ka.cmp(kb)));
-    rows.into_iter().map(|(_, r)| r).collect()
+    rows.sort_by(|(ka, sa, a), (kb, sb, b)| {
+        (sb, b.count).cmp(&(sa, a.count)).then_with(|| ka.cmp(kb))
+    });
+    rows.into_iter().map(|(_, _, r)| r).collect()
 }
 
-/// Routes, worst first: most 5xx, then most 4xx, then busiest.
+/// Routes, worst first: most 5xx, then most 4xx, then busiest, by the counts
+/// they surely have (see [`errors`]).
 fn routes(agg: &Aggregate) -> Vec<RouteRow> {
-    let mut rows: Vec<RouteRow> = agg
+    let mut rows: Vec<(crate::aggregate::RouteStats, RouteRow)> = agg
         .routes
-        .iter()
-        .map(|(key, s)| {
-            let (method, route) = split_route_key(key);
-            RouteRow {
-                method: method.map(str::to_owned),
-                route: route.map(str::to_owned),
-                requests: s.requests,
-                errors_4xx: s.errors_4xx,
-                errors_5xx: s.errors_5xx,
-            }
+        .rows()
+        .map(|r| {
+            let (method, route) = split_route_key(r.key);
+            let (s, e) = (r.value, r.error);
+            (
+                *s,
+                RouteRow {
+                    method: method.map(str::to_owned),
+                    route: route.map(str::to_owned),
+                    requests: s.requests + e,
+                    errors_4xx: s.errors_4xx + e,
+                    errors_5xx: s.errors_5xx + e,
+                    count_error: e,
+                },
+            )
         })
         .collect();
-    rows.sort_by(|a, b| {
-        (b.errors_5xx, b.errors_4xx, b.requests)
-            .cmp(&(a.errors_5xx, a.errors_4xx, a.requests))
+    rows.sort_by(|(sa, a), (sb, b)| {
+        (sb.errors_5xx, sb.errors_4xx, sb.requests, b.requests)
+            .cmp(&(sa.errors_5xx, sa.errors_4xx, sa.requests, a.requests))
             .then_with(|| (&a.method, &a.route).cmp(&(&b.method, &b.route)))
     });
-    rows
+    rows.into_iter().map(|(_, r)| r).collect()
 }
 
 fn timeline(agg: &Aggregate) -> Vec<TimelineRow> {
@@ -372,8 +428,8 @@ pub(crate) fn incident(agg: &Aggregate, bucket_us: Micros, p: &Period) -> Incide
     let mut requests = 0;
     let mut errors_5xx = 0;
     let mut by_status: BTreeMap<u16, u64> = BTreeMap::new();
-    let mut routes: HashMap<&str, u64> = HashMap::new();
-    let mut errs: HashMap<&ErrorKey, u64> = HashMap::new();
+    let mut routes: Option<Table<String, u64>> = None;
+    let mut errs: Option<Table<ErrorKey, u64>> = None;
     // A period can span far more bucket indexes than there are buckets (a
     // huge --max-gap over times years apart): then walk the buckets instead.
     let period = p.first_bucket..=p.last_bucket;
@@ -395,20 +451,26 @@ pub(crate) fn incident(agg: &Aggregate, bucket_us: Micros, p: &Period) -> Incide
         for (s, n) in &b.statuses_5xx {
             *by_status.entry(*s).or_default() += n;
         }
-        for (r, n) in &b.routes_5xx {
-            *routes.entry(r.as_str()).or_default() += n;
-        }
-        for (k, n) in &b.errors_5xx_by_key {
-            *errs.entry(k).or_default() += n;
-        }
+        merge_into(&mut routes, &b.routes_5xx);
+        merge_into(&mut errs, &b.errors_5xx_by_key);
     }
-    let mut routes: Vec<(&str, u64)> = routes.into_iter().collect();
+    // By the count each surely has, then the upper bound, then the key.
+    let mut routes: Vec<(&str, u64, u64)> = routes
+        .iter()
+        .flat_map(Table::rows)
+        .map(|r| (r.key.as_str(), *r.value, r.error))
+        .collect();
     routes.sort_by(|a, b| {
-        b.1.cmp(&a.1)
+        (b.1, b.2)
+            .cmp(&(a.1, a.2))
             .then_with(|| split_route_key(a.0).cmp(&split_route_key(b.0)))
     });
-    let mut errs: Vec<(&ErrorKey, u64)> = errs.into_iter().collect();
-    errs.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    let mut errs: Vec<(&ErrorKey, u64, u64)> = errs
+        .iter()
+        .flat_map(Table::rows)
+        .map(|r| (r.key, *r.value, r.error))
+        .collect();
+    errs.sort_by(|a, b| (b.1, b.2).cmp(&(a.1, a.2)).then(a.0.cmp(b.0)));
     let start = bucket_start(p.first_bucket, bucket_us);
     let end = bucket_start(p.last_bucket.saturating_add(1), bucket_us);
     Incident {
@@ -431,23 +493,25 @@ pub(crate) fn incident(agg: &Aggregate, bucket_us: Micros, p: &Period) -> Incide
         top_routes: routes
             .into_iter()
             .take(INCIDENT_TOP)
-            .map(|(key, n)| {
+            .map(|(key, n, e)| {
                 let (method, route) = split_route_key(key);
                 IncidentRoute {
                     method: method.map(str::to_owned),
                     route: route.map(str::to_owned),
-                    errors_5xx: n,
+                    errors_5xx: n + e,
+                    count_error: e,
                 }
             })
             .collect(),
         top_errors: errs
             .into_iter()
             .take(INCIDENT_TOP)
-            .map(|(k, n)| IncidentError {
+            .map(|(k, n, e)| IncidentError {
                 error_type: k.error_type.clone(),
                 code: k.code.clone(),
                 param: k.param.clone(),
-                count: n,
+                count: n + e,
+                count_error: e,
                 example_message: agg
                     .errors
                     .get(k)
@@ -455,6 +519,17 @@ pub(crate) fn incident(agg: &Aggregate, bucket_us: Micros, p: &Period) -> Incide
                     .map(|e| e.message.clone()),
             })
             .collect(),
+    }
+}
+
+/// Merges a copy of a bucket's table into the incident's.
+fn merge_into<K: std::hash::Hash + Eq + Ord + Clone, V: Counts + Clone>(
+    into: &mut Option<Table<K, V>>,
+    bucket: &Table<K, V>,
+) {
+    match into {
+        Some(t) => t.merge(bucket.clone()),
+        None => *into = Some(bucket.clone()),
     }
 }
 
@@ -514,7 +589,7 @@ pub(crate) fn verdict(agg: &Aggregate, incidents: &[Incident], scope: &Scope) ->
 /// parameter_invalid_integer (20)."
 fn partial_failures(agg: &Aggregate) -> String {
     let mut by_code: BTreeMap<&str, u64> = BTreeMap::new();
-    for (k, s) in &agg.errors {
+    for (k, s) in agg.errors.rows().map(|r| (r.key, r.value)) {
         if let Some(n) = s.statuses.get(&202) {
             let name = k.code.as_deref().or(k.error_type.as_deref()).unwrap_or("-");
             *by_code.entry(name).or_default() += n;
@@ -717,6 +792,7 @@ mod tests {
             bucket_us: cfg.bucket_us,
             since: None,
             until: None,
+            max_keys: crate::aggregate::DEFAULT_MAX_KEYS,
         });
         for (line, ev) in events.into_iter().enumerate() {
             agg.observe(&ev, 0, line as u64 + 1);
@@ -735,6 +811,7 @@ mod tests {
             bucket_us: cfg.bucket_us,
             since: None,
             until: None,
+            max_keys: crate::aggregate::DEFAULT_MAX_KEYS,
         });
         agg.observe(&Event::new(i64::MAX, 500), 0, 1);
         let r = build(&agg, &[], &cfg);
@@ -760,6 +837,7 @@ mod tests {
             bucket_us: cfg.bucket_us,
             since: None,
             until: None,
+            max_keys: crate::aggregate::DEFAULT_MAX_KEYS,
         });
         agg.observe(&Event::new(i64::MIN, 500), 0, 1);
         agg.observe(&Event::new(0, 200), 0, 2);

@@ -11,6 +11,7 @@ fn cfg() -> AggConfig {
         bucket_us: MIN,
         since: None,
         until: None,
+        max_keys: crate::aggregate::DEFAULT_MAX_KEYS,
     }
 }
 
@@ -57,7 +58,7 @@ fn counts_routes_errors_and_buckets() {
     let mut key = String::new();
     route_key(Some("GET"), Some("/v1/a/{id}"), &mut key);
     assert_eq!(
-        agg.routes[&key],
+        *agg.routes.get(&key).unwrap(),
         RouteStats {
             requests: 3,
             errors_4xx: 0,
@@ -69,7 +70,7 @@ fn counts_routes_errors_and_buckets() {
         code: Some("overloaded".into()),
         param: None,
     };
-    let stats = &agg.errors[&overloaded];
+    let stats = agg.errors.get(&overloaded).unwrap();
     assert_eq!(stats.count, 2);
     assert_eq!(stats.statuses[&503], 2);
     // The earliest example wins, whatever order the lines came in.
@@ -79,8 +80,8 @@ fn counts_routes_errors_and_buckets() {
     );
     let b1 = &agg.buckets[&1];
     assert_eq!((b1.requests, b1.errors_5xx), (2, 2));
-    assert_eq!(b1.routes_5xx[&key], 2);
-    assert_eq!(b1.errors_5xx_by_key[&overloaded], 2);
+    assert_eq!(*b1.routes_5xx.get(&key).unwrap(), 2);
+    assert_eq!(*b1.errors_5xx_by_key.get(&overloaded).unwrap(), 2);
     assert_eq!(agg.buckets[&2].errors_4xx, 1);
     assert_eq!(agg.by_class()["5xx"], 3);
     assert_eq!(agg.by_class()["1xx"], 0);

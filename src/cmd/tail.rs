@@ -147,7 +147,7 @@ async fn run_loop(plan: TailPlan, state: Option<crate::live::LiveState>) -> anyh
         plan.parse.clone(),
         plan.detect,
         plan.lateness_us,
-        plan.retain_us,
+        plan.bounds,
     )
     .with_settings(plan.settings.clone());
     let webhook = match &plan.webhook {

@@ -10,6 +10,7 @@ const CONFIG: AggConfig = AggConfig {
     bucket_us: 60_000_000,
     since: None,
     until: None,
+    max_keys: crate::aggregate::DEFAULT_MAX_KEYS,
 };
 
 /// One line of a messy combined log, picked by `kind`.

@@ -1,6 +1,11 @@
-//! The checkpoint file: versioned JSON, written atomically (temp file, fsync,
-//! rename, fsync of the directory), so a crash at any moment leaves either the
-//! old checkpoint or the new one, never a mix.
+//! The checkpoint file: versioned JSON, zstd-compressed, written atomically
+//! (temp file, fsync, rename, fsync of the directory), so a crash at any
+//! moment leaves either the old checkpoint or the new one, never a mix.
+//!
+//! Compressed because a full `--max-keys` table of scanner paths and error
+//! messages is megabytes of JSON that shrinks about sixfold, and it is
+//! rewritten every few seconds. A plain `checkpoint.json` (one decompressed by
+//! hand to look at or mend) is read too, when there is no compressed one.
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -8,10 +13,17 @@ use std::fs::{self, File};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
-/// Bumped whenever the stored shape changes incompatibly.
-pub(crate) const VERSION: u32 = 1;
-const FILE_NAME: &str = "checkpoint.json";
-const TEMP_NAME: &str = "checkpoint.json.tmp";
+/// Bumped whenever the stored shape changes incompatibly (2: bounded tables).
+pub(crate) const VERSION: u32 = 2;
+const FILE_NAME: &str = "checkpoint.json.zst";
+/// Read when there is no compressed checkpoint.
+const PLAIN_NAME: &str = "checkpoint.json";
+const TEMP_NAME: &str = "checkpoint.json.zst.tmp";
+/// The most a checkpoint may inflate to: far above what any settings make,
+/// low enough that a forged one cannot exhaust memory.
+const MAX_INFLATED: u64 = 1 << 30;
+/// zstd's level for checkpoints: fast, and most of the gain.
+const LEVEL: i32 = 3;
 
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum CheckpointError {
@@ -33,13 +45,41 @@ pub(crate) fn path_in(dir: &Path) -> PathBuf {
     dir.join(FILE_NAME)
 }
 
+/// The bytes of the checkpoint file at `path`, inflated when compressed
+/// (told by zstd's magic bytes, not the name); None when there is no file.
+fn read_file(path: &Path) -> io::Result<Option<Vec<u8>>> {
+    let bytes = match fs::read(path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    if !bytes.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+        return Ok(Some(bytes));
+    }
+    let mut inflated = Vec::new();
+    let decoded = zstd::Decoder::new(&bytes[..])
+        .and_then(|d| io::Read::read_to_end(&mut io::Read::take(d, MAX_INFLATED), &mut inflated));
+    // Bytes that do not inflate are damage, not a failure to read.
+    decoded.map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
+    Ok(Some(inflated))
+}
+
 /// Reads the checkpoint of `dir`: `Ok(None)` when there is none yet; an error
 /// (never a silent fresh start) when it cannot be used.
 pub(crate) fn read<T: DeserializeOwned>(dir: &Path) -> Result<Option<T>, CheckpointError> {
-    let path = path_in(dir);
-    let bytes = match fs::read(&path) {
-        Ok(b) => b,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+    let mut path = path_in(dir);
+    let mut found = read_file(&path);
+    if matches!(found, Ok(None)) {
+        path = dir.join(PLAIN_NAME);
+        found = read_file(&path);
+    }
+    let bytes = match found {
+        Ok(Some(b)) => b,
+        Ok(None) => return Ok(None),
+        Err(err) if err.kind() == io::ErrorKind::InvalidData => {
+            let why = format!("it does not inflate: {err}");
+            return Err(CheckpointError::Invalid { path, why });
+        }
         Err(err) => return Err(CheckpointError::Io { path, err }),
     };
     let value: serde_json::Value =
@@ -64,10 +104,10 @@ pub(crate) fn write<T: Serialize>(dir: &Path, value: &T) -> io::Result<()> {
     fs::create_dir_all(dir)?;
     let temp = dir.join(TEMP_NAME);
     {
-        let mut f = File::create(&temp)?;
-        serde_json::to_writer(&mut f, value)?;
-        f.write_all(b"\n")?;
-        f.sync_all()?;
+        let mut z = zstd::Encoder::new(File::create(&temp)?, LEVEL)?;
+        serde_json::to_writer(&mut z, value)?;
+        z.write_all(b"\n")?;
+        z.finish()?.sync_all()?;
     }
     fs::rename(&temp, path_in(dir))?;
     // The rename itself must reach the disk too.
@@ -105,6 +145,13 @@ mod tests {
             })
         );
         assert!(!dir.path().join(TEMP_NAME).exists());
+        // A plain copy is read when there is no compressed one.
+        let plain = dir.path().join(PLAIN_NAME);
+        fs::write(&plain, format!("{{\"version\":{VERSION},\"n\":8}}")).unwrap();
+        assert_eq!(read::<Doc>(dir.path()).unwrap().map(|d| d.n), Some(7));
+        fs::remove_file(path_in(dir.path())).unwrap();
+        assert_eq!(read::<Doc>(dir.path()).unwrap().map(|d| d.n), Some(8));
+        fs::remove_file(&plain).unwrap();
         fs::write(path_in(dir.path()), "{\"version\":1,\"n\":").unwrap();
         assert!(matches!(
             read::<Doc>(dir.path()),
@@ -113,5 +160,11 @@ mod tests {
         fs::write(path_in(dir.path()), "{\"version\":99,\"n\":1}").unwrap();
         let err = read::<Doc>(dir.path()).unwrap_err();
         assert!(err.to_string().contains("checkpoint version 99"), "{err}");
+        // Damaged compressed bytes are corrupt too, not a panic.
+        fs::write(path_in(dir.path()), [0x28, 0xb5, 0x2f, 0xfd, 1, 2, 3]).unwrap();
+        assert!(matches!(
+            read::<Doc>(dir.path()),
+            Err(CheckpointError::Invalid { .. })
+        ));
     }
 }

@@ -132,6 +132,15 @@ impl Change {
 }
 
 /// The live pipeline over some file patterns.
+/// What bounds the live engine's memory and checkpoint (SPEC §6).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Bounds {
+    /// `--retain`: how much of the timeline is kept.
+    pub(crate) retain_us: Micros,
+    /// `--max-keys`: the most keys each keyed table keeps.
+    pub(crate) max_keys: usize,
+}
+
 pub(crate) struct Live {
     follower: Follower,
     agg: Aggregate,
@@ -159,12 +168,17 @@ impl Live {
         opts: ParseOptions,
         detect: DetectConfig,
         lateness_us: Micros,
-        retain_us: Micros,
+        bounds: Bounds,
     ) -> Self {
+        let Bounds {
+            retain_us,
+            max_keys,
+        } = bounds;
         let config = AggConfig {
             bucket_us: detect.bucket_us,
             since: None,
             until: None,
+            max_keys,
         };
         let (follower, agg, sources, announced) = match state {
             Some(s) => (

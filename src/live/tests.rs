@@ -1,6 +1,7 @@
 //! The live rule on a scripted timeline, and resuming from saved state.
 
 use super::*;
+use crate::aggregate::DEFAULT_MAX_KEYS;
 use std::io::Write;
 
 const MIN: i64 = 60_000_000;
@@ -41,7 +42,10 @@ fn live(dir: &Path, state: Option<LiveState>) -> Live {
         ParseOptions::default(),
         DetectConfig::default(),
         30_000_000,
-        7 * 24 * 60 * MIN,
+        Bounds {
+            retain_us: 7 * 24 * 60 * MIN,
+            max_keys: DEFAULT_MAX_KEYS,
+        },
     )
 }
 
@@ -273,7 +277,10 @@ fn retain_keeps_a_window_of_buckets_and_every_total() {
         ParseOptions::default(),
         DetectConfig::default(),
         30_000_000,
-        day * MIN,
+        Bounds {
+            retain_us: day * MIN,
+            max_keys: DEFAULT_MAX_KEYS,
+        },
     );
     assert_eq!(l.poll(now), 3 * day as u64);
     let changes = l.changes(now);
@@ -305,7 +312,10 @@ fn retain_keeps_a_window_of_buckets_and_every_total() {
         ParseOptions::default(),
         DetectConfig::default(),
         30_000_000,
-        day * MIN,
+        Bounds {
+            retain_us: day * MIN,
+            max_keys: DEFAULT_MAX_KEYS,
+        },
     );
     assert_eq!(resumed.poll(now), 0);
     assert!(resumed.changes(now + 20 * MIN).is_empty());

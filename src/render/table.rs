@@ -8,7 +8,7 @@
 //! sentences wrap between words. Nothing is ever broken inside a word or a
 //! number; the JSON and CSV keep every value whole.
 
-use crate::report::{percent, Level, Report};
+use crate::report::{percent, Level, Report, TableFill};
 use crate::units::format_duration;
 use std::borrow::Cow;
 use std::io::{self, Write};
@@ -358,6 +358,28 @@ fn more(out: &mut impl Write, shown: usize, total: usize, width: usize) -> io::R
     Ok(())
 }
 
+/// A count, marked `~` when it is an upper bound (its row's `count_error` > 0).
+fn approx(count: u64, error: u64) -> String {
+    if error > 0 {
+        format!("~{count}")
+    } else {
+        count.to_string()
+    }
+}
+
+/// Under a table that reached `--max-keys`: what the `~` counts mean.
+fn capped(out: &mut impl Write, fill: &TableFill, name: &str, width: usize) -> io::Result<()> {
+    if fill.capped {
+        let text = format!(
+            "~ approximate: about {} distinct {name}, the {} most frequent kept (--max-keys); \
+             a ~ count may exceed the truth by its count_error (--output json)",
+            fill.distinct, fill.kept
+        );
+        write_lines(out, wrap(text.split(' '), " ", "  ", 2, 4, width))?;
+    }
+    Ok(())
+}
+
 pub(crate) fn write(r: &Report, opts: &TableOptions, mut out: impl Write) -> io::Result<()> {
     let width = usize::from(opts.width);
     let (label, color) = match r.verdict.level {
@@ -517,7 +539,7 @@ pub(crate) fn write(r: &Report, opts: &TableOptions, mut out: impl Write) -> io:
         let mut t = Grid::new(&columns);
         for e in r.errors.iter().take(opts.top) {
             let mut row = vec![
-                e.count.to_string().into(),
+                approx(e.count, e.count_error).into(),
                 Cell::text(&statuses(&e.statuses)),
                 Cell::opt(&e.error_type),
                 Cell::opt(&e.code),
@@ -530,6 +552,7 @@ pub(crate) fn write(r: &Report, opts: &TableOptions, mut out: impl Write) -> io:
         }
         t.write(&mut out, width)?;
         more(&mut out, opts.top, r.errors.len(), width)?;
+        capped(&mut out, &s.tables.errors, "errors", width)?;
     }
 
     section(&mut out, "Routes (most 5xx first)", width)?;
@@ -544,13 +567,14 @@ pub(crate) fn write(r: &Report, opts: &TableOptions, mut out: impl Write) -> io:
         t.row(vec![
             Cell::opt(&x.method),
             Cell::opt(&x.route),
-            x.requests.to_string().into(),
-            x.errors_4xx.to_string().into(),
-            x.errors_5xx.to_string().into(),
+            approx(x.requests, x.count_error).into(),
+            approx(x.errors_4xx, x.count_error).into(),
+            approx(x.errors_5xx, x.count_error).into(),
         ]);
     }
     t.write(&mut out, width)?;
     more(&mut out, opts.top, r.routes.len(), width)?;
+    capped(&mut out, &s.tables.routes, "routes", width)?;
 
     if !r.malformed_samples.is_empty() {
         let shown: Vec<_> = r.malformed_samples.iter().take(opts.top).collect();
@@ -658,6 +682,7 @@ mod tests {
             bucket_us: cfg.bucket_us,
             since: None,
             until: None,
+            max_keys: crate::aggregate::DEFAULT_MAX_KEYS,
         });
         for (line, ev) in events.iter().enumerate() {
             agg.observe(ev, 0, line as u64 + 1);

@@ -31,20 +31,20 @@ fn combined_fixture_exact_counts() {
     assert_eq!(
         r["errors"][0],
         json!({"type": "invalid_request", "code": "parameter_missing", "param": "address.line1",
-               "count": 2, "statuses": {"400": 2}, "example_message": "Missing address.line1"})
+               "count": 2, "statuses": {"400": 2}, "example_message": "Missing address.line1", "count_error": 0})
     );
     assert_eq!(r["errors"].as_array().unwrap().len(), 4);
     assert!(r["errors"].as_array().unwrap().contains(&json!({
         "type": "invalid_request", "code": "resource_missing", "param": "id", "count": 1,
-        "statuses": {"404": 1}, "example_message": "No such product"})));
+        "statuses": {"404": 1}, "example_message": "No such product", "count_error": 0})));
     assert_eq!(
         r["routes"][0],
-        json!({"method": "POST", "route": "/v1/charges", "requests": 3, "errors_4xx": 2, "errors_5xx": 1})
+        json!({"method": "POST", "route": "/v1/charges", "requests": 3, "errors_4xx": 2, "errors_5xx": 1, "count_error": 0})
     );
     assert!(r["routes"].as_array().unwrap().contains(&json!(
-        {"method": "GET", "route": "/v1/customers/{id}", "requests": 2, "errors_4xx": 0, "errors_5xx": 1})));
+        {"method": "GET", "route": "/v1/customers/{id}", "requests": 2, "errors_4xx": 0, "errors_5xx": 1, "count_error": 0})));
     assert!(r["routes"].as_array().unwrap().contains(&json!(
-        {"method": null, "route": null, "requests": 1, "errors_4xx": 1, "errors_5xx": 0})));
+        {"method": null, "route": null, "requests": 1, "errors_4xx": 1, "errors_5xx": 0, "count_error": 0})));
     let samples = sample_reasons(&r);
     assert_eq!(
         samples,
@@ -124,9 +124,9 @@ fn rotated_chain_in_two_time_zones_holds_one_period() {
             "start": "2026-11-25T12:05:00Z", "end": "2026-11-25T12:12:00Z", "duration_s": 420,
             "ongoing": false, "bad_buckets": 6, "requests": 140, "errors_5xx": 38,
             "error_ratio": 38.0 / 140.0, "by_status": {"503": 38},
-            "top_routes": [{"method": "GET", "route": "/v1/customers/{id}", "errors_5xx": 19},
-                           {"method": "POST", "route": "/v1/charges", "errors_5xx": 19}],
-            "top_errors": [{"type": "api_error", "code": "upstream_unavailable", "param": null, "count": 38, "example_message": null}]
+            "top_routes": [{"method": "GET", "route": "/v1/customers/{id}", "errors_5xx": 19, "count_error": 0},
+                           {"method": "POST", "route": "/v1/charges", "errors_5xx": 19, "count_error": 0}],
+            "top_errors": [{"type": "api_error", "code": "upstream_unavailable", "param": null, "count": 38, "example_message": null, "count_error": 0}]
         }])
     );
     assert_eq!(r["verdict"]["level"], "review");
@@ -242,11 +242,11 @@ fn json_lines_fixture() {
     );
     assert!(r["errors"].as_array().unwrap().contains(&json!({
         "type": "invalid_request", "code": "parameter_invalid_integer", "param": "items.0.quantity",
-        "count": 1, "statuses": {"422": 1}, "example_message": "Invalid integer"})));
+        "count": 1, "statuses": {"422": 1}, "example_message": "Invalid integer", "count_error": 0})));
     assert!(r["routes"].as_array().unwrap().contains(&json!(
-        {"method": "GET", "route": "/v1/orders/{id}", "requests": 1, "errors_4xx": 1, "errors_5xx": 0})));
+        {"method": "GET", "route": "/v1/orders/{id}", "requests": 1, "errors_4xx": 1, "errors_5xx": 0, "count_error": 0})));
     assert!(r["routes"].as_array().unwrap().contains(&json!(
-        {"method": "POST", "route": "/v1/charges", "requests": 2, "errors_4xx": 1, "errors_5xx": 1})));
+        {"method": "POST", "route": "/v1/charges", "requests": 2, "errors_4xx": 1, "errors_5xx": 1, "count_error": 0})));
 }
 
 #[test]
@@ -484,8 +484,8 @@ fn heroku_router_logfmt_with_platform_and_app_lines() {
     assert_eq!(
         r["errors"],
         json!([
-            {"type": null, "code": "H10", "param": null, "count": 2, "statuses": {"503": 2}, "example_message": "App crashed"},
-            {"type": null, "code": "H12", "param": null, "count": 1, "statuses": {"503": 1}, "example_message": "Request timeout"}
+            {"type": null, "code": "H10", "param": null, "count": 2, "statuses": {"503": 2}, "example_message": "App crashed", "count_error": 0},
+            {"type": null, "code": "H12", "param": null, "count": 1, "statuses": {"503": 1}, "example_message": "Request timeout", "count_error": 0}
         ])
     );
     let lines: Vec<u64> = r["malformed_samples"]
@@ -496,7 +496,7 @@ fn heroku_router_logfmt_with_platform_and_app_lines() {
         .collect();
     assert_eq!(lines, [1, 2, 3, 7, 8, 9]);
     assert!(r["routes"].as_array().unwrap().contains(&json!(
-        {"method": "GET", "route": "/v1/customers/{id}", "requests": 1, "errors_4xx": 0, "errors_5xx": 1})));
+        {"method": "GET", "route": "/v1/customers/{id}", "requests": 1, "errors_4xx": 0, "errors_5xx": 1, "count_error": 0})));
 }
 
 #[test]
@@ -516,7 +516,7 @@ fn caddy_with_a_mid_file_ts_encoding_switch_and_traefik() {
     assert_eq!(s["first_ts"], "2026-11-25T10:00:00.250Z");
     assert_eq!(s["last_ts"], "2026-11-25T10:00:03Z");
     assert!(r["routes"].as_array().unwrap().contains(&json!(
-        {"method": "GET", "route": "/v1/products/{id}", "requests": 1, "errors_4xx": 1, "errors_5xx": 0})));
+        {"method": "GET", "route": "/v1/products/{id}", "requests": 1, "errors_4xx": 1, "errors_5xx": 0, "count_error": 0})));
     let r = analyze(&["traefik.jsonl"], 0);
     assert_eq!(r["summary"]["inputs"][0]["format"], "traefik");
     assert_eq!(statuses(&r), json!({"404": 1, "502": 1}));
@@ -555,7 +555,7 @@ fn pasted_nginx_log_format_with_a_body_variable() {
     assert_eq!(
         r["errors"],
         json!([{"type": "invalid_request", "code": "parameter_missing", "param": "address.line1", "count": 1,
-                "statuses": {"400": 1}, "example_message": "Missing address.line1"}])
+                "statuses": {"400": 1}, "example_message": "Missing address.line1", "count_error": 0}])
     );
 }
 

@@ -100,11 +100,22 @@ fn checkpointed_twenty_lines(extra: &[&str]) -> (tempfile::TempDir, std::path::P
     (dir, state)
 }
 
+/// The checkpoint of `state` (zstd-compressed JSON), if there is a whole one.
+fn read_checkpoint(state: &Path) -> Option<Value> {
+    let bytes = std::fs::read(state.join("checkpoint.json.zst")).ok()?;
+    serde_json::from_slice(&zstd::decode_all(&bytes[..]).ok()?).ok()
+}
+
+/// Replaces the checkpoint of `state` with `value` (a forged one).
+fn write_checkpoint(state: &Path, value: &Value) {
+    let json = serde_json::to_vec(value).unwrap();
+    let bytes = zstd::encode_all(&json[..], 3).unwrap();
+    std::fs::write(state.join("checkpoint.json.zst"), bytes).unwrap();
+}
+
 /// Lines counted so far, as the checkpoint says.
 fn checkpointed_lines(state: &Path) -> u64 {
-    std::fs::read(state.join("checkpoint.json"))
-        .ok()
-        .and_then(|b| serde_json::from_slice::<Value>(&b).ok())
+    read_checkpoint(state)
         .and_then(|v| v["aggregate"]["lines"].as_u64())
         .unwrap_or(0)
 }
@@ -270,7 +281,7 @@ fn without_a_checkpoint_it_starts_at_the_end_of_existing_files() {
     // A fresh state directory is checkpointed after the first poll: from then on,
     // lines 1-30 are behind the start and everything new is read.
     wait_for("the first checkpoint", || {
-        state.join("checkpoint.json").exists()
+        state.join("checkpoint.json.zst").exists()
     });
     append(&log, &lines(31..=40));
     append(&dir.path().join("late.log"), &lines(41..=45));
@@ -420,7 +431,7 @@ fn incidents_are_announced_on_stdout_and_by_webhook_exactly_once() {
         );
         assert_eq!(
             e["top_routes"],
-            json!([{"method": "POST", "route": "/v1/charges", "errors_5xx": 25}])
+            json!([{"method": "POST", "route": "/v1/charges", "errors_5xx": 25, "count_error": 0}])
         );
         // When it was written, and a sentence every receiver can show as is.
         let emitted = e["emitted_at"].as_str().expect("emitted_at");
@@ -482,7 +493,7 @@ fn a_checkpoint_that_cannot_be_written_warns_and_following_goes_on() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out.jsonl");
     // A directory where the temporary checkpoint file must go: every write fails.
-    std::fs::create_dir_all(dir.path().join("state/checkpoint.json.tmp")).unwrap();
+    std::fs::create_dir_all(dir.path().join("state/checkpoint.json.zst.tmp")).unwrap();
     append(&dir.path().join("api.log"), &lines(1..=20));
     let args = [
         "--from-start",
@@ -555,12 +566,11 @@ fn a_checkpoint_of_another_bucket_width_is_a_usage_error() {
         &["--state", "state", "--bucket", "30s", "-o", "json", "api.log"],
     )
     .stdout("")
-        .stderr("faultline: error: state/checkpoint.json: the checkpoint was made with --bucket 60s, not 30s; give that --bucket, or move it away to start afresh\n");
+        .stderr("faultline: error: state/checkpoint.json.zst: the checkpoint was made with --bucket 60s, not 30s; give that --bucket, or move it away to start afresh\n");
     // A damaged width of 0 would divide by zero: the checkpoint is corrupt.
-    let path = state.join("checkpoint.json");
-    let mut cp: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    let mut cp = read_checkpoint(&state).unwrap();
     cp["aggregate"]["config"]["bucket_us"] = json!(0);
-    std::fs::write(&path, serde_json::to_vec(&cp).unwrap()).unwrap();
+    write_checkpoint(&state, &cp);
     tail_refuses(dir.path(), &["--state", "state", "-o", "json", "api.log"]).stderr(
         predicates::str::contains("the checkpoint is corrupt (bucket width is not positive)"),
     );
@@ -617,12 +627,11 @@ fn a_forged_checkpoint_is_corrupt_and_never_a_panic() {
     let mut child = spawn_tail(dir.path(), FOLLOW, &out);
     wait_for("the checkpoint", || checkpointed_lines(&state) == 30);
     assert_eq!(sigterm(&mut child), 0);
-    let path = state.join("checkpoint.json");
-    let saved: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    let saved = read_checkpoint(&state).unwrap();
     let forge = |edit: &dyn Fn(&mut Value)| {
         let mut v = saved.clone();
         edit(&mut v);
-        std::fs::write(&path, serde_json::to_vec(&v).unwrap()).unwrap();
+        write_checkpoint(&state, &v);
         tail_refuses(dir.path(), FOLLOW)
             .stderr(predicates::str::contains("the checkpoint is corrupt"))
             .stderr(predicates::prelude::PredicateBooleanExt::not(
@@ -677,7 +686,7 @@ fn a_restart_with_other_settings_names_the_setting() {
             .assert()
     };
     restart(&["--min-ratio", "0.1"]).code(2).stderr(
-        "faultline: error: state/checkpoint.json: the checkpoint was made with --min-ratio 5%, not 10%; give that --min-ratio, or move it away to start afresh\n",
+        "faultline: error: state/checkpoint.json.zst: the checkpoint was made with --min-ratio 5%, not 10%; give that --min-ratio, or move it away to start afresh\n",
     );
     restart(&["--format", "json"])
         .code(2)
@@ -728,8 +737,7 @@ fn a_w3c_log_resumed_mid_file_keeps_its_header() {
     let mut child = spawn_tail(dir.path(), &args, &out);
     wait_for("8 lines checkpointed", || checkpointed_lines(&state) == 8);
     assert_eq!(sigterm(&mut child), 0);
-    let checkpoint: Value =
-        serde_json::from_slice(&std::fs::read(state.join("checkpoint.json")).unwrap()).unwrap();
+    let checkpoint = read_checkpoint(&state).expect("a checkpoint");
     let agg = &checkpoint["aggregate"];
     assert_eq!(
         (&agg["requests"], &agg["malformed"]),

@@ -196,11 +196,11 @@ fn partial_failures_of_bulk_202s_are_counted_item_by_item() {
     assert_eq!(
         r["errors"],
         json!([
-            {"type": null, "code": "rate_limited", "param": null, "count": 1, "statuses": {"202": 1}, "example_message": "Too many items"},
-            {"type": "invalid_request", "code": "parameter_invalid_integer", "param": "items.0.quantity", "count": 1, "statuses": {"202": 1}, "example_message": "Invalid integer: items.0.quantity"},
-            {"type": "invalid_request", "code": "parameter_invalid_integer", "param": "items.3.quantity", "count": 1, "statuses": {"202": 1}, "example_message": "Invalid integer: items.3.quantity"},
-            {"type": "invalid_request", "code": "parameter_missing", "param": "amount", "count": 1, "statuses": {"400": 1}, "example_message": "Missing amount"},
-            {"type": "invalid_request", "code": "parameter_missing", "param": "items.5.email", "count": 1, "statuses": {"202": 1}, "example_message": "Missing items.5.email"}
+            {"type": null, "code": "rate_limited", "param": null, "count": 1, "statuses": {"202": 1}, "example_message": "Too many items", "count_error": 0},
+            {"type": "invalid_request", "code": "parameter_invalid_integer", "param": "items.0.quantity", "count": 1, "statuses": {"202": 1}, "example_message": "Invalid integer: items.0.quantity", "count_error": 0},
+            {"type": "invalid_request", "code": "parameter_invalid_integer", "param": "items.3.quantity", "count": 1, "statuses": {"202": 1}, "example_message": "Invalid integer: items.3.quantity", "count_error": 0},
+            {"type": "invalid_request", "code": "parameter_missing", "param": "amount", "count": 1, "statuses": {"400": 1}, "example_message": "Missing amount", "count_error": 0},
+            {"type": "invalid_request", "code": "parameter_missing", "param": "items.5.email", "count": 1, "statuses": {"202": 1}, "example_message": "Missing items.5.email", "count_error": 0}
         ])
     );
     let reason = r["verdict"]["reason"].as_str().unwrap();
@@ -254,6 +254,6 @@ fn a_202_resource_is_no_error_and_a_failed_request_counts_once() {
     assert_eq!(r["summary"]["unparsed_bodies"], 0);
     assert_eq!(
         r["errors"],
-        json!([{"type": null, "code": "a", "param": null, "count": 1, "statuses": {"503": 1}, "example_message": null}])
+        json!([{"type": null, "code": "a", "param": null, "count": 1, "statuses": {"503": 1}, "example_message": null, "count_error": 0}])
     );
 }
