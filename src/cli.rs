@@ -42,24 +42,24 @@ Examples:
 /// `faultline query --help`: the table and command lines that work from the repo root.
 pub const QUERY_HELP: &str = "\
 Table `events`, one row per request (null: the log line does not say):
-  ts             datetime (µs, UTC)
-  source         string             input path
-  line           u64                line number in its source
-  client         string, null
-  method         string, null
-  path           string, null       without the query string
-  route          string, null       path with ids replaced by {id}
-  status         u16
-  status_class   string             2xx, 4xx, ...
-  bytes          u64, null
-  duration_ms    f64, null
-  user_agent     string, null
-  error_type     string, null       from the response body
-  error_code     string, null
-  error_param    string, null
-  error_message  string, null
-  upstream_status u16, null         ALB/ELB target status
-  request_id     string, null       x_request_id, ALB trace id, ...
+  ts               datetime (µs, UTC)
+  source           string             input path
+  line             u64                line number in its source
+  client           string, null
+  method           string, null
+  path             string, null       without the query string
+  route            string, null       path with ids replaced by {id}
+  status           u16
+  status_class     string             2xx, 4xx, ...
+  bytes            u64, null
+  duration_ms      f64, null
+  user_agent       string, null
+  error_type       string, null       from the response body
+  error_code       string, null
+  error_param      string, null
+  error_message    string, null
+  upstream_status  u16, null          ALB/ELB target status
+  request_id       string, null       x_request_id, ALB trace id, ...
 
 `faultline query --list` shows the shipped queries and what each answers.
 
