@@ -542,3 +542,52 @@ fn every_sample_file_is_detected_in_a_directory_walk() {
         .collect();
     assert_eq!(skipped, ["SOURCES.md", "count.py"]);
 }
+
+/// The README's example lines of the format table are real: each whole
+/// one (the ALB, CloudFront and Cloud Logging ones are cut with `…`) is one
+/// request, detected as its row's format with no flags.
+#[test]
+fn the_readme_format_examples_parse_as_their_format() {
+    let readme =
+        std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+            .unwrap();
+    let table = readme
+        .split("#### Load balancers and proxies")
+        .nth(1)
+        .expect("the README's table of load-balancer formats");
+    let dir = tempfile::tempdir().unwrap();
+    let mut checked = Vec::new();
+    let rows = table
+        .lines()
+        .skip_while(|l| !l.starts_with('|'))
+        .take_while(|l| l.starts_with('|'))
+        .filter(|l| l.starts_with("| `"));
+    for row in rows {
+        let cells: Vec<&str> = row.split(" | ").collect();
+        let format = cells[0]
+            .trim_start_matches("| `")
+            .split('`')
+            .next()
+            .unwrap();
+        // The code spans of the example cell: the line, then (for W3C) its header.
+        let spans: Vec<&str> = cells[1].split('`').skip(1).step_by(2).collect();
+        let (line, header) = (spans[0], spans.get(1));
+        if line.contains('…') {
+            continue;
+        }
+        let text = match (format, header) {
+            ("w3c", Some(h)) => format!("{h}\n{line}\n"),
+            _ => format!("{line}\n"),
+        };
+        let path = dir.path().join(format!("{format}.log"));
+        std::fs::write(&path, text).unwrap();
+        let r = analyze(&[path.to_str().unwrap()], 0);
+        assert_eq!(r["summary"]["inputs"][0]["format"], format, "{row}");
+        assert_eq!(counts(&r["summary"]), (1, 1, 0), "{row}");
+        checked.push(format);
+    }
+    assert_eq!(
+        checked,
+        ["elb", "w3c", "haproxy", "envoy", "vhost_combined"]
+    );
+}
