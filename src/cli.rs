@@ -42,22 +42,24 @@ Examples:
 /// `faultline query --help`: the table and command lines that work from the repo root.
 pub const QUERY_HELP: &str = "\
 Table `events`, one row per request (null: the log line does not say):
-  ts             datetime (µs, UTC)
-  source         string             input path
-  line           u64                line number in its source
-  client         string, null
-  method         string, null
-  path           string, null       without the query string
-  route          string, null       path with ids replaced by {id}
-  status         u16
-  status_class   string             2xx, 4xx, ...
-  bytes          u64, null
-  duration_ms    f64, null
-  user_agent     string, null
-  error_type     string, null       from the response body
-  error_code     string, null
-  error_param    string, null
-  error_message  string, null
+  ts               datetime (µs, UTC)
+  source           string             input path
+  line             u64                line number in its source
+  client           string, null
+  method           string, null
+  path             string, null       without the query string
+  route            string, null       path with ids replaced by {id}
+  status           u16
+  status_class     string             2xx, 4xx, ...
+  bytes            u64, null
+  duration_ms      f64, null
+  user_agent       string, null
+  error_type       string, null       from the response body
+  error_code       string, null
+  error_param      string, null
+  error_message    string, null
+  upstream_status  u16, null          ALB/ELB target status
+  request_id       string, null       x_request_id, ALB trace id, ...
 
 `faultline query --list` shows the shipped queries and what each answers.
 
@@ -82,12 +84,34 @@ pub enum Command {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+#[value(rename_all = "snake_case")]
 pub enum FormatArg {
+    /// Detect it per file from its first lines.
     Auto,
+    /// nginx / Apache combined, with optional extra fields.
     Combined,
+    /// nginx / Apache common.
     Common,
+    /// JSON lines (Caddy and Traefik recognised).
     Json,
+    /// key=value lines (Heroku router).
     Logfmt,
+    /// AWS Application Load Balancer.
+    Alb,
+    /// AWS Classic Load Balancer.
+    Elb,
+    /// CloudFront standard logs.
+    Cloudfront,
+    /// HAProxy HTTP logs.
+    Haproxy,
+    /// Envoy / Istio, text or JSON.
+    Envoy,
+    /// IIS W3C extended logs.
+    W3c,
+    /// Google Cloud HTTP(S) Load Balancing (Cloud Logging JSON).
+    GcpLb,
+    /// Apache vhost_combined.
+    VhostCombined,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -88,6 +88,11 @@ pub(crate) struct Event<'a> {
     pub(crate) duration_ms: Option<f64>,
     pub(crate) user_agent: Option<Cow<'a, str>>,
     pub(crate) body: Body<'a>,
+    /// The status the upstream (target, backend) answered, when a load
+    /// balancer or proxy logs it apart from its own (SPEC §4).
+    pub(crate) upstream_status: Option<u16>,
+    /// The request id the line carries (`x_request_id`, ALB's trace id, …).
+    pub(crate) request_id: Option<Cow<'a, str>>,
 }
 
 impl Event<'_> {
@@ -103,6 +108,8 @@ impl Event<'_> {
             duration_ms: None,
             user_agent: None,
             body: Body::Absent,
+            upstream_status: None,
+            request_id: None,
         }
     }
 }
@@ -122,6 +129,8 @@ impl Event<'_> {
             duration_ms: self.duration_ms,
             user_agent: own(self.user_agent),
             body: self.body.into_owned(),
+            upstream_status: self.upstream_status,
+            request_id: own(self.request_id),
         }
     }
 }

@@ -14,7 +14,7 @@ use crate::input::{resolve, ResolveError, Source};
 use crate::live::{Bounds, StartAt};
 use crate::parse::json::FieldMap;
 use crate::parse::nginx::LogFormat;
-use crate::parse::{FormatChoice, ParseOptions};
+use crate::parse::{Format, FormatChoice, ParseOptions};
 use crate::periods::DetectConfig;
 use crate::render::TableName;
 #[cfg(feature = "query")]
@@ -167,6 +167,14 @@ fn parse_options(p: &ParseArgs) -> Result<ParseOptions, PlanError> {
         FormatArg::Common => FormatChoice::Common,
         FormatArg::Json => FormatChoice::Json,
         FormatArg::Logfmt => FormatChoice::Logfmt,
+        FormatArg::Alb => FormatChoice::Only(Format::Alb),
+        FormatArg::Elb => FormatChoice::Only(Format::Elb),
+        FormatArg::Cloudfront => FormatChoice::Only(Format::Cloudfront),
+        FormatArg::Haproxy => FormatChoice::Only(Format::Haproxy),
+        FormatArg::Envoy => FormatChoice::Only(Format::Envoy),
+        FormatArg::W3c => FormatChoice::Only(Format::W3c),
+        FormatArg::GcpLb => FormatChoice::Only(Format::GcpLb),
+        FormatArg::VhostCombined => FormatChoice::Only(Format::VhostCombined),
     };
     let log_format = match &p.log_format {
         Some(f) => {
@@ -253,7 +261,12 @@ fn shaping_settings(d: &DetectConfig, p: &ParseArgs, max_keys: usize) -> Vec<(St
         ),
         ("--max-gap", d.max_gap.to_string()),
         ("--for", secs(d.min_duration_us)),
-        ("--format", format!("{:?}", p.format).to_lowercase()),
+        (
+            "--format",
+            // The name as typed (`gcp_lb`, not the variant's `GcpLb`).
+            clap::ValueEnum::to_possible_value(&p.format)
+                .map_or_else(String::new, |v| v.get_name().to_owned()),
+        ),
         ("--log-format", p.log_format.clone().unwrap_or_default()),
         ("--body-var", p.body_var.clone().unwrap_or_default()),
         ("--field", fields.join(" ")),
@@ -290,6 +303,12 @@ pub(crate) fn tail(args: &TailArgs, env: &Env) -> Result<TailPlan, PlanError> {
         return Err(PlanError::Usage(format!(
             "{dir}: is a directory; follow its logs with a pattern, such as '{}/*.log'",
             dir.trim_end_matches('/')
+        )));
+    }
+    // Objects in a bucket do not grow: there is nothing to follow.
+    if let Some(url) = args.paths.iter().find(|p| p.starts_with("s3://")) {
+        return Err(PlanError::Usage(format!(
+            "{url}: tail follows local files; read S3 objects with analyze or query"
         )));
     }
     Ok(TailPlan {

@@ -42,6 +42,8 @@ pub(crate) const COLUMNS: &[&str] = &[
     "error_code",
     "error_param",
     "error_message",
+    "upstream_status",
+    "request_id",
 ];
 
 /// A query shipped in `queries/`, embedded in the binary.
@@ -112,6 +114,8 @@ struct Columns {
     error_code: StringChunkedBuilder,
     error_param: StringChunkedBuilder,
     error_message: StringChunkedBuilder,
+    upstream_status: PrimitiveChunkedBuilder<UInt16Type>,
+    request_id: StringChunkedBuilder,
 }
 
 impl Columns {
@@ -134,6 +138,8 @@ impl Columns {
             error_code: s("error_code"),
             error_param: s("error_param"),
             error_message: s("error_message"),
+            upstream_status: PrimitiveChunkedBuilder::new("upstream_status".into(), cap),
+            request_id: s("request_id"),
         }
     }
 
@@ -160,6 +166,8 @@ impl Columns {
             self.error_code.finish().into_series().into(),
             self.error_param.finish().into_series().into(),
             self.error_message.finish().into_series().into(),
+            self.upstream_status.finish().into_series().into(),
+            self.request_id.finish().into_series().into(),
         ];
         DataFrame::new_infer_height(columns)
     }
@@ -227,6 +235,8 @@ impl Sink for FrameBuilder {
         c.bytes.append_option(ev.bytes);
         c.duration_ms.append_option(ev.duration_ms);
         c.user_agent.append_option(ev.user_agent.as_deref());
+        c.upstream_status.append_option(ev.upstream_status);
+        c.request_id.append_option(ev.request_id.as_deref());
         // One row per request: a bulk 202's `errors` array shows its first item.
         let error = match &ev.body {
             Body::Error(e) => Some(e),

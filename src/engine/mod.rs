@@ -29,6 +29,7 @@ use crate::aggregate::{AggConfig, Aggregate};
 use crate::event::{Event, Micros};
 use crate::input::open::{open, Compression};
 use crate::input::Source;
+use crate::parse::w3c::last_fields_line;
 use crate::parse::{detect_format as detect_in, Format, LineParser, Malformed, ParseOptions};
 use blocks::{lines, trim_cr, Cutter, Piece, Pool, MAX_LINE};
 use crossbeam_channel::{Receiver, Sender};
@@ -147,7 +148,11 @@ pub(crate) fn parse_chunk(
                 let t = &line[..trim_cr(line)];
                 if t.len() > max_line {
                     sink.malformed(source, n, Malformed::TooLong, b"");
-                } else if t.trim_ascii().is_empty() {
+                } else if t.trim_ascii().is_empty()
+                    || (t.first() == Some(&b'#') && parser.directive(t))
+                {
+                    // Blank lines, and W3C directives (`#Fields: ...`), which
+                    // the parser has read: neither requests nor malformed.
                     continue;
                 } else {
                     match parser.parse(t) {
@@ -258,6 +263,9 @@ struct Job {
     source: u32,
     seq: u64,
     format: Format,
+    /// For formats whose `#Fields` lines define the columns: the last such
+    /// line of the source before this block (see `parse::w3c`).
+    header: Option<Arc<[u8]>>,
     piece: Piece,
 }
 
@@ -420,11 +428,21 @@ fn read_input(
     // at DETECT_SAMPLE), so a file of blank lines is not rescanned per piece.
     let mut held_lines = 0;
     let mut seq = 0;
+    // The last `#Fields` line sent so far: blocks are sent in order, so this
+    // is the header in force where the next block starts.
+    let mut header: Option<Arc<[u8]>> = None;
     let mut send = |format: Format, piece: Piece| {
+        let before = header.clone();
+        if format.has_headers() {
+            if let Some(h) = piece.lines().and_then(last_fields_line) {
+                header = Some(Arc::from(h));
+            }
+        }
         let job = Job {
             source: index,
             seq,
             format,
+            header: before,
             piece,
         };
         seq += 1;
@@ -490,7 +508,9 @@ fn read_input(
 
 /// Why a file found by walking a directory is not a log, if it is not one:
 /// its best format parses at most one in ten of the sample of its first
-/// lines (a README, a PID file, a CSV). Not "at most half", as SPEC §2 words
+/// lines (a README, a PID file, a CSV). Lines that are the format's own
+/// non-request records (an ELB's TCP lines) count as the format's; `#`
+/// directives of W3C logs count for nothing. Not "at most half", as SPEC §2 words
 /// it: real logs mix in non-request lines (Heroku's `heroku logs` output is
 /// 80 % app and platform lines, Caddy's status-0 lines are malformed), and
 /// they must not be skipped. Files named on the command line are always read,
@@ -508,12 +528,16 @@ fn not_a_log(
     if sample.is_empty() {
         return (true, None);
     }
-    let mut parser = LineParser::new(format, opts);
-    let parsed = sample.iter().filter(|l| parser.parse(l).is_ok()).count();
-    let skipped = (matches!(source, Source::Found(_)) && parsed * 10 <= sample.len()).then(|| {
+    let score = LineParser::new(format, opts).score(sample);
+    let (lines, parsed) = (score.lines, score.parsed + score.known);
+    if lines == 0 {
+        // Only W3C directives so far (a log that has written its header
+        // and no request yet): no evidence either way.
+        return (true, None);
+    }
+    let skipped = (source.found() && parsed * 10 <= lines).then(|| {
         format!(
-            "not a log: {parsed} of its first {} lines parse as {}",
-            sample.len(),
+            "not a log: {parsed} of its first {lines} lines parse as {}",
             format.name()
         )
     });
@@ -540,6 +564,7 @@ fn parse_blocks<S: Sink>(
             }
         };
         let parser = &mut parsers[slot].1;
+        parser.resume(job.header.as_deref());
         let base = job.seq << LINE_BITS;
         let count = parse_chunk(
             job.piece.chunk(),

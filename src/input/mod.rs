@@ -5,6 +5,8 @@
 #[cfg(test)]
 pub(crate) mod lines;
 pub(crate) mod open;
+#[cfg(feature = "s3")]
+pub(crate) mod s3;
 
 use std::path::{Path, PathBuf};
 
@@ -17,6 +19,10 @@ pub(crate) enum Source {
     /// A file found by walking a directory: skipped when it turns out not to
     /// be a log (a README, a PID file), since nobody asked for it by name.
     Found(PathBuf),
+    /// An object found under an `s3://bucket/prefix` argument (read as a
+    /// file found in a directory is).
+    #[cfg(feature = "s3")]
+    S3(s3::S3Object),
 }
 
 impl Source {
@@ -25,14 +31,27 @@ impl Source {
         match self {
             Source::Stdin => "<stdin>".to_owned(),
             Source::File(p) | Source::Found(p) => p.display().to_string(),
+            #[cfg(feature = "s3")]
+            Source::S3(o) => o.url(),
+        }
+    }
+
+    /// Whether it was found rather than named (SPEC §2: skipped when it
+    /// turns out not to be a log).
+    pub(crate) fn found(&self) -> bool {
+        match self {
+            Source::Found(_) => true,
+            #[cfg(feature = "s3")]
+            Source::S3(_) => true,
+            _ => false,
         }
     }
 
     /// The file's path; None for stdin.
     pub(crate) fn path(&self) -> Option<&Path> {
         match self {
-            Source::Stdin => None,
             Source::File(p) | Source::Found(p) => Some(p),
+            _ => None,
         }
     }
 }
@@ -48,6 +67,8 @@ pub(crate) enum ResolveError {
     BadGlob(String, String),
     #[error("{path}: cannot read: {err}")]
     Unreadable { path: String, err: std::io::Error },
+    #[error("{0}: {1}")]
+    S3(String, String),
 }
 
 /// Expands path arguments into the sorted, de-duplicated list of sources.
@@ -62,6 +83,17 @@ pub(crate) fn resolve(args: &[String]) -> Result<Vec<Source>, ResolveError> {
     for arg in args {
         if arg == "-" {
             out.push(Source::Stdin);
+            continue;
+        }
+        if arg.starts_with("s3://") {
+            #[cfg(feature = "s3")]
+            out.extend(s3::list(arg).map_err(|e| ResolveError::S3(arg.clone(), e))?);
+            #[cfg(not(feature = "s3"))]
+            return Err(ResolveError::S3(
+                arg.clone(),
+                "this build has no S3 support (cargo feature `s3`)".into(),
+            ));
+            #[cfg(feature = "s3")]
             continue;
         }
         let path = Path::new(arg);
@@ -89,8 +121,19 @@ pub(crate) fn resolve(args: &[String]) -> Result<Vec<Source>, ResolveError> {
     }
     out.sort_by_cached_key(sort_key);
     // A file both named and found in a directory is the named one (it sorts first).
-    out.dedup_by(|later, earlier| later.path() == earlier.path());
+    out.dedup_by(|later, earlier| same_input(later, earlier));
     Ok(out)
+}
+
+/// Whether two sources are one input (a file both named and found).
+fn same_input(a: &Source, b: &Source) -> bool {
+    match (a, b) {
+        #[cfg(feature = "s3")]
+        (Source::S3(x), Source::S3(y)) => x == y,
+        #[cfg(feature = "s3")]
+        (Source::S3(_), _) | (_, Source::S3(_)) => false,
+        _ => a.path() == b.path(),
+    }
 }
 
 fn add_path(path: &Path, out: &mut Vec<Source>) -> Result<(), ResolveError> {
@@ -127,10 +170,19 @@ fn is_hidden(path: &Path) -> bool {
 /// before found). `api.log.3.gz` has base `api.log` and rank -3; `api.log`
 /// has rank 0, so it sorts last.
 fn sort_key(source: &Source) -> (u8, PathBuf, String, i64, PathBuf, bool) {
-    let Some(path) = source.path() else {
-        return (1, PathBuf::new(), String::new(), 0, PathBuf::new(), false);
+    // Objects sort like files, by their URL.
+    #[cfg(feature = "s3")]
+    let url;
+    let path = match source {
+        Source::Stdin => return (1, PathBuf::new(), String::new(), 0, PathBuf::new(), false),
+        Source::File(p) | Source::Found(p) => p.as_path(),
+        #[cfg(feature = "s3")]
+        Source::S3(o) => {
+            url = PathBuf::from(o.url());
+            url.as_path()
+        }
     };
-    let found = matches!(source, Source::Found(_));
+    let found = source.found();
     let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
     let name = path
         .file_name()

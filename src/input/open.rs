@@ -62,6 +62,8 @@ pub(crate) fn open(source: &Source, counter: Arc<AtomicU64>) -> io::Result<Opene
     let raw: Box<dyn Read + Send> = match source {
         Source::Stdin => Box::new(io::stdin()),
         Source::File(p) | Source::Found(p) => Box::new(File::open(p)?),
+        #[cfg(feature = "s3")]
+        Source::S3(o) => super::s3::open(o)?,
     };
     let mut buffered = BufReader::with_capacity(
         256 * 1024,

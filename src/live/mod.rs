@@ -296,7 +296,16 @@ impl Live {
             engine::detect_format(&self.opts, [from], MAX_LINE)
         });
         self.sources[i].format = Some(format.name().to_owned());
-        LineParser::new(format, &self.opts)
+        let mut parser = LineParser::new(format, &self.opts);
+        if format.has_headers() {
+            // A restart from a checkpoint resumes mid-file, after the
+            // `#Fields` line that named the columns: take the last one among
+            // the file's first lines until the file writes another.
+            let head = self.follower.head_lines(source);
+            let from = if head.is_empty() { first } else { &head };
+            parser.resume(crate::parse::w3c::last_fields_line(from));
+        }
+        parser
     }
 
     /// Applies the rule to the final buckets and returns what to announce.

@@ -117,10 +117,14 @@ impl ClfParser {
 
         // Extras: the first bare decimal is `$request_time`; the last quoted one may be the body.
         let mut last_quoted = None;
+        // The last two bare extras: ingress-nginx ends its lines with
+        // `$upstream_status $req_id`.
+        let (mut before_last, mut last_bare): (&[u8], &[u8]) = (b"", b"");
         while let Some(field) = next_field(line, &mut pos)? {
             match field {
                 Field::Quoted(q) => last_quoted = Some(q),
                 Field::Bare(b) => {
+                    (before_last, last_bare) = (last_bare, b);
                     if self.details && ev.duration_ms.is_none() && b.contains(&b'.') {
                         if let Some(secs) = parse_decimal(b) {
                             ev.duration_ms = Some(secs * 1000.0);
@@ -131,6 +135,12 @@ impl ClfParser {
         }
         // Hundreds of digits parse as infinity: no duration rather than `inf`.
         ev.duration_ms = ev.duration_ms.filter(|ms| ms.is_finite());
+        if is_request_id(last_bare) {
+            if let Ok(upstream) = parse_status(before_last) {
+                ev.upstream_status = Some(upstream);
+                ev.request_id = Some(text(last_bare));
+            }
+        }
         if crate::event::reads_body(status) {
             if let Some(raw) = last_quoted {
                 ev.body = self.bodies.read(raw, unescape_to, false);
@@ -299,6 +309,14 @@ fn closing_quote(line: &[u8], from: usize) -> Option<usize> {
         }
         return None;
     }
+}
+
+/// nginx's `$request_id` (32 hex digits) or a similar hex id; a long
+/// number (an epoch in nanoseconds) is not one.
+fn is_request_id(s: &[u8]) -> bool {
+    (16..=64).contains(&s.len())
+        && s.iter().all(u8::is_ascii_hexdigit)
+        && s.iter().any(u8::is_ascii_alphabetic)
 }
 
 fn parse_status(s: &[u8]) -> Result<u16, Malformed> {

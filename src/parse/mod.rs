@@ -3,19 +3,35 @@
 //! [`LineParser`] is the per-input dispatcher; [`detect_format`] picks a format for
 //! an input from a sample of its first non-blank lines.
 
+pub(crate) mod alb;
 pub(crate) mod body;
 pub(crate) mod clf;
+pub(crate) mod cloudfront;
+pub(crate) mod elb;
+pub(crate) mod envoy;
+pub(crate) mod gcp_lb;
+pub(crate) mod haproxy;
 pub(crate) mod json;
 pub(crate) mod logfmt;
 pub(crate) mod nginx;
 pub(crate) mod time;
+pub(crate) mod vhost_combined;
+pub(crate) mod w3c;
+pub(crate) mod words;
 
 use crate::event::Event;
+use alb::AlbParser;
 use clf::{ClfParser, Flavor};
+use elb::ElbParser;
+use envoy::EnvoyParser;
+use gcp_lb::GcpLbParser;
+use haproxy::HaproxyParser;
 use json::{FieldMap, JsonParser};
 use logfmt::LogfmtParser;
 use nginx::{LogFormat, LogFormatParser};
 use std::sync::Arc;
+use vhost_combined::VhostParser;
+use w3c::W3cParser;
 
 /// Why a line is not a request in its input's format (SPEC §3).
 #[derive(
@@ -38,6 +54,23 @@ pub(crate) enum Malformed {
     TooLong,
     CutByInputError,
     TimeOutOfRange,
+    AlbOtherRecord,
+    AlbFields,
+    ElbTcp,
+    ElbFields,
+    CloudfrontNoHeader,
+    CloudfrontHeader,
+    CloudfrontColumns,
+    CloudfrontNoResponse,
+    W3cNoHeader,
+    W3cHeader,
+    W3cColumns,
+    HaproxyNotHttp,
+    HaproxyNoDate,
+    EnvoyFields,
+    EnvoyNoResponse,
+    GcpLbFields,
+    VhostNoPrefix,
 }
 
 impl Malformed {
@@ -59,7 +92,53 @@ impl Malformed {
             Malformed::TooLong => "too long (over 1 MiB)",
             Malformed::CutByInputError => "cut off by an input error",
             Malformed::TimeOutOfRange => "time out of range (before 1990 or over a day ahead)",
+            Malformed::AlbOtherRecord => {
+                "alb: an NLB (tls) or connection-log record, not an HTTP request"
+            }
+            Malformed::AlbFields => {
+                "alb: fields missing or out of place for an ALB access log line"
+            }
+            Malformed::ElbTcp => "elb: a TCP/SSL listener line (status -), not an HTTP request",
+            Malformed::ElbFields => {
+                "elb: fields missing or out of place for a Classic ELB access log line"
+            }
+            Malformed::CloudfrontNoHeader => "cloudfront: no #Fields header before this line",
+            Malformed::CloudfrontHeader => {
+                "cloudfront: the #Fields header names no date, time or sc-status"
+            }
+            Malformed::CloudfrontColumns => {
+                "cloudfront: not as many fields as the #Fields header names (line cut short?)"
+            }
+            Malformed::CloudfrontNoResponse => "cloudfront: status 000 (the viewer went away)",
+            Malformed::W3cNoHeader => "w3c: no #Fields header before this line",
+            Malformed::W3cHeader => "w3c: the #Fields header names no date, time or sc-status",
+            Malformed::W3cColumns => "w3c: not as many fields as the #Fields header names",
+            Malformed::HaproxyNotHttp => {
+                "haproxy: not an HTTP log line (TCP mode, or a message of the proxy)"
+            }
+            Malformed::HaproxyNoDate => "haproxy: empty accept date and no dated syslog header",
+            Malformed::EnvoyFields => {
+                "envoy: fields missing or out of place for an Envoy access log line"
+            }
+            Malformed::EnvoyNoResponse => "envoy: response code 0 (no HTTP response was sent)",
+            Malformed::GcpLbFields => "gcp_lb: no httpRequest.status or timestamp",
+            Malformed::VhostNoPrefix => "vhost_combined: no host:port before the client",
         }
+    }
+}
+
+impl Malformed {
+    /// Whether the line was recognised as one of its format's own records
+    /// that are not requests (an ELB TCP line, an NLB record in an ALB
+    /// bucket, a response code 0): evidence of the format, though not a request.
+    pub(crate) fn is_of_format(self) -> bool {
+        matches!(
+            self,
+            Malformed::AlbOtherRecord
+                | Malformed::ElbTcp
+                | Malformed::CloudfrontNoResponse
+                | Malformed::EnvoyNoResponse
+        )
     }
 }
 
@@ -79,6 +158,8 @@ pub(crate) enum FormatChoice {
     Logfmt,
     /// `--log-format`: every input uses [`ParseOptions::log_format`].
     NginxConfig,
+    /// One of the formats that only `auto` or its own name picks.
+    Only(Format),
 }
 
 /// How lines are parsed: the same for every input of a run.
@@ -117,7 +198,28 @@ pub(crate) enum Format {
     Traefik,
     Logfmt,
     NginxConfig,
+    Alb,
+    Elb,
+    Cloudfront,
+    Haproxy,
+    Envoy,
+    W3c,
+    GcpLb,
+    VhostCombined,
 }
+
+/// The load-balancer and proxy formats, most specific first: on a tie in
+/// detection, the earlier one wins.
+const PROXY_FORMATS: [Format; 8] = [
+    Format::Alb,
+    Format::Elb,
+    Format::Cloudfront,
+    Format::W3c,
+    Format::Haproxy,
+    Format::Envoy,
+    Format::GcpLb,
+    Format::VhostCombined,
+];
 
 impl Format {
     pub(crate) fn name(self) -> &'static str {
@@ -129,6 +231,14 @@ impl Format {
             Format::Traefik => "traefik",
             Format::Logfmt => "logfmt",
             Format::NginxConfig => "log_format",
+            Format::Alb => "alb",
+            Format::Elb => "elb",
+            Format::Cloudfront => "cloudfront",
+            Format::Haproxy => "haproxy",
+            Format::Envoy => "envoy",
+            Format::W3c => "w3c",
+            Format::GcpLb => "gcp_lb",
+            Format::VhostCombined => "vhost_combined",
         }
     }
 
@@ -144,8 +254,26 @@ impl Format {
             Format::NginxConfig,
         ]
         .into_iter()
+        .chain(PROXY_FORMATS)
         .find(|f| f.name() == name)
     }
+
+    /// Whether `#Fields` header lines define the columns of the lines after them.
+    pub(crate) fn has_headers(self) -> bool {
+        matches!(self, Format::W3c | Format::Cloudfront)
+    }
+}
+
+/// How a sample reads in one format.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Score {
+    /// Lines that are requests.
+    pub(crate) parsed: usize,
+    /// Lines that are the format's own non-request records (see
+    /// [`Malformed::is_of_format`]).
+    pub(crate) known: usize,
+    /// Lines that are not directives.
+    pub(crate) lines: usize,
 }
 
 /// Parses the lines of one input in its format.
@@ -156,6 +284,14 @@ pub(crate) enum LineParser {
     Json(Box<JsonParser>),
     Logfmt(LogfmtParser),
     LogFormat(LogFormatParser),
+    Alb(AlbParser),
+    Elb(ElbParser),
+    W3c(Box<W3cParser>),
+    Haproxy(HaproxyParser),
+    // Boxed: both hold a JSON parser.
+    Envoy(Box<EnvoyParser>),
+    GcpLb(Box<GcpLbParser>),
+    Vhost(VhostParser),
 }
 
 impl LineParser {
@@ -174,7 +310,52 @@ impl LineParser {
                 // empty format matches nothing rather than guessing another.
                 None => LineParser::LogFormat(LogFormatParser::new(Arc::new(LogFormat::never()))),
             },
+            Format::Alb => LineParser::Alb(AlbParser),
+            Format::Elb => LineParser::Elb(ElbParser),
+            Format::Cloudfront => LineParser::W3c(Box::new(cloudfront::parser())),
+            Format::W3c => LineParser::W3c(Box::new(W3cParser::new(w3c::Flavor::Iis))),
+            Format::Haproxy => LineParser::Haproxy(HaproxyParser),
+            Format::Envoy => LineParser::Envoy(Box::new(EnvoyParser::new(opts.details))),
+            Format::GcpLb => LineParser::GcpLb(Box::new(GcpLbParser::new(opts.details))),
+            Format::VhostCombined => LineParser::Vhost(VhostParser::new(opts.details)),
         }
+    }
+
+    /// Reads `line` as a directive of the format (a `#...` line of W3C
+    /// logs) if it is one: such lines are neither requests nor malformed,
+    /// and are skipped like blank lines.
+    #[inline]
+    pub(crate) fn directive(&mut self, line: &[u8]) -> bool {
+        match self {
+            LineParser::W3c(p) => p.directive(line),
+            _ => false,
+        }
+    }
+
+    /// Starts a block of a source whose last `#Fields` line before the
+    /// block is `header` (see `w3c`): parsers of other formats keep no
+    /// state between lines that depends on the file.
+    pub(crate) fn resume(&mut self, header: Option<&[u8]>) {
+        if let LineParser::W3c(p) = self {
+            p.resume(header);
+        }
+    }
+
+    /// How `sample` reads in this format, directives left out.
+    pub(crate) fn score(&mut self, sample: &[&[u8]]) -> Score {
+        let mut score = Score::default();
+        for line in sample {
+            if self.directive(line) {
+                continue;
+            }
+            score.lines += 1;
+            match self.parse(line) {
+                Ok(_) => score.parsed += 1,
+                Err(m) if m.is_of_format() => score.known += 1,
+                Err(_) => {}
+            }
+        }
+        score
     }
 
     #[inline]
@@ -184,6 +365,13 @@ impl LineParser {
             LineParser::Json(p) => p.parse(line),
             LineParser::Logfmt(p) => p.parse(line),
             LineParser::LogFormat(p) => p.parse(line),
+            LineParser::Alb(p) => p.parse(line),
+            LineParser::Elb(p) => p.parse(line),
+            LineParser::W3c(p) => p.parse(line),
+            LineParser::Haproxy(p) => p.parse(line),
+            LineParser::Envoy(p) => p.parse(line),
+            LineParser::GcpLb(p) => p.parse(line),
+            LineParser::Vhost(p) => p.parse(line),
         }
     }
 }
@@ -199,6 +387,7 @@ pub(crate) fn detect_format(opts: &ParseOptions, sample: &[&[u8]]) -> Format {
         FormatChoice::Json => return json_flavor(sample),
         FormatChoice::Logfmt => return Format::Logfmt,
         FormatChoice::NginxConfig => return Format::NginxConfig,
+        FormatChoice::Only(format) => return format,
         FormatChoice::Auto => {}
     }
     let mut clf = ClfParser::default();
@@ -215,7 +404,31 @@ pub(crate) fn detect_format(opts: &ParseOptions, sample: &[&[u8]]) -> Format {
         logfmt_ok += usize::from(logfmt.parse(line).is_ok());
     }
     let clf_ok = combined + common;
+    // The load-balancer and proxy formats win ties with the general ones
+    // (a vhost_combined line is also a combined one; a Cloud Logging entry
+    // may also be read as plain JSON): they say more about the file.
+    let general = clf_ok.max(json_ok).max(logfmt_ok);
+    let mut best: Option<(Format, usize)> = None;
+    let mut own_records: Option<(Format, usize)> = None;
+    for format in PROXY_FORMATS {
+        let score = LineParser::new(format, opts).score(sample);
+        let parsed = score.parsed;
+        if parsed > 0 && parsed >= general && best.is_none_or(|(_, b)| parsed > b) {
+            best = Some((format, parsed));
+        }
+        if score.known * 2 > score.lines && own_records.is_none_or(|(_, k)| score.known > k) {
+            own_records = Some((format, score.known));
+        }
+    }
+    if let Some((format, _)) = best {
+        return format;
+    }
     if clf_ok + json_ok + logfmt_ok == 0 {
+        // No request anywhere, but most lines are one format's own other
+        // records (an ELB's TCP listener lines): that format.
+        if let Some((format, _)) = own_records {
+            return format;
+        }
         return by_shape(sample);
     }
     if json_ok > clf_ok && json_ok >= logfmt_ok {
@@ -247,8 +460,31 @@ fn json_flavor(sample: &[&[u8]]) -> Format {
     }
 }
 
-/// When no line parses: JSON objects, then `key=value` lines, else combined.
+/// When no line parses: W3C headers, JSON objects, then `key=value` lines,
+/// else combined.
 fn by_shape(sample: &[&[u8]]) -> Format {
+    if let Some(header) = sample.iter().find(|l| l.starts_with(b"#Fields:")) {
+        return if memchr::memmem::find(header, b"x-edge-").is_some() {
+            Format::Cloudfront
+        } else {
+            Format::W3c
+        };
+    }
+    // `2026-11-25 10:00:00 ...` with no header: W3C lines whose header was
+    // lost (a file cut from the middle of a log), so that each is reported
+    // as such rather than as a line without an access-log `[timestamp]`.
+    let w3c_like = sample
+        .iter()
+        .filter(|l| {
+            l.len() > 20
+                && words::date_time(&l[..10], &l[11..19]).is_some()
+                && l[10] == b' '
+                && l[19] == b' '
+        })
+        .count();
+    if w3c_like * 2 > sample.len() {
+        return Format::W3c;
+    }
     let json = sample
         .iter()
         .filter(|l| l.trim_ascii_start().starts_with(b"{"))
@@ -317,5 +553,107 @@ mod tests {
         assert_eq!(detect_format(&auto, no_requests), Format::Logfmt);
         let json_no_status: &[&[u8]] = &[br#"{"msg":"boot"}"#];
         assert_eq!(detect_format(&auto, json_no_status), Format::Json);
+    }
+
+    /// The format that parses most of the sample wins, whatever else
+    /// almost matches; the load-balancer formats only win ties.
+    #[test]
+    fn the_majority_decides_between_general_and_proxy_formats() {
+        let auto = ParseOptions::default();
+        let nginx: &[u8] =
+            br#"1.2.3.4 - - [22/Jan/2019:03:56:14 +0330] "GET / HTTP/1.1" 200 5 "-" "curl""#;
+        let vhost: &[u8] = br#"api.example.com:443 1.2.3.4 - - [22/Jan/2019:03:56:14 +0330] "GET / HTTP/1.1" 200 5 "-" "curl""#;
+        let alb: &[u8] = SEEDS[0].as_bytes();
+        fn mixed<'a>(a: usize, b: usize, x: &'a [u8], y: &'a [u8]) -> Vec<&'a [u8]> {
+            std::iter::repeat_n(x, a)
+                .chain(std::iter::repeat_n(y, b))
+                .collect()
+        }
+        assert_eq!(
+            detect_format(&auto, &mixed(6, 4, nginx, alb)),
+            Format::Combined
+        );
+        assert_eq!(detect_format(&auto, &mixed(4, 6, nginx, alb)), Format::Alb);
+        assert_eq!(
+            detect_format(&auto, &mixed(0, 5, nginx, vhost)),
+            Format::VhostCombined
+        );
+        // Half vhost lines: both parse as combined, which parses more.
+        assert_eq!(
+            detect_format(&auto, &mixed(5, 5, nginx, vhost)),
+            Format::Combined
+        );
+        let gcp: &[&[u8]] = &[SEEDS[9].as_bytes()];
+        assert_eq!(detect_format(&auto, gcp), Format::GcpLb);
+        let envoy: &[&[u8]] = &[SEEDS[7].as_bytes(), SEEDS[8].as_bytes()];
+        assert_eq!(detect_format(&auto, envoy), Format::Envoy);
+        let iis: &[&[u8]] = &[SEEDS[4].as_bytes(), SEEDS[5].as_bytes()];
+        assert_eq!(detect_format(&auto, iis), Format::W3c);
+        let cloudfront: &[&[u8]] = &[SEEDS[2].as_bytes(), SEEDS[3].as_bytes()];
+        assert_eq!(detect_format(&auto, cloudfront), Format::Cloudfront);
+        let haproxy: &[&[u8]] = &[SEEDS[6].as_bytes()];
+        assert_eq!(detect_format(&auto, haproxy), Format::Haproxy);
+        let elb: &[&[u8]] = &[SEEDS[1].as_bytes()];
+        assert_eq!(detect_format(&auto, elb), Format::Elb);
+    }
+
+    #[test]
+    fn header_less_w3c_lines_are_w3c_and_say_why_they_are_malformed() {
+        let auto = ParseOptions::default();
+        let lines: &[&[u8]] = &[
+            b"2019-03-06 18:43:17 10.0.140.107 GET /health-monitoring - 80 - 10.0.140.2 - 200 0 0 15",
+            b"2019-03-06 18:43:18 10.0.140.107 GET /health-monitoring - 80 - 10.0.140.2 - 200 0 0 15",
+        ];
+        assert_eq!(detect_format(&auto, lines), Format::W3c);
+        let mut p = LineParser::new(Format::W3c, &auto);
+        assert_eq!(p.parse(lines[0]), Err(Malformed::W3cNoHeader));
+    }
+
+    /// Lines of every load-balancer and proxy format, real ones (see
+    /// tests/data/formats/SOURCES.md), for the fuzzing below to cut and splice.
+    const SEEDS: &[&str] = &[
+        r#"http 2018-07-02T22:23:00.186641Z app/my-loadbalancer/50dc6c495c0c9188 192.168.131.39:2817 10.0.0.1:80 0.000 0.001 0.000 200 200 34 366 "GET http://www.example.com:80/ HTTP/1.1" "curl/7.46.0" - - arn:aws:elasticloadbalancing:us-east-2:123456789012:targetgroup/my-targets/73e2d6bc24d8a067 "Root=1-58337262-36d228ad5d99923122bbe354" "-" "-" 0 2018-07-02T22:22:48.364000Z "forward,redirect" "-" "-" "10.0.0.1:80" "200" "-" "-""#,
+        r#"2019-10-14T12:00:20.694172Z filebeat-aws-elb-test 175.16.199.1:54106 10.0.1.185:80 0.000043 0.000785 0.000023 200 200 0 612 "GET http://18.194.223.56:80/ HTTP/1.1" "Mozilla/5.0" - -"#,
+        "#Fields: date time x-edge-location sc-bytes c-ip cs-method cs(Host) cs-uri-stem sc-status cs(Referer) cs(User-Agent) cs-uri-query",
+        "2019-12-13	22:36:27	SEA19-C1	900	89.160.20.112	GET	d111111abcdef8.cloudfront.net	/favicon.ico	502	http://www.example.com/	Mozilla/5.0%20(Windows)	-",
+        "#Fields: date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) sc-status sc-substatus sc-win32-status time-taken",
+        r#"2019-03-06 18:43:17 10.0.140.107 GET /health-monitoring - 80 - "10.0.140.2" - 200 0 0 15"#,
+        r#"Jun 22 12:02:59 node2 haproxy[23034]: -:47481 [22/Jun/2021:12:02:59.590] www-https~ app/node16 app.domain.com 0/0/3/32/35 403 142 - - ---- 1/1/0/0/0 0/0 {a b} {} "GET /app/event/ HTTP/1.1""#,
+        r#"[2019-02-12T18:37:42.921Z] "GET /httpbin/ip HTTP/1.1" 200 - 0 43 217 216 "172.17.0.5" "curl/7.59.0" "c62ec130-6dee-4f3b-a52b-4f0d1312d89d" "httpbin.org" "52.87.35.92:80""#,
+        r#"{"message":"ACCESS [2019-02-12T18:37:42.921Z] "GET /httpbin/ip HTTP/1.1" 200 - 0 43 217 216 "172.17.0.5" "curl" "c6" "h" "u"
+","stream":"stdout"}"#,
+        r#"{"httpRequest":{"requestMethod":"GET","requestUrl":"http://81.2.69.193/static/us/three-cats.jpg","status":304,"responseSize":"157","latency":"0.5s"},"timestamp":"2020-06-08T23:41:30.078651Z"}"#,
+        r#"www.example.com:443 192.0.2.7 - - [10/Oct/2023:13:55:36 +0000] "GET /api HTTP/1.1" 502 120 "-" "curl/8.0""#,
+    ];
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(512))]
+        /// No bytes make a load-balancer or proxy parser panic: random
+        /// bytes, and real lines cut short or with bytes spliced in.
+        #[test]
+        fn no_bytes_make_a_proxy_parser_panic(
+            seed in 0..SEEDS.len(),
+            header in 0..SEEDS.len(),
+            cut in 0usize..400,
+            at in 0usize..400,
+            junk in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..40),
+            random in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..300),
+        ) {
+            let mut line = SEEDS[seed].as_bytes().to_vec();
+            line.truncate(cut.max(1));
+            let at = at.min(line.len());
+            line.splice(at..at, junk);
+            for format in PROXY_FORMATS {
+                let mut p = LineParser::new(format, &ParseOptions::default());
+                p.directive(SEEDS[header].as_bytes());
+                p.resume(Some(SEEDS[header].as_bytes()));
+                for l in [&line, &random] {
+                    if !p.directive(l) {
+                        let _ = p.parse(l);
+                    }
+                }
+                let _ = p.score(&[&line, &random]);
+            }
+        }
     }
 }

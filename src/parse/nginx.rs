@@ -29,6 +29,8 @@ enum Field {
     RequestTime,
     UserAgent,
     Body,
+    RequestId,
+    UpstreamStatus,
     Ignored,
 }
 
@@ -70,6 +72,8 @@ fn field_of(name: &str, body_var: Option<&str>) -> Field {
         "body_bytes_sent" => Field::Bytes,
         "request_time" => Field::RequestTime,
         "http_user_agent" => Field::UserAgent,
+        "request_id" => Field::RequestId,
+        "upstream_status" => Field::UpstreamStatus,
         _ => Field::Ignored,
     }
 }
@@ -259,6 +263,15 @@ impl LogFormatParser {
                 }
                 Field::UserAgent => ev.user_agent = non_dash(text(value)),
                 Field::Body => body_raw = Some(value),
+                Field::RequestId => ev.request_id = non_dash(text(value)),
+                // `502, 504` when nginx tried two upstreams: the last one answered.
+                Field::UpstreamStatus => {
+                    ev.upstream_status = value
+                        .rsplit(|b| *b == b',' || *b == b':')
+                        .next()
+                        .and_then(|v| std::str::from_utf8(v.trim_ascii()).ok()?.parse().ok())
+                        .filter(|n| (100..=599).contains(n));
+                }
                 Field::Ignored => {}
             }
         }

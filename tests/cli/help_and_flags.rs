@@ -107,10 +107,12 @@ fn query_help_lists_the_columns_of_events_and_the_shipped_queries() {
     let h = help("query");
     assert!(h.contains("Table `events`, one row per request"), "{h}");
     for line in [
-        "  ts             datetime (µs, UTC)",
-        "  status         u16",
-        "  duration_ms    f64, null",
-        "  error_message  string, null",
+        "  ts               datetime (µs, UTC)",
+        "  status           u16",
+        "  duration_ms      f64, null",
+        "  error_message    string, null",
+        "  upstream_status  u16, null",
+        "  request_id       string, null",
     ] {
         assert!(h.contains(line), "{line:?} missing from\n{h}");
     }

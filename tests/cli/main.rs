@@ -4,11 +4,13 @@
 
 mod analyze;
 mod bounded;
+mod formats;
 mod help_and_flags;
 mod markdown;
 mod parallel;
 mod query;
 mod readme;
+mod s3;
 mod table_view;
 mod tail;
 mod verdicts;

@@ -230,7 +230,9 @@ fn parquet_export_reads_back_with_the_same_rows_columns_and_types() {
         ("error_type".into(), s.clone()),
         ("error_code".into(), s.clone()),
         ("error_param".into(), s.clone()),
-        ("error_message".into(), s),
+        ("error_message".into(), s.clone()),
+        ("upstream_status".into(), DataType::UInt16),
+        ("request_id".into(), s),
     ];
     assert_eq!(schema, want);
     // Missing values are nulls, not empty strings.

@@ -699,3 +699,48 @@ fn a_restart_with_other_settings_names_the_setting() {
             "made with --field (none), not status=code",
         ));
 }
+
+/// IIS writes its `#Fields` header at the top of a file (and again when it
+/// restarts): after a restart from a checkpoint, the lines appended later in
+/// the file are still read with the header from its start.
+#[test]
+fn a_w3c_log_resumed_mid_file_keeps_its_header() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("u_ex261125.log");
+    let line = |i: u32| {
+        let status = if i % 2 == 0 { 200 } else { 503 };
+        format!("2026-11-25 10:00:{i:02} GET /v1/items/{i} {status} 5\r\n")
+    };
+    let header = "#Software: Microsoft Internet Information Services 10.0\r\n\
+                  #Fields: date time cs-method cs-uri-stem sc-status time-taken\r\n";
+    append(
+        &log,
+        &format!("{header}{}", (1..=4).map(line).collect::<String>()),
+    );
+    let args = [
+        "--from-start",
+        "--state",
+        "state",
+        "--poll",
+        "20ms",
+        "--checkpoint-every",
+        "20ms",
+        "-o",
+        "json",
+        "u_ex261125.log",
+    ];
+    let (out, state) = (dir.path().join("out.jsonl"), dir.path().join("state"));
+    let mut child = spawn_tail(dir.path(), &args, &out);
+    wait_for("4 lines checkpointed", || checkpointed_lines(&state) == 4);
+    assert_eq!(sigterm(&mut child), 0);
+    append(&log, &(5..=8).map(line).collect::<String>());
+    let mut child = spawn_tail(dir.path(), &args, &out);
+    wait_for("8 lines checkpointed", || checkpointed_lines(&state) == 8);
+    assert_eq!(sigterm(&mut child), 0);
+    let checkpoint = read_checkpoint(&state).expect("a checkpoint");
+    let agg = &checkpoint["aggregate"];
+    assert_eq!(
+        (&agg["requests"], &agg["malformed"]),
+        (&json!(8), &json!(0))
+    );
+}

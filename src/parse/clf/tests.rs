@@ -321,3 +321,20 @@ fn a_request_time_of_hundreds_of_digits_is_no_duration() {
     // The first bare decimal is the request time; an infinite one is none (not the next one).
     assert_eq!(ev.duration_ms, None);
 }
+
+#[test]
+fn ingress_nginx_upstream_status_and_request_id() {
+    let ev = ok(
+        r#"10.0.0.9 - - [25/Nov/2026:06:00:00 +0000] "POST /v1/charges HTTP/1.1" 502 150 "-" "curl/8" 197 0.002 [ns-svc-80] [] 10.0.0.5:8080, 10.0.0.6:8080 0, 0 0.004, 0.001 504, 502 d4acbc0f1e2d3c4b5a69788796a5b4c3"#,
+    );
+    assert_eq!(ev.upstream_status, Some(502));
+    assert_eq!(
+        ev.request_id.as_deref(),
+        Some("d4acbc0f1e2d3c4b5a69788796a5b4c3")
+    );
+    // A trailing number is no request id, and without one nothing is guessed.
+    let plain = ok(
+        r#"10.0.0.9 - - [25/Nov/2026:06:00:00 +0000] "GET / HTTP/1.1" 200 1 "-" "c" 0.002 200 12345"#,
+    );
+    assert_eq!((plain.upstream_status, plain.request_id), (None, None));
+}

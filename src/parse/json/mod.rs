@@ -4,6 +4,10 @@
 mod scan;
 mod stream;
 
+/// Undoes the simple escapes of a JSON string's raw text (the envoy parser's
+/// container wrapper uses it).
+pub(crate) use scan::unescape;
+
 #[cfg(test)]
 mod reference;
 
@@ -20,6 +24,9 @@ pub(crate) enum DurationUnit {
     Seconds,
     Millis,
     Nanos,
+    /// A string of seconds with an `s` suffix (`"0.012s"`), as Google
+    /// Cloud Logging writes protobuf durations.
+    SecondsText,
 }
 
 /// Which JSON field (a name, dots for nesting) holds each event field, in
@@ -35,6 +42,7 @@ pub(crate) struct FieldMap {
     pub(crate) bytes: Vec<String>,
     pub(crate) body: Vec<String>,
     pub(crate) duration: Vec<(String, DurationUnit)>,
+    pub(crate) request_id: Vec<String>,
 }
 
 fn names(list: &[&str]) -> Vec<String> {
@@ -106,6 +114,7 @@ impl Default for FieldMap {
                 ("duration".into(), Seconds),
                 ("Duration".into(), Nanos),
             ],
+            request_id: names(&["request_id", "req_id", "requestId", "x_request_id"]),
         }
     }
 }
@@ -127,13 +136,14 @@ impl FieldMap {
             "user_agent" => self.user_agent = vec![path],
             "bytes" => self.bytes = vec![path],
             "body" => self.body = vec![path],
+            "request_id" => self.request_id = vec![path],
             "duration_ms" => self.duration = vec![(path, DurationUnit::Millis)],
             "duration_s" => self.duration = vec![(path, DurationUnit::Seconds)],
             "duration_ns" => self.duration = vec![(path, DurationUnit::Nanos)],
             _ => {
                 return Err(format!(
                     "--field: unknown field {name:?} (known: ts, status, method, path, client, \
-                     user_agent, bytes, body, duration_ms, duration_s, duration_ns)"
+                     user_agent, bytes, body, request_id, duration_ms, duration_s, duration_ns)"
                 ))
             }
         }
@@ -208,6 +218,7 @@ impl JsonParser {
         ev.user_agent = r.user_agent;
         ev.bytes = r.bytes;
         ev.duration_ms = r.duration_ms;
+        ev.request_id = r.request_id;
         let mut escaped_body = None;
         let mut raw_body = None;
         if crate::event::reads_body(status) {
@@ -275,3 +286,9 @@ fn path_of(target: &str) -> &str {
 
 #[cfg(test)]
 mod tests;
+
+/// `"0.012s"` as milliseconds.
+fn seconds_text_ms(s: &str) -> Option<f64> {
+    let n: f64 = s.strip_suffix('s')?.trim().parse().ok()?;
+    (n.is_finite() && n >= 0.0).then_some(n * 1000.0)
+}

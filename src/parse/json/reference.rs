@@ -43,13 +43,18 @@ impl JsonParser {
         ev.user_agent = first(doc, &f.user_agent, as_str).map(Cow::Borrowed);
         ev.bytes = first(doc, &f.bytes, as_u64);
         ev.duration_ms = f.duration.iter().find_map(|(name, unit)| {
-            let n = lookup(doc, name)?.as_f64()?;
+            let v = lookup(doc, name)?;
+            if *unit == DurationUnit::SecondsText {
+                return super::seconds_text_ms(v.as_str()?);
+            }
+            let n = v.as_f64()?;
             Some(match unit {
                 DurationUnit::Seconds => n * 1000.0,
-                DurationUnit::Millis => n,
+                DurationUnit::Millis | DurationUnit::SecondsText => n,
                 DurationUnit::Nanos => n / 1e6,
             })
         });
+        ev.request_id = first(doc, &f.request_id, as_str).map(Cow::Borrowed);
         // `1e308` seconds is infinite milliseconds: no duration rather than `inf`.
         ev.duration_ms = ev.duration_ms.filter(|ms| ms.is_finite());
         ev.body = if crate::event::reads_body(status) {

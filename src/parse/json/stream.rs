@@ -31,6 +31,7 @@ enum Kind {
     Bytes,
     Body,
     Duration(DurationUnit),
+    RequestId,
 }
 
 /// One key of the tree. Nodes are numbered depth first, so a node's
@@ -158,6 +159,7 @@ pub(crate) struct Resolved<'c, 'a> {
     pub(crate) user_agent: Option<Cow<'a, str>>,
     pub(crate) bytes: Option<u64>,
     pub(crate) duration_ms: Option<f64>,
+    pub(crate) request_id: Option<Cow<'a, str>>,
     pub(crate) body: Option<&'c mut Cap<'a>>,
 }
 
@@ -176,6 +178,10 @@ impl KeyTree {
             ),
             (Kind::Path, fields.path.iter().map(String::as_str).collect()),
             (Kind::Body, fields.body.iter().map(String::as_str).collect()),
+            (
+                Kind::RequestId,
+                fields.request_id.iter().map(String::as_str).collect(),
+            ),
         ];
         if details {
             lists.push((
@@ -287,6 +293,7 @@ impl KeyTree {
             user_agent: None,
             bytes: None,
             duration_ms: None,
+            request_id: None,
             body: None,
         };
         let mut body_at = None;
@@ -313,15 +320,22 @@ impl KeyTree {
                 Kind::Client if r.client.is_none() => r.client = as_str(cap),
                 Kind::UserAgent if r.user_agent.is_none() => r.user_agent = as_str(cap),
                 Kind::Bytes if r.bytes.is_none() => r.bytes = as_u64(cap),
+                Kind::Duration(DurationUnit::SecondsText) if r.duration_ms.is_none() => {
+                    r.duration_ms = match cap {
+                        Cap::Str(s) => super::seconds_text_ms(s),
+                        _ => None,
+                    };
+                }
                 Kind::Duration(unit) if r.duration_ms.is_none() => {
                     r.duration_ms = as_f64(cap)
                         .map(|n| match unit {
                             DurationUnit::Seconds => n * 1000.0,
-                            DurationUnit::Millis => n,
+                            DurationUnit::Millis | DurationUnit::SecondsText => n,
                             DurationUnit::Nanos => n / 1e6,
                         })
                         .filter(|ms| ms.is_finite());
                 }
+                Kind::RequestId if r.request_id.is_none() => r.request_id = as_str(cap),
                 Kind::Body if body_at.is_none() && !is_null => body_at = Some(at),
                 _ => {}
             }

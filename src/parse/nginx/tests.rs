@@ -189,3 +189,20 @@ fn a_msec_time_beyond_i64_micros_is_a_bad_time() {
         );
     }
 }
+
+#[test]
+fn request_id_and_upstream_status() {
+    let fmt = r#"$remote_addr [$time_local] "$request" $status $upstream_status $request_id"#;
+    let mut p = parser(fmt, None);
+    let ev = p
+        .parse(
+            br#"10.0.0.1 [25/Nov/2026:10:00:01 +0000] "GET / HTTP/1.1" 502 502, 504 7f3a9c2e1b4d"#,
+        )
+        .unwrap();
+    assert_eq!(ev.upstream_status, Some(504));
+    assert_eq!(ev.request_id.as_deref(), Some("7f3a9c2e1b4d"));
+    let ev = p
+        .parse(br#"10.0.0.1 [25/Nov/2026:10:00:01 +0000] "GET / HTTP/1.1" 400 - -"#)
+        .unwrap();
+    assert_eq!((ev.upstream_status, ev.request_id), (None, None));
+}

@@ -1,0 +1,225 @@
+//! `s3://bucket/prefix` inputs: every object under the prefix, read as the
+//! files of a directory would be (SPEC §2), streamed, never downloaded whole.
+//!
+//! The client is `object_store`'s, configured the AWS way from the
+//! environment: `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY` /
+//! `AWS_SESSION_TOKEN`, `AWS_REGION` (or `AWS_DEFAULT_REGION`), web identity
+//! (EKS) and the ECS / EC2 instance metadata credentials, and
+//! `AWS_ENDPOINT_URL_S3` or `AWS_ENDPOINT_URL` for S3-compatible stores
+//! (plain `http://` allowed there). Shared config files (`~/.aws/credentials` profiles) are not read.
+//!
+//! The engine reads synchronously on its reader threads; objects are
+//! fetched on one small tokio runtime, and each open object's body arrives
+//! through a bounded channel, a few chunks ahead of the reader: memory stays
+//! at a few chunks per object whatever its size.
+
+use super::Source;
+use futures_util::{StreamExt, TryStreamExt};
+use object_store::aws::{AmazonS3, AmazonS3Builder};
+use object_store::path::Path as ObjectPath;
+use object_store::{ObjectStore, ObjectStoreExt};
+use std::collections::HashMap;
+use std::io::{self, Read};
+use std::sync::{Arc, Mutex, OnceLock};
+
+/// One object of a bucket.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) struct S3Object {
+    pub(crate) bucket: String,
+    pub(crate) key: String,
+}
+
+impl S3Object {
+    pub(crate) fn url(&self) -> String {
+        format!("s3://{}/{}", self.bucket, self.key)
+    }
+}
+
+/// Chunks of an object's body held ahead of the reader.
+const AHEAD: usize = 4;
+
+fn runtime() -> io::Result<&'static tokio::runtime::Runtime> {
+    static RT: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
+    if let Some(rt) = RT.get() {
+        return Ok(rt);
+    }
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_name("faultline-s3")
+        .enable_all()
+        .build()?;
+    Ok(RT.get_or_init(|| rt))
+}
+
+/// The client of a bucket, built once per run from the environment.
+fn store(bucket: &str) -> io::Result<Arc<AmazonS3>> {
+    static STORES: OnceLock<Mutex<HashMap<String, Arc<AmazonS3>>>> = OnceLock::new();
+    let stores = STORES.get_or_init(Default::default);
+    let mut stores = stores.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(s) = stores.get(bucket) {
+        return Ok(s.clone());
+    }
+    let mut builder = AmazonS3Builder::from_env().with_bucket_name(bucket);
+    // The AWS SDKs' names: the S3-specific one first.
+    let endpoint =
+        std::env::var("AWS_ENDPOINT_URL_S3").or_else(|_| std::env::var("AWS_ENDPOINT_URL"));
+    if let Ok(endpoint) = endpoint {
+        // S3-compatible stores (MinIO, moto, Ceph) are addressed by path,
+        // and often served over plain http on a private network.
+        builder = builder
+            .with_endpoint(&endpoint)
+            .with_virtual_hosted_style_request(false)
+            .with_allow_http(endpoint.starts_with("http://"));
+    }
+    let s = Arc::new(
+        builder
+            .build()
+            .map_err(|e| io::Error::other(one_line(&e)))?,
+    );
+    stores.insert(bucket.to_owned(), s.clone());
+    Ok(s)
+}
+
+/// An error's text on one line. S3's own answer, when there is one, is
+/// told by its code and message (`NoSuchBucket: The specified bucket does
+/// not exist`) rather than by the whole request and XML body.
+fn one_line(e: &dyn std::fmt::Display) -> String {
+    let text = e.to_string();
+    let tag = |name: &str| {
+        let open = format!("<{name}>");
+        let start = text.find(&open)? + open.len();
+        let end = start + text[start..].find(&format!("</{name}>"))?;
+        Some(text[start..end].trim().to_owned())
+    };
+    if let (Some(code), Some(message)) = (tag("Code"), tag("Message")) {
+        return format!("{code}: {message}");
+    }
+    let mut line: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if line.len() > 300 {
+        let mut cut = 300;
+        while !line.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        line.truncate(cut);
+        line.push('…');
+    }
+    line
+}
+
+/// `s3://bucket/prefix` as (bucket, prefix); `None` when it is not one.
+pub(crate) fn parse_url(arg: &str) -> Option<(String, String)> {
+    let rest = arg.strip_prefix("s3://")?;
+    let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+    (!bucket.is_empty()).then(|| (bucket.to_owned(), prefix.to_owned()))
+}
+
+/// Every object under `s3://bucket/prefix` (or the one object it names),
+/// hidden ones (a name starting with `.`) left out. An error — no such
+/// bucket, access denied, no object there — is one line.
+pub(crate) fn list(arg: &str) -> Result<Vec<Source>, String> {
+    let (bucket, prefix) =
+        parse_url(arg).ok_or_else(|| "not an s3://bucket/prefix URL".to_owned())?;
+    let store = store(&bucket).map_err(|e| e.to_string())?;
+    let rt = runtime().map_err(|e| e.to_string())?;
+    let path = ObjectPath::from(prefix.trim_end_matches('/'));
+    let metas = rt.block_on(async {
+        let under: Vec<_> = store.list(Some(&path)).try_collect().await?;
+        if under.is_empty() && !prefix.is_empty() && !prefix.ends_with('/') {
+            // Not a folder: perhaps the key of one object.
+            return match store.head(&path).await {
+                Ok(meta) => Ok(vec![meta]),
+                Err(object_store::Error::NotFound { .. }) => Ok(Vec::new()),
+                Err(e) => Err(e),
+            };
+        }
+        Ok(under)
+    });
+    let metas = metas.map_err(|e| one_line(&e))?;
+    let objects: Vec<Source> = metas
+        .into_iter()
+        .filter(|m| !m.location.filename().is_some_and(|n| n.starts_with('.')))
+        .map(|m| {
+            Source::S3(S3Object {
+                bucket: bucket.clone(),
+                key: m.location.to_string(),
+            })
+        })
+        .collect();
+    if objects.is_empty() {
+        return Err("no object under this prefix".to_owned());
+    }
+    Ok(objects)
+}
+
+/// A reader of an object's body, streamed.
+pub(crate) fn open(object: &S3Object) -> io::Result<Box<dyn Read + Send>> {
+    let store = store(&object.bucket)?;
+    let rt = runtime()?;
+    let path = ObjectPath::from(object.key.as_str());
+    let (tx, rx) = tokio::sync::mpsc::channel::<io::Result<Vec<u8>>>(AHEAD);
+    // Fail at open (exit 1 with the other input errors) when the object is
+    // gone or denied, rather than as an empty input.
+    let got = rt
+        .block_on(store.get(&path))
+        .map_err(|e| io::Error::other(one_line(&e)))?;
+    rt.spawn(async move {
+        let mut body = got.into_stream();
+        while let Some(chunk) = body.next().await {
+            let chunk = chunk
+                .map(|b| b.to_vec())
+                .map_err(|e| io::Error::other(one_line(&e)));
+            let failed = chunk.is_err();
+            // The reader went away (the run stopped early): stop fetching.
+            if tx.send(chunk).await.is_err() || failed {
+                break;
+            }
+        }
+    });
+    Ok(Box::new(Body {
+        rx,
+        chunk: Vec::new(),
+        at: 0,
+    }))
+}
+
+/// The body of an object as a `Read`: chunks from the fetching task.
+struct Body {
+    rx: tokio::sync::mpsc::Receiver<io::Result<Vec<u8>>>,
+    chunk: Vec<u8>,
+    at: usize,
+}
+
+impl Read for Body {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        while self.at == self.chunk.len() {
+            match self.rx.blocking_recv() {
+                None => return Ok(0),
+                Some(Err(e)) => return Err(e),
+                Some(Ok(chunk)) => {
+                    self.chunk = chunk;
+                    self.at = 0;
+                }
+            }
+        }
+        let n = buf.len().min(self.chunk.len() - self.at);
+        buf[..n].copy_from_slice(&self.chunk[self.at..self.at + n]);
+        self.at += n;
+        Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls() {
+        assert_eq!(
+            parse_url("s3://logs/AWSLogs/1/"),
+            Some(("logs".into(), "AWSLogs/1/".into()))
+        );
+        assert_eq!(parse_url("s3://logs"), Some(("logs".into(), String::new())));
+        assert_eq!(parse_url("s3:///x"), None);
+        assert_eq!(parse_url("/var/log"), None);
+    }
+}

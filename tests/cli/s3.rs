@@ -1,0 +1,245 @@
+//! `s3://bucket/prefix` inputs against a local S3 server: moto in server
+//! mode (from PyPI, in `target/moto-venv`, which `.ci/setup-moto` installs
+//! and these tests install too when it is missing), one server per test on
+//! a free port of 127.0.0.1, stopped when the test ends.
+
+use crate::*;
+use serde_json::Value;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn venv() -> PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let venv = root.join("target/moto-venv");
+    if !venv.join("bin/moto_server").exists() {
+        let ok = Command::new("bash")
+            .arg(root.join(".ci/setup-moto"))
+            .status()
+            .expect("bash runs");
+        assert!(ok.success(), ".ci/setup-moto could not install moto");
+    }
+    venv
+}
+
+/// A moto server, killed when dropped.
+struct Moto {
+    child: Child,
+    endpoint: String,
+}
+
+impl Moto {
+    fn start() -> Moto {
+        let venv = venv();
+        // A port the system had free a moment ago.
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = Command::new(venv.join("bin/moto_server"))
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("moto_server starts");
+        let moto = Moto {
+            child,
+            endpoint: format!("http://127.0.0.1:{port}"),
+        };
+        let start = Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                start.elapsed() < Duration::from_secs(60),
+                "moto did not listen"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        moto
+    }
+
+    /// Runs Python with boto3 against the server; `script` sees `s3`.
+    fn python(&self, script: &str) {
+        let mut child = Command::new(venv().join("bin/python"))
+            .arg("-c")
+            .arg(format!(
+                "import boto3, gzip, sys\n\
+                 s3 = boto3.client('s3', endpoint_url='{}', aws_access_key_id='test', \
+                 aws_secret_access_key='test', region_name='us-east-1')\n{script}",
+                self.endpoint
+            ))
+            .current_dir(data())
+            .stdin(Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdin.take());
+        assert!(child.wait().unwrap().success(), "{script}");
+    }
+
+    /// `faultline ARGS` with the AWS environment pointing at the server.
+    fn faultline(&self) -> assert_cmd::Command {
+        let mut c = faultline();
+        for k in ["AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_DEFAULT_REGION"] {
+            c.env_remove(k);
+        }
+        c.env("AWS_ENDPOINT_URL", &self.endpoint)
+            .env("AWS_ACCESS_KEY_ID", "test")
+            .env("AWS_SECRET_ACCESS_KEY", "test")
+            .env("AWS_REGION", "us-east-1")
+            // No instance metadata lookups from a test.
+            .env("AWS_EC2_METADATA_DISABLED", "true");
+        c
+    }
+
+    fn analyze(&self, args: &[&str], code: i32) -> Value {
+        let out = self
+            .faultline()
+            .args(["analyze", "-o", "json", "--no-progress"])
+            .args(args)
+            .assert()
+            .code(code)
+            .get_output()
+            .stdout
+            .clone();
+        serde_json::from_slice(&out).unwrap()
+    }
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+const PREFIX: &str = "AWSLogs/123456789012/elasticloadbalancing/us-east-2/2023/03/01/";
+
+/// ALB logs as AWS delivers them (gzip objects under a dated prefix) give
+/// the same report as the same files on disk; `query` reads them too.
+#[test]
+fn a_prefix_of_gzipped_alb_logs_reads_as_the_same_files_on_disk() {
+    let moto = Moto::start();
+    moto.python(&format!(
+        "s3.create_bucket(Bucket='alb-logs')\n\
+         for name in ['alb.log', 'alb-odd.log']:\n\
+         \x20   body = gzip.compress(open('formats/' + name, 'rb').read())\n\
+         \x20   s3.put_object(Bucket='alb-logs', Key='{PREFIX}' + name + '.gz', Body=body)\n\
+         s3.put_object(Bucket='alb-logs', Key='{PREFIX}.hidden', Body=b'x')\n\
+         s3.put_object(Bucket='alb-logs', Key='other/README', Body=b'not here')\n"
+    ));
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["alb.log", "alb-odd.log"] {
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        gz.write_all(&std::fs::read(data().join("formats").join(name)).unwrap())
+            .unwrap();
+        std::fs::write(dir.path().join(format!("{name}.gz")), gz.finish().unwrap()).unwrap();
+    }
+    let url = format!("s3://alb-logs/{PREFIX}");
+    let from_s3 = moto.analyze(&[&url], 0);
+    let inputs: Vec<(&str, &str, &str)> = from_s3["summary"]["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            let s = |k: &str| i[k].as_str().unwrap();
+            (s("path"), s("format"), s("compression"))
+        })
+        .collect();
+    let odd = format!("{url}alb-odd.log.gz");
+    let plain = format!("{url}alb.log.gz");
+    assert_eq!(
+        inputs,
+        [
+            (odd.as_str(), "alb", "gzip"),
+            (plain.as_str(), "alb", "gzip")
+        ]
+    );
+    let from_disk = analyze(&[dir.path().to_str().unwrap()], 0);
+    assert_eq!(counts(&from_s3["summary"]), (18, 7, 11));
+    assert_eq!(without_inputs(from_s3), without_inputs(from_disk));
+
+    let out = moto
+        .faultline()
+        .args([
+            "query",
+            "--sql",
+            "SELECT count(*) AS n FROM events",
+            "-o",
+            "csv",
+            &url,
+        ])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    assert_eq!(String::from_utf8(out).unwrap(), "n\n7\n");
+}
+
+/// A bucket that does not exist, or a prefix with nothing under it, is a
+/// one-line error and exit 2, before any work; an object whose gzip data
+/// breaks off part-way is an input error (exit 1) after what it held.
+#[test]
+fn a_missing_bucket_is_exit_2_and_a_broken_object_exit_1() {
+    let moto = Moto::start();
+    let out = moto
+        .faultline()
+        .args(["analyze", "--no-progress", "s3://no-such-bucket/logs/"])
+        .assert()
+        .code(2)
+        .get_output()
+        .clone();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(
+        stderr,
+        "faultline: error: s3://no-such-bucket/logs/: NoSuchBucket: The specified bucket does not exist\n"
+    );
+    assert!(out.stdout.is_empty());
+
+    moto.python(
+        "s3.create_bucket(Bucket='cut')\n\
+         body = gzip.compress(open('formats/haproxy-lnav.log', 'rb').read() * 50)\n\
+         s3.put_object(Bucket='cut', Key='lb/haproxy.log.gz', Body=body[: len(body) // 2])\n",
+    );
+    let empty = moto
+        .faultline()
+        .args(["analyze", "--no-progress", "s3://cut/nothing/"])
+        .assert()
+        .code(2)
+        .get_output()
+        .stderr
+        .clone();
+    assert_eq!(
+        String::from_utf8(empty).unwrap(),
+        "faultline: error: s3://cut/nothing/: no object under this prefix\n"
+    );
+    let r = moto.analyze(&["s3://cut/lb/"], 1);
+    let errors = r["summary"]["input_errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 1);
+    assert_eq!(errors[0]["path"], "s3://cut/lb/haproxy.log.gz");
+    assert!(
+        errors[0]["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("corrupt or truncated gzip data"),
+        "{errors:?}"
+    );
+    assert!(r["summary"]["requests"].as_u64().unwrap() > 0);
+}
+
+/// Objects do not grow: `tail` refuses them rather than waiting forever.
+#[test]
+fn tail_refuses_s3_urls() {
+    let out = faultline()
+        .args(["tail", "s3://alb-logs/AWSLogs/"])
+        .assert()
+        .code(2)
+        .get_output()
+        .stderr
+        .clone();
+    assert_eq!(
+        String::from_utf8(out).unwrap(),
+        "faultline: error: s3://alb-logs/AWSLogs/: tail follows local files; read S3 objects with analyze or query\n"
+    );
+}
