@@ -60,6 +60,47 @@ fn store(bucket: &str) -> io::Result<Arc<AmazonS3>> {
         return Ok(s.clone());
     }
     let mut builder = AmazonS3Builder::from_env().with_bucket_name(bucket);
+    // The credential chain's second link, after the environment and before
+    // instance metadata: the shared files `aws configure` writes.
+    if std::env::var_os("AWS_ACCESS_KEY_ID").is_none() {
+        let profile = std::env::var("AWS_PROFILE").unwrap_or_else(|_| "default".to_owned());
+        let home = std::env::var_os("HOME").map(std::path::PathBuf::from);
+        let file = |var: &str, name: &str| {
+            std::env::var_os(var)
+                .map(std::path::PathBuf::from)
+                .or_else(|| home.as_ref().map(|h| h.join(".aws").join(name)))
+                .and_then(|p| std::fs::read_to_string(p).ok())
+        };
+        if let Some(text) = file("AWS_SHARED_CREDENTIALS_FILE", "credentials") {
+            let keys = ini_section(&text, &profile);
+            if let (Some(id), Some(secret)) = (
+                keys.get("aws_access_key_id"),
+                keys.get("aws_secret_access_key"),
+            ) {
+                builder = builder
+                    .with_access_key_id(id)
+                    .with_secret_access_key(secret);
+                if let Some(token) = keys.get("aws_session_token") {
+                    builder = builder.with_token(token);
+                }
+            }
+        }
+        if std::env::var_os("AWS_REGION").is_none()
+            && std::env::var_os("AWS_DEFAULT_REGION").is_none()
+        {
+            if let Some(text) = file("AWS_CONFIG_FILE", "config") {
+                // The config file names profiles `[profile NAME]`, but `[default]`.
+                let section = if profile == "default" {
+                    profile.clone()
+                } else {
+                    format!("profile {profile}")
+                };
+                if let Some(region) = ini_section(&text, &section).get("region") {
+                    builder = builder.with_region(region);
+                }
+            }
+        }
+    }
     // The AWS SDKs' names: the S3-specific one first.
     let endpoint =
         std::env::var("AWS_ENDPOINT_URL_S3").or_else(|_| std::env::var("AWS_ENDPOINT_URL"));
@@ -78,6 +119,26 @@ fn store(bucket: &str) -> io::Result<Arc<AmazonS3>> {
     );
     stores.insert(bucket.to_owned(), s.clone());
     Ok(s)
+}
+
+/// The `key = value` pairs of section `[name]` of an INI text, as the AWS
+/// shared credentials and config files hold them.
+fn ini_section(text: &str, name: &str) -> HashMap<String, String> {
+    let mut inside = false;
+    let mut keys = HashMap::new();
+    for line in text.lines().map(str::trim) {
+        if line.is_empty() || line.starts_with('#') || line.starts_with(';') {
+            continue;
+        }
+        if let Some(section) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+            inside = section.trim() == name;
+        } else if inside {
+            if let Some((k, v)) = line.split_once('=') {
+                keys.insert(k.trim().to_ascii_lowercase(), v.trim().to_owned());
+            }
+        }
+    }
+    keys
 }
 
 /// An error's text on one line. S3's own answer, when there is one, is
@@ -211,6 +272,30 @@ impl Read for Body {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shared_files_sections() {
+        let text = "[default]\naws_access_key_id = AKIA1\n# note\n[profile dev]\nregion=eu-west-1\n[dev]\nAWS_SECRET_ACCESS_KEY = s3cr3t\n";
+        assert_eq!(
+            ini_section(text, "default")
+                .get("aws_access_key_id")
+                .map(String::as_str),
+            Some("AKIA1")
+        );
+        assert_eq!(
+            ini_section(text, "profile dev")
+                .get("region")
+                .map(String::as_str),
+            Some("eu-west-1")
+        );
+        assert_eq!(
+            ini_section(text, "dev")
+                .get("aws_secret_access_key")
+                .map(String::as_str),
+            Some("s3cr3t")
+        );
+        assert!(ini_section(text, "missing").is_empty());
+    }
 
     #[test]
     fn urls() {
