@@ -144,6 +144,9 @@ pub(crate) struct BucketStats {
     pub(crate) routes_5xx: Table<String, u64>,
     /// 5xx per error key, for 5xx responses whose body gave an error, bounded.
     pub(crate) errors_5xx_by_key: Table<ErrorKey, u64>,
+    /// The earliest [`MAX_EXAMPLES`] 5xx requests, by (ts, source, line).
+    #[serde(default)]
+    pub(crate) examples: Vec<FailedRequest>,
 }
 
 impl BucketStats {
@@ -155,8 +158,27 @@ impl BucketStats {
             statuses_5xx: BTreeMap::new(),
             routes_5xx: Table::new(config.bucket_keys()),
             errors_5xx_by_key: Table::new(config.bucket_keys()),
+            examples: Vec::new(),
         }
     }
+}
+
+/// How many failing requests an incident (and each bucket) keeps as examples.
+pub(crate) const MAX_EXAMPLES: usize = 5;
+
+/// A failing (5xx) request kept as evidence for the platform team.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub(crate) struct FailedRequest {
+    /// First, so the derived order is by time, then input, then line.
+    pub(crate) ts: Micros,
+    pub(crate) source: u32,
+    pub(crate) line: u64,
+    pub(crate) method: Option<String>,
+    pub(crate) route: Option<String>,
+    pub(crate) status: u16,
+    pub(crate) error_code: Option<String>,
+    pub(crate) error_message: Option<String>,
+    pub(crate) request_id: Option<String>,
 }
 
 /// A malformed line kept as evidence.
@@ -338,6 +360,9 @@ impl Aggregate {
             {
                 return fail("a bucket's 5xx do not add up");
             }
+            if b.examples.len() > MAX_EXAMPLES || b.examples.len() as u64 > b.errors_5xx {
+                return fail("a bucket keeps more example requests than it may");
+            }
             in_buckets = in_buckets.saturating_add(b.requests);
         }
         // Not equal: `tail --retain` drops old buckets, not their totals.
@@ -404,6 +429,35 @@ impl Aggregate {
             bucket
                 .routes_5xx
                 .update(self.scratch_key.as_str(), |n| *n += 1);
+            // Only the earliest few are kept: most 5xx fail this comparison
+            // and cost no allocation.
+            let earlier = bucket.examples.len() < MAX_EXAMPLES
+                || bucket
+                    .examples
+                    .last()
+                    .is_some_and(|e| (ev.ts, source, line) < (e.ts, e.source, e.line));
+            if earlier {
+                let api = match &ev.body {
+                    Body::Error(api) => Some(api),
+                    Body::Errors(items) => items.first(),
+                    Body::Absent | Body::Unparsed => None,
+                };
+                let (_, route) = split_route_key(&self.scratch_key);
+                keep_earliest(
+                    &mut bucket.examples,
+                    FailedRequest {
+                        ts: ev.ts,
+                        source,
+                        line,
+                        method: ev.method.as_deref().map(str::to_owned),
+                        route: route.map(str::to_owned),
+                        status,
+                        error_code: api.and_then(|a| a.code.as_deref()).map(str::to_owned),
+                        error_message: api.and_then(|a| a.message.as_deref()).map(str::to_owned),
+                        request_id: ev.request_id.as_deref().map(str::to_owned),
+                    },
+                );
+            }
         }
 
         // A 202's body is read only for the errors of a partial failure; any
@@ -515,6 +569,9 @@ impl Aggregate {
                     mine.statuses_5xx.add_counts(theirs.statuses_5xx);
                     mine.routes_5xx.merge(theirs.routes_5xx);
                     mine.errors_5xx_by_key.merge(theirs.errors_5xx_by_key);
+                    for e in theirs.examples {
+                        keep_earliest(&mut mine.examples, e);
+                    }
                 }
             }
         }
@@ -532,6 +589,11 @@ impl Aggregate {
         }
         for stats in self.errors.values_mut() {
             if let Some(e) = &mut stats.example {
+                e.line = f(e.source, e.line);
+            }
+        }
+        for b in self.buckets.values_mut() {
+            for e in &mut b.examples {
                 e.line = f(e.source, e.line);
             }
         }
@@ -568,6 +630,15 @@ impl<K: Eq + std::hash::Hash, H: std::hash::BuildHasher> AddCounts for HashMap<K
         for (k, n) in other {
             *self.entry(k).or_default() += n;
         }
+    }
+}
+
+/// Adds `example` to `kept`, which stays the earliest [`MAX_EXAMPLES`] in order.
+pub(crate) fn keep_earliest(kept: &mut Vec<FailedRequest>, example: FailedRequest) {
+    let at = kept.partition_point(|e| *e < example);
+    if at < MAX_EXAMPLES {
+        kept.insert(at, example);
+        kept.truncate(MAX_EXAMPLES);
     }
 }
 

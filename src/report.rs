@@ -4,7 +4,9 @@
 //! rule into a [`Report`]. Field names here are a stable interface: add keys,
 //! never rename them.
 
-use crate::aggregate::{split_route_key, Aggregate, BucketStats, ErrorKey};
+use crate::aggregate::{
+    keep_earliest, split_route_key, Aggregate, BucketStats, ErrorKey, FailedRequest,
+};
 use crate::engine::InputOutcome;
 use crate::event::{format_ts, status_title, Micros};
 use crate::heavy::{Counts, Table};
@@ -155,6 +157,22 @@ pub(crate) struct Incident {
     pub(crate) by_status: BTreeMap<String, u64>,
     pub(crate) top_routes: Vec<IncidentRoute>,
     pub(crate) top_errors: Vec<IncidentError>,
+    /// The earliest failing (5xx) requests of the period, at most five.
+    pub(crate) examples: Vec<ExampleRow>,
+}
+
+/// A failing request to look up: where it is logged, and its request id.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub(crate) struct ExampleRow {
+    pub(crate) ts: String,
+    pub(crate) source: String,
+    pub(crate) line: u64,
+    pub(crate) method: Option<String>,
+    pub(crate) route: Option<String>,
+    pub(crate) status: u16,
+    pub(crate) error_code: Option<String>,
+    pub(crate) error_message: Option<String>,
+    pub(crate) request_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -223,7 +241,8 @@ pub(crate) fn build(agg: &Aggregate, outcomes: &[InputOutcome], cfg: &DetectConf
             .get(i as usize)
             .map_or_else(|| format!("#{i}"), |o| o.source.display_name())
     };
-    let incidents = incidents(agg, cfg);
+    let names: Vec<String> = outcomes.iter().map(|o| o.source.display_name()).collect();
+    let incidents = incidents(agg, cfg, &names);
     let verdict = verdict(agg, &incidents, &Scope::of(agg, outcomes));
     Report {
         summary: Summary {
@@ -402,7 +421,7 @@ fn timeline(agg: &Aggregate) -> Vec<TimelineRow> {
         .collect()
 }
 
-fn incidents(agg: &Aggregate, cfg: &DetectConfig) -> Vec<Incident> {
+fn incidents(agg: &Aggregate, cfg: &DetectConfig, names: &[String]) -> Vec<Incident> {
     let counts: Vec<BucketCount> = agg
         .buckets
         .iter()
@@ -419,7 +438,7 @@ fn incidents(agg: &Aggregate, cfg: &DetectConfig) -> Vec<Incident> {
     let latest = agg.last_ts.map(|t| t.min(now).div_euclid(cfg.bucket_us));
     find_periods(cfg, &counts, latest)
         .into_iter()
-        .map(|p| incident(agg, cfg.bucket_us, &p))
+        .map(|p| incident(agg, cfg.bucket_us, &p, names))
         .collect()
 }
 
@@ -429,8 +448,15 @@ fn bucket_start(index: i64, bucket_us: Micros) -> Micros {
     index.saturating_mul(bucket_us)
 }
 
-/// The details of one period: everything inside [start, end).
-pub(crate) fn incident(agg: &Aggregate, bucket_us: Micros, p: &Period) -> Incident {
+/// The details of one period: everything inside [start, end). `names` are
+/// the inputs' names, by source index, for the examples.
+pub(crate) fn incident(
+    agg: &Aggregate,
+    bucket_us: Micros,
+    p: &Period,
+    names: &[String],
+) -> Incident {
+    let mut examples: Vec<FailedRequest> = Vec::new();
     let mut requests = 0;
     let mut errors_5xx = 0;
     let mut by_status: BTreeMap<u16, u64> = BTreeMap::new();
@@ -459,6 +485,9 @@ pub(crate) fn incident(agg: &Aggregate, bucket_us: Micros, p: &Period) -> Incide
         }
         merge_into(&mut routes, &b.routes_5xx);
         merge_into(&mut errs, &b.errors_5xx_by_key);
+        for e in &b.examples {
+            keep_earliest(&mut examples, e.clone());
+        }
     }
     // By the count each surely has, then the upper bound, then the key.
     let mut routes: Vec<(&str, u64, u64)> = routes
@@ -523,6 +552,23 @@ pub(crate) fn incident(agg: &Aggregate, bucket_us: Micros, p: &Period) -> Incide
                     .get(k)
                     .and_then(|e| e.example.as_ref())
                     .map(|e| e.message.clone()),
+            })
+            .collect(),
+        examples: examples
+            .into_iter()
+            .map(|e| ExampleRow {
+                ts: format_ts(e.ts),
+                source: names
+                    .get(e.source as usize)
+                    .cloned()
+                    .unwrap_or_else(|| format!("#{}", e.source)),
+                line: e.line,
+                method: e.method,
+                route: e.route,
+                status: e.status,
+                error_code: e.error_code,
+                error_message: e.error_message,
+                request_id: e.request_id,
             })
             .collect(),
     }
@@ -870,7 +916,24 @@ mod tests {
             .flat_map(|(x, y)| [y.clone(), x.clone()])
             .collect();
         let out_of_order = report_of(interleaved);
-        assert_eq!(in_order.incidents, out_of_order.incidents);
+        // The examples are the earliest by time, then line: events at equal
+        // times sit on other lines in the other order.
+        let without_examples = |r: &Report| -> Vec<Incident> {
+            let mut incidents = r.incidents.clone();
+            for i in &mut incidents {
+                i.examples.clear();
+            }
+            incidents
+        };
+        assert_eq!(without_examples(&in_order), without_examples(&out_of_order));
+        let times = |r: &Report| -> Vec<String> {
+            r.incidents[0]
+                .examples
+                .iter()
+                .map(|e| e.ts.clone())
+                .collect()
+        };
+        assert_eq!(times(&in_order), times(&out_of_order));
         assert_eq!(in_order.incidents.len(), 1);
         let i = &in_order.incidents[0];
         assert_eq!(

@@ -332,7 +332,17 @@ impl Live {
         }
         let changes = out
             .into_iter()
-            .map(|(c, p)| (c, report::incident(&self.agg, self.detect.bucket_us, &p)))
+            .map(|(c, p)| {
+                (
+                    c,
+                    report::incident(
+                        &self.agg,
+                        self.detect.bucket_us,
+                        &p,
+                        self.follower.sources(),
+                    ),
+                )
+            })
             .collect();
         self.prune(last_final);
         changes
@@ -388,7 +398,12 @@ impl Live {
                 bad_buckets,
                 ongoing: !a.closed,
             };
-            let incident = report::incident(&self.agg, self.detect.bucket_us, &p);
+            let incident = report::incident(
+                &self.agg,
+                self.detect.bucket_us,
+                &p,
+                self.follower.sources(),
+            );
             out.push((Change::Opened, incident.clone()));
             if a.closed {
                 out.push((Change::Closed, incident));
@@ -404,7 +419,14 @@ impl Live {
             .into_iter()
             .rev()
             .find(|p| p.ongoing)
-            .map(|p| report::incident(&self.agg, self.detect.bucket_us, &p))
+            .map(|p| {
+                report::incident(
+                    &self.agg,
+                    self.detect.bucket_us,
+                    &p,
+                    self.follower.sources(),
+                )
+            })
     }
 
     /// The newest final bucket. SPEC §5 takes the later of the newest event
@@ -443,7 +465,9 @@ impl Live {
             Some(last_final) => self
                 .final_periods(last_final)
                 .iter()
-                .map(|p| report::incident(&self.agg, self.detect.bucket_us, p))
+                .map(|p| {
+                    report::incident(&self.agg, self.detect.bucket_us, p, self.follower.sources())
+                })
                 .collect(),
             None => Vec::new(),
         };

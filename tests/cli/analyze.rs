@@ -126,7 +126,14 @@ fn rotated_chain_in_two_time_zones_holds_one_period() {
             "error_ratio": 38.0 / 140.0, "by_status": {"503": 38},
             "top_routes": [{"method": "GET", "route": "/v1/customers/{id}", "errors_5xx": 19, "count_error": 0},
                            {"method": "POST", "route": "/v1/charges", "errors_5xx": 19, "count_error": 0}],
-            "top_errors": [{"type": "api_error", "code": "upstream_unavailable", "param": null, "count": 38, "example_message": null, "count_error": 0}]
+            "top_errors": [{"type": "api_error", "code": "upstream_unavailable", "param": null, "count": 38, "example_message": null, "count_error": 0}],
+            "examples": json!([
+                {"ts": "2026-11-25T12:05:00Z", "source": "rotated/api.log.2.gz", "line": 101, "method": "POST", "route": "/v1/charges", "status": 503, "error_code": "upstream_unavailable", "error_message": null, "request_id": null},
+                {"ts": "2026-11-25T12:05:03Z", "source": "rotated/api.log.2.gz", "line": 102, "method": "GET", "route": "/v1/customers/{id}", "status": 503, "error_code": "upstream_unavailable", "error_message": null, "request_id": null},
+                {"ts": "2026-11-25T12:05:06Z", "source": "rotated/api.log.2.gz", "line": 103, "method": "POST", "route": "/v1/charges", "status": 503, "error_code": "upstream_unavailable", "error_message": null, "request_id": null},
+                {"ts": "2026-11-25T12:05:09Z", "source": "rotated/api.log.2.gz", "line": 104, "method": "GET", "route": "/v1/customers/{id}", "status": 503, "error_code": "upstream_unavailable", "error_message": null, "request_id": null},
+                {"ts": "2026-11-25T12:05:12Z", "source": "rotated/api.log.2.gz", "line": 105, "method": "POST", "route": "/v1/charges", "status": 503, "error_code": "upstream_unavailable", "error_message": null, "request_id": null}
+            ])
         }])
     );
     assert_eq!(r["verdict"]["level"], "review");

@@ -103,5 +103,10 @@ pub fn without_inputs(mut r: Value) -> Value {
     for s in r["malformed_samples"].as_array_mut().unwrap() {
         s["source"] = Value::Null;
     }
+    for i in r["incidents"].as_array_mut().unwrap() {
+        for e in i["examples"].as_array_mut().unwrap() {
+            e["source"] = Value::Null;
+        }
+    }
     r
 }

@@ -257,3 +257,52 @@ fn a_202_resource_is_no_error_and_a_failed_request_counts_once() {
         json!([{"type": null, "code": "a", "param": null, "count": 1, "statuses": {"503": 1}, "example_message": null, "count_error": 0, "first_seen": "2026-11-25T10:00:02Z", "last_seen": "2026-11-25T10:00:02Z"}])
     );
 }
+
+/// Ten minutes of an outage in JSON lines with request ids, written newest
+/// first, so the earliest failures sit at the end of the file.
+fn outage_with_request_ids() -> String {
+    let mut lines = Vec::new();
+    for s in 0..600u64 {
+        let (status, body) = if s % 3 == 0 {
+            (
+                503,
+                format!(
+                    r#","response_body":{{"error":{{"type":"api_error","code":"upstream_unavailable","message":"down {s}"}}}}"#
+                ),
+            )
+        } else {
+            (200, String::new())
+        };
+        lines.push(format!(
+            r#"{{"time":"2026-11-25T10:{:02}:{:02}Z","status":{status},"method":"POST","path":"/v1/charges","request_id":"req_{s:04}"{body}}}"#,
+            s / 60,
+            s % 60
+        ));
+    }
+    lines.reverse();
+    lines.join("\n") + "\n"
+}
+
+#[test]
+fn an_incident_keeps_its_earliest_failing_requests_with_their_ids_whatever_the_threads() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("outage.jsonl");
+    std::fs::write(&log, outage_with_request_ids()).unwrap();
+    let log = log.to_str().unwrap();
+    let one = analyze(&[log, "--threads", "1"], 0);
+    let many = analyze(&[log, "--threads", "2", "--block-size", "256"], 0);
+    assert_eq!(one["incidents"], many["incidents"]);
+    let examples = one["incidents"][0]["examples"].as_array().unwrap();
+    // The 503s at 10:00:00, :03, :06, :09, :12 (s = 0, 3, 6, 9, 12), which
+    // are the file's last lines: 600 - s.
+    let expected: Vec<Value> = [0u64, 3, 6, 9, 12]
+        .iter()
+        .map(|s| {
+            json!({"ts": format!("2026-11-25T10:00:{s:02}Z"), "source": log, "line": 600 - s,
+                   "method": "POST", "route": "/v1/charges", "status": 503,
+                   "error_code": "upstream_unavailable", "error_message": format!("down {s}"),
+                   "request_id": format!("req_{s:04}")})
+        })
+        .collect();
+    assert_eq!(examples, &expected);
+}
