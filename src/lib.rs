@@ -8,6 +8,7 @@
 //! command layer, the only code that knows the command line.
 
 pub(crate) mod aggregate;
+pub(crate) mod changes;
 pub mod cli;
 pub mod cmd;
 pub(crate) mod engine;

@@ -159,6 +159,8 @@ pub(crate) struct Incident {
     pub(crate) top_errors: Vec<IncidentError>,
     /// The earliest failing (5xx) requests of the period, at most five.
     pub(crate) examples: Vec<ExampleRow>,
+    /// What differs from the time just before (see [`crate::changes`]).
+    pub(crate) changes: Vec<crate::changes::Change>,
 }
 
 /// A failing request to look up: where it is logged, and its request id.
@@ -554,6 +556,7 @@ pub(crate) fn incident(
                     .map(|e| e.message.clone()),
             })
             .collect(),
+        changes: crate::changes::changes(agg, p.first_bucket, p.last_bucket),
         examples: examples
             .into_iter()
             .map(|e| ExampleRow {

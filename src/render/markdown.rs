@@ -173,6 +173,9 @@ pub(crate) fn write(r: &Report, top: usize, mut out: impl Write) -> io::Result<(
             &rows,
         )?;
         writeln!(out)?;
+        for i in r.incidents.iter().rev().take(3) {
+            evidence(&mut out, i)?;
+        }
     }
 
     if !r.errors.is_empty() {
@@ -258,6 +261,67 @@ pub(crate) fn write(r: &Report, top: usize, mut out: impl Write) -> io::Result<(
         t.for_s,
         t.max_gap
     )
+}
+
+/// What changed in one period, and its first failing requests.
+fn evidence(out: &mut impl Write, i: &crate::report::Incident) -> io::Result<()> {
+    let pct = |share: f64| format!("{:.0}%", share * 100.0);
+    writeln!(out, "#### The period from {}\n", escape(&i.start))?;
+    if i.changes.is_empty() {
+        writeln!(out, "What changed: no value's share of the 5xx rose by 10 points or more against the same length of time before.\n")?;
+    } else {
+        writeln!(
+            out,
+            "What changed, against the same length of time before:\n"
+        )?;
+        for c in &i.changes {
+            writeln!(
+                out,
+                "- {} {}: {} of the 5xx ({}), was {} of the {} ({})",
+                c.dimension.replace('_', " "),
+                escape(&c.value),
+                pct(c.incident_share),
+                c.incident_count,
+                pct(c.baseline_share),
+                c.baseline_of,
+                c.baseline_count
+            )?;
+        }
+        writeln!(out)?;
+    }
+    if !i.examples.is_empty() {
+        let rows: Vec<Vec<String>> = i
+            .examples
+            .iter()
+            .map(|e| {
+                vec![
+                    escape(&e.ts),
+                    format!("{}:{}", escape(&e.source), e.line),
+                    opt(&e.method),
+                    opt(&e.route),
+                    e.status.to_string(),
+                    opt(&e.error_code),
+                    opt(&e.request_id),
+                ]
+            })
+            .collect();
+        writeln!(out, "First failing requests:\n")?;
+        table(
+            out,
+            &[
+                ("time", false),
+                ("logged at", false),
+                ("method", false),
+                ("route", false),
+                ("status", true),
+                ("error code", false),
+                ("request id", false),
+            ],
+            &rows,
+        )?;
+        writeln!(out)?;
+    }
+    Ok(())
 }
 
 fn more(out: &mut impl Write, shown: usize, total: usize) -> io::Result<()> {

@@ -358,6 +358,45 @@ fn more(out: &mut impl Write, shown: usize, total: usize, width: usize) -> io::R
     Ok(())
 }
 
+/// "What changed: route GET /b 100% of 5xx (was 50%); …" for one period, and
+/// where its first failing request is logged.
+fn changed(out: &mut impl Write, i: &crate::report::Incident, width: usize) -> io::Result<()> {
+    let pct = |share: f64| format!("{:.0}%", share * 100.0);
+    if !i.changes.is_empty() {
+        let parts: Vec<String> = i
+            .changes
+            .iter()
+            .take(2)
+            .map(|c| {
+                format!(
+                    "{} {} {} of 5xx (was {} of {});",
+                    c.dimension.replace('_', " "),
+                    printable(&c.value),
+                    pct(c.incident_share),
+                    pct(c.baseline_share),
+                    c.baseline_of
+                )
+            })
+            .collect();
+        let text = format!("What changed: {}", parts.join(" "));
+        let text = text.trim_end_matches(';');
+        write_lines(out, wrap(text.split(' '), " ", "  ", 2, 4, width))?;
+    }
+    if let Some(e) = i.examples.first() {
+        let mut text = format!(
+            "First failure: {} at {} line {}",
+            e.ts,
+            printable(file_name(&e.source)),
+            e.line
+        );
+        if let Some(id) = &e.request_id {
+            text.push_str(&format!(", request id {}", printable(id)));
+        }
+        write_lines(out, wrap(text.split(' '), " ", "  ", 2, 4, width))?;
+    }
+    Ok(())
+}
+
 /// A count, marked `~` when it is an upper bound (its row's `count_error` > 0).
 fn approx(count: u64, error: u64) -> String {
     if error > 0 {
@@ -502,6 +541,9 @@ pub(crate) fn write(r: &Report, opts: &TableOptions, mut out: impl Write) -> io:
         }
         t.write(&mut out, width)?;
         more(&mut out, opts.top, r.incidents.len(), width)?;
+        if let Some(latest) = r.incidents.last() {
+            changed(&mut out, latest, width)?;
+        }
     }
 
     section(&mut out, "By status", width)?;
@@ -823,6 +865,12 @@ Persistent 5xx periods
  start                 end      length  5xx/requests   statuses
 ────────────────────────────────────────────────────────────────────────────────
  2026-11-25T14:02:00Z  ongoing  6m      36/60 (60.0%)  500:6 502:6 503:6 504:6 …
+  What changed: route POST
+    /v1/organizations/acme-international-holdings/billing-accounts/primary/invo…
+    100% of 5xx (was 0% of requests); error code
+    upstream_service_unavailable_while_rebalancing_partitions 100% of 5xx (was
+    0% of requests)
+  First failure: 2026-11-25T14:02:00Z at #0 line 21
 
 By status
  status  title                  count  share

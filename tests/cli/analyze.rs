@@ -127,6 +127,12 @@ fn rotated_chain_in_two_time_zones_holds_one_period() {
             "top_routes": [{"method": "GET", "route": "/v1/customers/{id}", "errors_5xx": 19, "count_error": 0},
                            {"method": "POST", "route": "/v1/charges", "errors_5xx": 19, "count_error": 0}],
             "top_errors": [{"type": "api_error", "code": "upstream_unavailable", "param": null, "count": 38, "example_message": null, "count_error": 0}],
+            "changes": [
+                {"dimension": "status", "value": "503", "incident_count": 38, "incident_share": 1.0,
+                 "baseline_count": 0, "baseline_share": 0.0, "baseline_of": "requests"},
+                {"dimension": "error_code", "value": "upstream_unavailable", "incident_count": 38,
+                 "incident_share": 1.0, "baseline_count": 0, "baseline_share": 0.0, "baseline_of": "requests"}
+            ],
             "examples": json!([
                 {"ts": "2026-11-25T12:05:00Z", "source": "rotated/api.log.2.gz", "line": 101, "method": "POST", "route": "/v1/charges", "status": 503, "error_code": "upstream_unavailable", "error_message": null, "request_id": null},
                 {"ts": "2026-11-25T12:05:03Z", "source": "rotated/api.log.2.gz", "line": 102, "method": "GET", "route": "/v1/customers/{id}", "status": 503, "error_code": "upstream_unavailable", "error_message": null, "request_id": null},
