@@ -327,7 +327,11 @@ fn word(rng: &mut Rng, len: u64) -> String {
 /// crawling slugs. Its path and its error are new every time.
 fn junk_request(rng: &mut Rng, ts: i64) -> Request {
     let mut r = request(rng, ts);
-    let (a, b) = (word(rng, 5 + rng.below(6)), word(rng, 6 + rng.below(10)));
+    // One draw at a time, in this order: the length, then the word.
+    let len = 5 + rng.below(6);
+    let a = word(rng, len);
+    let len = 6 + rng.below(10);
+    let b = word(rng, len);
     r.path = match rng.below(4) {
         0 => format!("/wp-content/plugins/{a}/{b}.php"),
         1 => format!("/.{a}/{b}"),
