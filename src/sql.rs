@@ -447,13 +447,13 @@ pub(crate) fn collect(plan: LazyFrame) -> PolarsResult<DataFrame> {
     Ok(plan.collect_with_engine(Engine::Streaming)?.unwrap_single())
 }
 
-/// Runs a plan on the streaming engine into the Parquet file `path`,
+/// Runs a plan on the streaming engine into the file `path` in `format`,
 /// never holding the whole result.
-pub(crate) fn sink_parquet(plan: LazyFrame, path: &Path) -> PolarsResult<()> {
+pub(crate) fn sink(plan: LazyFrame, path: &Path, format: FileWriteFormat) -> PolarsResult<()> {
     let target = SinkTarget::Path(PlRefPath::try_from_path(path)?);
     plan.sink(
         SinkDestination::File { target },
-        FileWriteFormat::Parquet(Arc::new(ParquetWriteOptions::default())),
+        format,
         UnifiedSinkArgs::default(),
     )?
     .collect_with_engine(Engine::Streaming)?;

@@ -38,21 +38,31 @@ pub(crate) fn run(args: &QueryArgs) -> Result<Exit, Failure> {
         sql::spill_events(&plan.sources, &plan.parse, plan.threads, plan.blocks)?;
     tracing::info!(rows = spilled.rows(), "events spilled");
     let query = sql::plan_sql(spilled.events(), &plan.sql).map_err(sql_failed)?;
-    // Parquet streams into a file beside the spill and is copied to the
-    // output afterwards: the result is never whole in memory, and `--out`
-    // is still only created once the query ran (below).
+    // CSV and Parquet stream into a file beside the spill, copied to the
+    // output afterwards: the result is never whole in memory, and `--out` is
+    // still only created once the query ran (below). A table and JSON (one
+    // array) are written from the collected result.
     let result = match plan.output {
-        QueryOutput::Parquet => {
-            let path = spilled.dir().join("result.parquet");
-            sql::sink_parquet(query, &path).map_err(sql_failed)?;
-            let rows = ParquetReader::new(
-                std::fs::File::open(&path)
-                    .with_context(|| format!("{}: cannot open", path.display()))?,
-            )
-            .num_rows()?;
-            Computed::File(path, rows)
+        QueryOutput::Csv | QueryOutput::Parquet => {
+            let csv = plan.output == QueryOutput::Csv;
+            let (name, format) = if csv {
+                ("result.csv", frame::csv_format())
+            } else {
+                ("result.parquet", frame::parquet_format())
+            };
+            let path = spilled.dir().join(name);
+            sql::sink(query, &path, format).map_err(sql_failed)?;
+            let empty = if csv {
+                csv_is_header_only(&path)?
+            } else {
+                let file = std::fs::File::open(&path)
+                    .with_context(|| format!("{}: cannot open", path.display()))?;
+                ParquetReader::new(file).num_rows()? == 0
+            };
+            Computed::File(path, empty)
         }
-        _ => Computed::Frame(sql::collect(query).map_err(sql_failed)?),
+        QueryOutput::Table => Computed::Table(sql::collect(query).map_err(sql_failed)?),
+        QueryOutput::Json => Computed::Json(sql::collect(query).map_err(sql_failed)?),
     };
     for o in &outcomes {
         if let Some(why) = &o.skipped {
@@ -84,18 +94,19 @@ pub(crate) fn run(args: &QueryArgs) -> Result<Exit, Failure> {
         ),
         None => (Box::new(std::io::stdout().lock()), "stdout".to_owned()),
     };
-    let rows = match result {
-        Computed::Frame(mut df) => {
-            write_result(&mut df, plan.output, sink)
+    let empty = match result {
+        Computed::Table(mut df) | Computed::Json(mut df) => {
+            let as_table = matches!(plan.output, QueryOutput::Table);
+            write_result(&mut df, as_table, sink)
                 .with_context(|| format!("cannot write the result to {what}"))?;
-            df.height()
+            df.height() == 0
         }
-        Computed::File(path, rows) => {
+        Computed::File(path, empty) => {
             copy_file(&path, sink).with_context(|| format!("cannot write the result to {what}"))?;
-            rows
+            empty
         }
     };
-    if rows == 0 {
+    if empty {
         let empty = empty_columns(spilled.events(), spilled.rows(), &plan.sql)?;
         // On stderr: the result itself (a header, an empty array) stays what scripts expect.
         eprintln!("faultline: note: {}", empty_note(spilled.rows(), &empty));
@@ -107,11 +118,22 @@ pub(crate) fn run(args: &QueryArgs) -> Result<Exit, Failure> {
     })
 }
 
-/// A query's result: rows in memory, or a file it was streamed into (with
-/// its row count).
+/// A query's result: rows in memory (to write as a table or as JSON), or a file it was streamed into (and
+/// whether it has no rows).
 enum Computed {
-    Frame(DataFrame),
-    File(PathBuf, usize),
+    Table(DataFrame),
+    Json(DataFrame),
+    File(PathBuf, bool),
+}
+
+/// Whether a CSV result holds its header line and nothing else: no rows.
+/// (Column names are SQL names or aliases, so the header is one line.)
+fn csv_is_header_only(path: &Path) -> anyhow::Result<bool> {
+    use std::io::BufRead;
+    let mut file = std::io::BufReader::new(std::fs::File::open(path)?);
+    let mut header = Vec::new();
+    file.read_until(b'\n', &mut header)?;
+    Ok(file.fill_buf()?.is_empty())
 }
 
 /// Copies the file `path` to `sink`.
@@ -210,7 +232,7 @@ fn empty_note(events_read: u64, empty_columns: &[&str]) -> String {
 
 fn write_result(
     result: &mut DataFrame,
-    output: QueryOutput,
+    as_table: bool,
     sink: Box<dyn Write>,
 ) -> anyhow::Result<()> {
     let mut out = BufWriter::new(KeepIoError {
@@ -218,14 +240,11 @@ fn write_result(
         error: None,
     });
     let mut write = || -> anyhow::Result<()> {
-        match output {
-            QueryOutput::Table => frame::table(result, super::super::columns_env(), &mut out)?,
-            QueryOutput::Csv => frame::csv(result, &mut out)?,
-            QueryOutput::Json => {
-                frame::json(result, &mut out)?;
-                writeln!(out)?;
-            }
-            QueryOutput::Parquet => frame::parquet(result, &mut out)?,
+        if as_table {
+            frame::table(result, super::super::columns_env(), &mut out)?;
+        } else {
+            frame::json(result, &mut out)?;
+            writeln!(out)?;
         }
         out.flush()?;
         Ok(())
