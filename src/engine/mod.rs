@@ -612,6 +612,7 @@ impl Numbering {
     /// Every block seen, as (source, block, lines before it in its source):
     /// what a line's block and [`Numbering::within_block`] need to be made
     /// real later, where a lookup per line is a join (`query`'s spill).
+    #[cfg(feature = "query")]
     pub(crate) fn block_starts(&self) -> impl Iterator<Item = (u32, u64, u64)> + '_ {
         self.before.iter().enumerate().flat_map(|(source, blocks)| {
             blocks
