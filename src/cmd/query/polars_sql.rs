@@ -1,4 +1,6 @@
-//! `faultline query` with Polars: plan → events frame → Polars SQL → render.
+//! `faultline query` with Polars: plan → SQL checked → events spilled to
+//! disk → SQL on the streaming engine → sink (CSV, Parquet) or render (table,
+//! JSON).
 
 use super::super::{Exit, Failure};
 use crate::cli::QueryArgs;
@@ -118,8 +120,8 @@ pub(crate) fn run(args: &QueryArgs) -> Result<Exit, Failure> {
     })
 }
 
-/// A query's result: rows in memory (to write as a table or as JSON), or a file it was streamed into (and
-/// whether it has no rows).
+/// A query's result: rows in memory (to write as a table or as JSON), or a
+/// file it was streamed into (and whether it has no rows).
 enum Computed {
     Table(DataFrame),
     Json(DataFrame),
