@@ -24,5 +24,7 @@ pub(crate) mod render;
 pub(crate) mod report;
 pub(crate) mod route;
 #[cfg(feature = "query")]
+pub(crate) mod spill;
+#[cfg(feature = "query")]
 pub(crate) mod sql;
 pub(crate) mod units;

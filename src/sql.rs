@@ -1,20 +1,29 @@
-//! `faultline query`: parsed events as a Polars DataFrame (the SPEC §4
-//! schema) registered as table `events` in a Polars SQL context.
+//! `faultline query`: parsed events (the SPEC §4 schema) as table `events`
+//! in a Polars SQL context, in memory bounded by the threads, not the input.
 //!
-//! The frame is built column by column as lines stream in: each engine
-//! worker owns a [`FrameBuilder`] (an engine [`Sink`]) that appends values
-//! straight into Arrow buffers and closes a chunk at the end of every block
-//! (or every [`BATCH`] rows). The chunks, tagged with their source and block,
-//! are put back in input order at the end, so memory holds the columns and
-//! nothing else — no vector of events — and every core parses.
+//! Each engine worker owns a [`FrameBuilder`] (an engine [`Sink`]) that
+//! appends values straight into Arrow buffers and, at the end of every block
+//! (or every [`BATCH`] rows), writes the chunk as one Parquet file into a
+//! temporary directory ([`crate::spill`]). So memory holds one chunk per
+//! worker, and every core parses.
+//!
+//! `events` is then a lazy scan of those files in input order (sorted by
+//! source, block, part), and the SQL runs on Polars' streaming engine. A
+//! worker cannot know the real line numbers (the lines of earlier blocks
+//! are counted elsewhere), so a chunk stores each line's number within its
+//! block and the block's key; the scan joins a small frame of block starts
+//! ([`Numbering::block_starts`]) and adds them up. The join keeps the scan's
+//! order, and the source name comes from that frame too, not from every row.
 
 use crate::engine::{self, Blocks, InputOutcome, Numbering, Sink};
 use crate::event::{status_class, Body, Event};
 use crate::input::Source;
 use crate::parse::{Malformed, ParseOptions};
 use crate::route;
+use crate::spill::{ChunkWriter, SpillDir};
 use polars::prelude::*;
 use polars::sql::SQLContext;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 
@@ -86,20 +95,38 @@ impl Shipped {
     }
 }
 
-/// Builds the `events` frame of the blocks one worker parses.
+/// The key columns a spilled chunk carries: its source's index and its block.
+const SOURCE_KEY: &str = "_source";
+const BLOCK_KEY: &str = "_block";
+/// Lines before the block, from the block-starts frame.
+const BEFORE: &str = "_before";
+
+/// Builds the `events` chunks of the blocks one worker parses and spills
+/// each to a Parquet file.
 pub(crate) struct FrameBuilder {
-    /// Display name of every source, by index.
-    source_names: Arc<[String]>,
+    writer: ChunkWriter,
     rows: usize,
-    /// Finished chunks: (source, block, rows with provisional line numbers).
-    chunks: Vec<(u32, u64, DataFrame)>,
+    /// The block of the last chunk written and how many chunks of it so far
+    /// (a block over [`BATCH`] rows is written in parts, all by this worker).
+    last: Option<(u32, u64, u32)>,
+    files: Vec<SpilledChunk>,
+    /// The first write that failed; nothing more is built after it.
+    error: Option<PolarsError>,
     cols: Columns,
     scratch_route: String,
 }
 
+/// One chunk on disk.
+struct SpilledChunk {
+    /// Input order: (source, block, part).
+    order: (u32, u64, u32),
+    rows: usize,
+    path: PathBuf,
+}
+
 struct Columns {
     ts: PrimitiveChunkedBuilder<Int64Type>,
-    source: StringChunkedBuilder,
+    /// The line within its block: see [`Numbering::within_block`].
     line: PrimitiveChunkedBuilder<UInt64Type>,
     client: StringChunkedBuilder,
     method: StringChunkedBuilder,
@@ -123,7 +150,6 @@ impl Columns {
         let s = |n: &str| StringChunkedBuilder::new(n.into(), cap);
         Columns {
             ts: PrimitiveChunkedBuilder::new("ts".into(), cap),
-            source: s("source"),
             line: PrimitiveChunkedBuilder::new("line".into(), cap),
             client: s("client"),
             method: s("method"),
@@ -143,15 +169,16 @@ impl Columns {
         }
     }
 
-    fn finish(self) -> PolarsResult<DataFrame> {
+    /// The chunk as spilled: the event columns but `source`, then the block key.
+    fn finish(self, source: u32, seq: u64) -> PolarsResult<DataFrame> {
         let ts = self
             .ts
             .finish()
             .into_series()
             .into_datetime(TimeUnit::Microseconds, Some(TimeZone::UTC));
+        let height = ts.len();
         let columns: Vec<Column> = vec![
             ts.into(),
-            self.source.finish().into_series().into(),
             self.line.finish().into_series().into(),
             self.client.finish().into_series().into(),
             self.method.finish().into_series().into(),
@@ -168,58 +195,55 @@ impl Columns {
             self.error_message.finish().into_series().into(),
             self.upstream_status.finish().into_series().into(),
             self.request_id.finish().into_series().into(),
+            Column::new_scalar(SOURCE_KEY.into(), Scalar::from(source), height),
+            Column::new_scalar(BLOCK_KEY.into(), Scalar::from(seq), height),
         ];
         DataFrame::new_infer_height(columns)
     }
 }
 
 impl FrameBuilder {
-    pub(crate) fn new(source_names: Arc<[String]>) -> Self {
+    pub(crate) fn new(writer: ChunkWriter) -> Self {
         FrameBuilder {
-            source_names,
+            writer,
             rows: 0,
-            chunks: Vec::new(),
+            last: None,
+            files: Vec::new(),
+            error: None,
             cols: Columns::new(CHUNK_CAPACITY),
             scratch_route: String::new(),
         }
     }
 
-    /// Closes the current chunk as part of block `seq` of `source`.
+    /// Writes the current chunk as part of block `seq` of `source`.
     fn flush(&mut self, source: u32, seq: u64) -> PolarsResult<()> {
         let cols = std::mem::replace(&mut self.cols, Columns::new(CHUNK_CAPACITY));
-        self.chunks.push((source, seq, cols.finish()?));
-        self.rows = 0;
+        let rows = std::mem::take(&mut self.rows);
+        let part = match self.last {
+            Some((s, b, part)) if (s, b) == (source, seq) => part + 1,
+            _ => 0,
+        };
+        self.last = Some((source, seq, part));
+        let mut df = cols.finish(source, seq)?;
+        let name = format!("{source}-{seq}-{part}.parquet");
+        let path = self.writer.write(Path::new(&name), &mut df)?;
+        self.files.push(SpilledChunk {
+            order: (source, seq, part),
+            rows,
+            path,
+        });
         Ok(())
     }
 }
 
-/// The frame of every event the builders saw, in input order (sources in
-/// their sorted order, lines in file order), with real line numbers.
-fn finish(builders: Vec<FrameBuilder>, numbering: &Numbering) -> PolarsResult<DataFrame> {
-    let mut chunks: Vec<(u32, u64, DataFrame)> =
-        builders.into_iter().flat_map(|b| b.chunks).collect();
-    // Stable: the chunks of one block (over BATCH rows) stay in order.
-    chunks.sort_by_key(|(source, seq, _)| (*source, *seq));
-    let mut frame = Columns::new(0).finish()?;
-    for (source, _, mut df) in chunks {
-        let line: UInt64Chunked = df
-            .column("line")?
-            .u64()?
-            .apply_values(|provisional| numbering.absolute(source, provisional));
-        df.with_column(line.into_series().into())?;
-        frame.vstack_mut_owned(df)?;
-    }
-    frame.rechunk_mut();
-    Ok(frame)
-}
-
 impl Sink for FrameBuilder {
     fn event(&mut self, ev: &Event<'_>, source: u32, line: u64) {
+        if self.error.is_some() {
+            return;
+        }
         let c = &mut self.cols;
         c.ts.append_value(ev.ts);
-        let name = self.source_names.get(source as usize);
-        c.source.append_value(name.map_or("", String::as_str));
-        c.line.append_value(line);
+        c.line.append_value(Numbering::within_block(line));
         c.client.append_option(ev.client.as_deref());
         c.method.append_option(ev.method.as_deref());
         c.path.append_option(ev.path.as_deref());
@@ -266,41 +290,184 @@ impl Sink for FrameBuilder {
     fn malformed(&mut self, _source: u32, _line: u64, _reason: Malformed, _text: &[u8]) {}
 
     fn end_chunk(&mut self, source: u32, seq: u64) {
-        if self.rows == 0 {
+        if self.rows == 0 || self.error.is_some() {
             return;
         }
-        // Builders only fail on a dtype mismatch, which these fixed columns cannot have.
+        // A write fails on a full or unwritable disk: kept, and reported once
+        // the run is over (a sink cannot stop the engine).
         if let Err(e) = self.flush(source, seq) {
-            tracing::error!("building the events frame: {e}");
+            self.error = Some(e);
         }
     }
 }
 
-/// Reads `sources` into one `events` frame on `threads` workers: sources in
+/// The spill files' schema: an empty chunk.
+fn spill_schema() -> PolarsResult<SchemaRef> {
+    Ok(Columns::new(0).finish(0, 0)?.schema().clone())
+}
+
+/// Table `events` over spilled chunks: `chunks` (files in input order, or
+/// an in-memory frame of the spill schema) with real line numbers (from
+/// `starts`: source, block, lines before it) and source names, in the
+/// columns of [`COLUMNS`].
+fn events_plan(
+    chunks: LazyFrame,
+    names: &[String],
+    starts: impl Iterator<Item = (u32, u64, u64)>,
+) -> PolarsResult<LazyFrame> {
+    let (mut sources, mut blocks, mut befores, mut source_names) = (vec![], vec![], vec![], vec![]);
+    for (source, seq, before) in starts {
+        sources.push(source);
+        blocks.push(seq);
+        befores.push(before);
+        source_names.push(names.get(source as usize).map_or("", String::as_str));
+    }
+    let starts = DataFrame::new_infer_height(vec![
+        Column::new(SOURCE_KEY.into(), sources),
+        Column::new(BLOCK_KEY.into(), blocks),
+        Column::new(BEFORE.into(), befores),
+        Column::new("source".into(), source_names),
+    ])?;
+    let keys = [col(SOURCE_KEY), col(BLOCK_KEY)];
+    let mut args = JoinArgs::new(JoinType::Left);
+    // The scan is in input order: keep it, so `SELECT *` and FIRST() see
+    // the events as they were logged.
+    args.maintain_order = MaintainOrderJoin::Left;
+    Ok(chunks
+        .join(starts.lazy(), keys.clone(), keys, args)
+        .with_column((col("line") + col(BEFORE)).alias("line"))
+        .select(COLUMNS.iter().map(|c| col(*c)).collect::<Vec<_>>()))
+}
+
+/// Table `events` with no rows, for checking SQL before any work.
+pub(crate) fn empty_events() -> PolarsResult<LazyFrame> {
+    events_plan(
+        Columns::new(0).finish(0, 0)?.lazy(),
+        &[],
+        std::iter::empty(),
+    )
+}
+
+/// The events of a run, spilled: a lazy `events` table over files in a
+/// temporary directory that lives as long as this value.
+pub(crate) struct SpilledEvents {
+    dir: SpillDir,
+    events: LazyFrame,
+    rows: u64,
+}
+
+impl SpilledEvents {
+    /// Table `events` (a lazy scan: it reads the files when collected).
+    pub(crate) fn events(&self) -> LazyFrame {
+        self.events.clone()
+    }
+
+    /// Rows of `events`.
+    pub(crate) fn rows(&self) -> u64 {
+        self.rows
+    }
+
+    /// The temporary directory, for files a command writes on the way (a
+    /// streamed result); removed with it.
+    pub(crate) fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+}
+
+/// Reads `sources` into spilled `events` on `threads` workers: sources in
 /// their sorted order, lines in file order within each.
-pub(crate) fn events_frame(
+pub(crate) fn spill_events(
     sources: &[Source],
     opts: &ParseOptions,
     threads: usize,
     blocks: Blocks,
-) -> PolarsResult<(DataFrame, Vec<InputOutcome>)> {
-    let names: Arc<[String]> = sources.iter().map(Source::display_name).collect();
+) -> anyhow::Result<(SpilledEvents, Vec<InputOutcome>)> {
+    use anyhow::Context;
+    let dir = SpillDir::new().context("cannot create a temporary directory for the events")?;
+    let writer = ChunkWriter::for_spill(dir.path());
     let run = engine::run(
         sources,
         opts,
         threads,
         blocks,
         Arc::new(AtomicU64::new(0)),
-        || FrameBuilder::new(names.clone()),
+        || FrameBuilder::new(writer.clone()),
     );
-    Ok((finish(run.sinks, &run.numbering)?, run.outcomes))
+    let names: Vec<String> = sources.iter().map(Source::display_name).collect();
+    let events = gather(dir, run.sinks, &names, run.numbering.block_starts())?;
+    Ok((events, run.outcomes))
 }
 
-/// Runs `sql` with `events` registered as table `events`.
-pub(crate) fn run_sql(events: DataFrame, sql: &str) -> PolarsResult<DataFrame> {
+/// The workers' spilled chunks as one lazy `events` table, in input order.
+fn gather(
+    dir: SpillDir,
+    sinks: Vec<FrameBuilder>,
+    names: &[String],
+    starts: impl Iterator<Item = (u32, u64, u64)>,
+) -> anyhow::Result<SpilledEvents> {
+    let mut files = Vec::new();
+    for sink in sinks {
+        if let Some(e) = sink.error {
+            return Err(anyhow::Error::from(e).context(format!(
+                "cannot write the events to {}",
+                dir.path().display()
+            )));
+        }
+        files.extend(sink.files);
+    }
+    files.sort_by_key(|f| f.order);
+    let rows = files.iter().map(|f| f.rows as u64).sum();
+    let chunks = if files.is_empty() {
+        // A scan needs at least one file.
+        Columns::new(0).finish(0, 0)?.lazy()
+    } else {
+        let paths = files
+            .iter()
+            .map(|f| PlRefPath::try_from_path(&f.path))
+            .collect::<PolarsResult<Vec<_>>>()?;
+        let args = ScanArgsParquet {
+            // Known: no file needs opening to plan the query.
+            schema: Some(spill_schema()?),
+            ..ScanArgsParquet::default()
+        };
+        LazyFrame::scan_parquet_files(paths.into_iter().collect(), args)?
+    };
+    let events = events_plan(chunks, names, starts)?;
+    Ok(SpilledEvents { dir, events, rows })
+}
+
+/// `sql` planned over `events` as table `events`; fails on SQL that Polars
+/// rejects or that names unknown columns, before anything is read.
+pub(crate) fn plan_sql(events: LazyFrame, sql: &str) -> PolarsResult<LazyFrame> {
     let mut ctx = SQLContext::new();
-    ctx.register("events", events.lazy());
-    ctx.execute(sql)?.collect()
+    ctx.register("events", events);
+    let mut plan = ctx.execute(sql)?;
+    plan.collect_schema()?;
+    Ok(plan)
+}
+
+/// Fails as [`plan_sql`] would, without any events: checks `sql` before
+/// any log is read.
+pub(crate) fn check_sql(sql: &str) -> PolarsResult<()> {
+    plan_sql(empty_events()?, sql).map(drop)
+}
+
+/// Runs a plan on the streaming engine, which reads the scan in morsels.
+pub(crate) fn collect(plan: LazyFrame) -> PolarsResult<DataFrame> {
+    Ok(plan.collect_with_engine(Engine::Streaming)?.unwrap_single())
+}
+
+/// Runs a plan on the streaming engine into the file `path` in `format`,
+/// never holding the whole result.
+pub(crate) fn sink(plan: LazyFrame, path: &Path, format: FileWriteFormat) -> PolarsResult<()> {
+    let target = SinkTarget::Path(PlRefPath::try_from_path(path)?);
+    plan.sink(
+        SinkDestination::File { target },
+        format,
+        UnifiedSinkArgs::default(),
+    )?
+    .collect_with_engine(Engine::Streaming)?;
+    Ok(())
 }
 
 #[cfg(test)]
@@ -325,7 +492,7 @@ mod tests {
 
     #[test]
     fn the_frame_has_the_event_schema_even_when_empty() {
-        let df = finish(Vec::new(), &Numbering::identity()).unwrap();
+        let df = empty_events().unwrap().collect().unwrap();
         let names: Vec<&str> = df.get_column_names().iter().map(|n| n.as_str()).collect();
         assert_eq!(names, COLUMNS);
         assert_eq!(df.height(), 0);
@@ -334,12 +501,14 @@ mod tests {
             &DataType::Datetime(TimeUnit::Microseconds, Some(TimeZone::UTC))
         );
         assert_eq!(df.column("status").unwrap().dtype(), &DataType::UInt16);
+        assert_eq!(df.column("line").unwrap().dtype(), &DataType::UInt64);
+        assert_eq!(df.column("source").unwrap().dtype(), &DataType::String);
     }
 
     /// `faultline query --help` lists the columns as the frame has them.
     #[test]
     fn query_help_lists_every_column_with_its_type() {
-        let df = finish(Vec::new(), &Numbering::identity()).unwrap();
+        let df = empty_events().unwrap().collect().unwrap();
         let help = crate::cli::QUERY_HELP;
         let listed: Vec<(&str, &str)> = help
             .lines()
@@ -374,22 +543,67 @@ mod tests {
         assert_eq!(listed, actual);
     }
 
+    /// A block over BATCH rows is spilled in parts; the parts come back in
+    /// order, with line numbers made real from the block's start, and the
+    /// files go with the directory.
     #[test]
-    fn rows_span_batches() {
-        let mut b = FrameBuilder::new(Arc::from(["f".to_string()]));
-        for i in 0..(BATCH as i64 + 10) {
-            let mut ev = Event::new(i, 200);
+    fn rows_span_batches_and_blocks() {
+        let dir = SpillDir::new().unwrap();
+        let path = dir.path().to_owned();
+        let mut b = FrameBuilder::new(ChunkWriter::for_spill(dir.path()));
+        // Block 3 of source 1 (the 2nd source): BATCH + 10 rows, lines 1, 3, 5, ….
+        for i in 0..(BATCH as u64 + 10) {
+            let mut ev = Event::new(i as i64, 200);
             ev.path = Some(std::borrow::Cow::Borrowed("/v1/x/42"));
-            b.event(&ev, 0, i as u64 + 1);
+            b.event(&ev, 1, (3 << 40) | (2 * i + 1));
         }
+        b.end_chunk(1, 3);
+        // Block 0 of source 0, written later by the same worker: it still comes first.
+        b.event(&Event::new(-1, 503), 0, 7);
         b.end_chunk(0, 0);
-        let df = finish(vec![b], &Numbering::identity()).unwrap();
-        assert_eq!(df.height(), BATCH + 10);
-        let out = run_sql(df, "SELECT route, COUNT(*) AS n FROM events GROUP BY route").unwrap();
+        assert_eq!(b.files.len(), 3);
+        let names = ["a.log".to_owned(), "b.log".to_owned()];
+        let starts = [(0, 0, 0), (1, 3, 1000)].into_iter();
+        let events = gather(dir, vec![b], &names, starts).unwrap();
+        assert_eq!(events.rows(), BATCH as u64 + 11);
+        let df = collect(events.events()).unwrap();
+        assert_eq!(df.height(), BATCH + 11);
+        let line = df.column("line").unwrap().u64().unwrap();
+        let source = df.column("source").unwrap().str().unwrap();
+        assert_eq!((source.get(0), line.get(0)), (Some("a.log"), Some(7)));
+        assert_eq!((source.get(1), line.get(1)), (Some("b.log"), Some(1001)));
+        assert_eq!(
+            line.get(BATCH + 10),
+            Some(1000 + 2 * (BATCH as u64 + 9) + 1)
+        );
+        let ts = df.column("ts").unwrap().cast(&DataType::Int64).unwrap();
+        let ts: Vec<Option<i64>> = ts.i64().unwrap().iter().collect();
+        let want: Vec<Option<i64>> = std::iter::once(-1)
+            .chain(0..(BATCH as i64 + 10))
+            .map(Some)
+            .collect();
+        assert_eq!(ts, want, "input order");
+        let out = collect(
+            plan_sql(
+                events.events(),
+                "SELECT route, COUNT(*) AS n FROM events WHERE route IS NOT NULL GROUP BY route",
+            )
+            .unwrap(),
+        )
+        .unwrap();
         assert_eq!(out.height(), 1);
         assert_eq!(
             out.column("n").unwrap().get(0).unwrap(),
             AnyValue::UInt32((BATCH + 10) as u32)
         );
+        drop(events);
+        assert!(!path.exists());
+    }
+
+    #[test]
+    fn unknown_columns_fail_when_planned() {
+        let err = check_sql("SELECT nope FROM events").unwrap_err();
+        assert!(err.to_string().contains("nope"), "{err}");
+        assert!(check_sql("SELECT COUNT(*) FROM events").is_ok());
     }
 }

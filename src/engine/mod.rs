@@ -624,21 +624,33 @@ impl Numbering {
         Numbering { before, totals }
     }
 
-    /// No blocks: every provisional number of block 0 is already real.
-    #[cfg(test)]
-    pub(crate) fn identity() -> Self {
-        Numbering::new(0, &[])
-    }
-
     /// The block a provisional line number belongs to.
     pub(crate) fn block_of(provisional: u64) -> u64 {
         provisional >> LINE_BITS
     }
 
+    /// A provisional line number's line within its block (1-based).
+    pub(crate) fn within_block(provisional: u64) -> u64 {
+        provisional & ((1 << LINE_BITS) - 1)
+    }
+
+    /// Every block seen, as (source, block, lines before it in its source):
+    /// what a line's block and [`Numbering::within_block`] need to be made
+    /// real later, where a lookup per line is a join (`query`'s spill).
+    #[cfg(feature = "query")]
+    pub(crate) fn block_starts(&self) -> impl Iterator<Item = (u32, u64, u64)> + '_ {
+        self.before.iter().enumerate().flat_map(|(source, blocks)| {
+            blocks
+                .iter()
+                .enumerate()
+                .map(move |(seq, before)| (source as u32, seq as u64, *before))
+        })
+    }
+
     /// The real line number of a provisional one.
     pub(crate) fn absolute(&self, source: u32, provisional: u64) -> u64 {
         let seq = Self::block_of(provisional) as usize;
-        let within = provisional & ((1 << LINE_BITS) - 1);
+        let within = Self::within_block(provisional);
         let before = self
             .before
             .get(source as usize)

@@ -1,5 +1,5 @@
-//! A query result (a Polars DataFrame) as a table, CSV, JSON or Parquet,
-//! written to any `impl Write`.
+//! A query result as a table or JSON (a Polars DataFrame written to any
+//! `impl Write`), or how a streaming sink writes it as CSV or Parquet.
 
 use comfy_table::{presets, ContentArrangement, LineStyle, Table, TableStyle};
 use polars::prelude::*;
@@ -68,11 +68,17 @@ pub(crate) fn table(
     Ok(())
 }
 
-/// CSV with times as RFC 3339 UTC (`2026-11-24T10:35:00Z`, a fraction only when there is one).
-pub(crate) fn csv(df: &mut DataFrame, out: impl Write) -> PolarsResult<()> {
-    CsvWriter::new(out)
-        .with_datetime_format(Some("%Y-%m-%dT%H:%M:%S%.fZ".into()))
-        .finish(df)
+/// CSV with times as RFC 3339 UTC (`2026-11-24T10:35:00Z`, a fraction only
+/// when there is one), as a streaming sink writes it.
+pub(crate) fn csv_format() -> FileWriteFormat {
+    let serialize = SerializeOptions {
+        datetime_format: Some("%Y-%m-%dT%H:%M:%S%.fZ".into()),
+        ..SerializeOptions::default()
+    };
+    FileWriteFormat::Csv(CsvWriterOptions {
+        serialize_options: Arc::new(serialize),
+        ..CsvWriterOptions::default()
+    })
 }
 
 /// A JSON array of row objects.
@@ -82,8 +88,9 @@ pub(crate) fn json(df: &mut DataFrame, out: impl Write) -> PolarsResult<()> {
         .finish(df)
 }
 
-pub(crate) fn parquet(df: &mut DataFrame, out: impl Write) -> PolarsResult<()> {
-    ParquetWriter::new(out).finish(df).map(|_| ())
+/// Parquet with Polars' defaults (zstd), as a streaming sink writes it.
+pub(crate) fn parquet_format() -> FileWriteFormat {
+    FileWriteFormat::Parquet(Arc::new(ParquetWriteOptions::default()))
 }
 
 #[cfg(test)]

@@ -308,3 +308,127 @@ fn an_output_that_cannot_be_written_exits_1() {
         "faultline: error: cannot write the list: No space left on device (os error 28)\n"
     );
 }
+
+/// Writes `n` numbered lines: every 7th blank, every 11th not a log line (so
+/// real line numbers differ from row numbers), the others combined-format
+/// requests whose path carries their line number; every 5th one a 503.
+/// Returns the expected `line,path` rows.
+fn numbered_log(path: &std::path::Path, n: u32) -> Vec<String> {
+    let mut text = String::new();
+    let mut rows = Vec::new();
+    for i in 1..=n {
+        if i % 7 == 0 {
+            text.push('\n');
+        } else if i % 11 == 0 {
+            text.push_str("not a request at all\n");
+        } else {
+            let status = if i % 5 == 0 { 503 } else { 200 };
+            text.push_str(&format!(
+                "10.0.0.1 - - [24/Nov/2026:10:00:{:02} +0000] \"GET /v1/items/{i} HTTP/1.1\" {status} 12 \"-\" \"sdk/1.0\"\n",
+                i % 60
+            ));
+            rows.push(format!("{i},/v1/items/{i}"));
+        }
+    }
+    std::fs::write(path, text).unwrap();
+    rows
+}
+
+/// Spread over many chunks (a 64-byte block holds one line, three workers
+/// take them in turn), the spilled events come back whole, in input order,
+/// with the exact line number of each in its own file; every shipped query
+/// gives the same rows as one worker with the default blocks; and the
+/// temporary directory is gone afterwards, also when the command fails.
+#[test]
+fn events_spilled_over_many_chunks_keep_their_order_and_line_numbers() {
+    let dir = tempfile::tempdir().unwrap();
+    let spill_root = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a.log"), dir.path().join("b.log"));
+    let rows_a = numbered_log(&a, 300);
+    let rows_b = numbered_log(&b, 40);
+    let (a, b) = (a.to_str().unwrap(), b.to_str().unwrap());
+    let mut want = String::from("source,line,path\n");
+    for (name, rows) in [(a, &rows_a), (b, &rows_b)] {
+        for r in rows {
+            want.push_str(&format!("{name},{r}\n"));
+        }
+    }
+    let spread = ["--block-size", "64", "--threads", "3"];
+    faultline()
+        .env("TMPDIR", spill_root.path())
+        .args([
+            "query",
+            "--sql",
+            "SELECT source, line, path FROM events",
+            b,
+            a,
+        ])
+        .args(spread)
+        .args(["-o", "csv"])
+        .assert()
+        .success()
+        .stdout(want);
+    // 300 lines: 42 blank, 27 − 3 (the 77th, 154th, 231st are blank) not requests.
+    assert_eq!(rows_a.len(), 300 - 42 - 24);
+    faultline()
+        .env("TMPDIR", spill_root.path())
+        .args([
+            "query",
+            "--sql",
+            "SELECT COUNT(*) AS n, MAX(line) AS last FROM events WHERE status = 503",
+            a,
+        ])
+        .args(spread)
+        .args(["-o", "csv"])
+        .assert()
+        .success()
+        // Multiples of 5 up to 300 (60) but those of 7 (8) and of 11 (5); none is
+        // both below 385. Line 300 is the last.
+        .stdout("n,last\n47,300\n");
+
+    for q in [
+        "top-error-codes",
+        "errors-by-param",
+        "5xx-by-route-per-minute",
+        "429-by-client",
+        "slowest-routes",
+        "hourly-error-rate",
+        "new-error-codes",
+        "top-messages-per-code",
+    ] {
+        let run = |extra: &[&str]| {
+            faultline()
+                .env("TMPDIR", spill_root.path())
+                .args(["query", q, "query.jsonl", "combined.log", "-o", "csv"])
+                .args(extra)
+                .assert()
+                .success()
+                .get_output()
+                .stdout
+                .clone()
+        };
+        let one = run(&["--threads", "1"]);
+        assert!(one.len() > "a,b\n".len(), "{q} has rows");
+        assert_eq!(
+            String::from_utf8(run(&spread)).unwrap(),
+            String::from_utf8(one).unwrap(),
+            "{q}"
+        );
+    }
+    faultline()
+        .env("TMPDIR", spill_root.path())
+        .args([
+            "query",
+            "top-error-codes",
+            a,
+            "--out",
+            "/nonexistent-dir/x.csv",
+        ])
+        .assert()
+        .code(1);
+    let left: Vec<_> = std::fs::read_dir(spill_root.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert!(left.is_empty(), "left behind: {left:?}");
+}

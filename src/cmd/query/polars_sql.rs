@@ -1,4 +1,6 @@
-//! `faultline query` with Polars: plan → events frame → Polars SQL → render.
+//! `faultline query` with Polars: plan → SQL checked → events spilled to
+//! disk → SQL on the streaming engine → sink (CSV, Parquet) or render (table,
+//! JSON).
 
 use super::super::{Exit, Failure};
 use crate::cli::QueryArgs;
@@ -6,8 +8,9 @@ use crate::plan::{self, Env, QueryOutput};
 use crate::render::frame;
 use crate::sql::{self, COLUMNS, SHIPPED};
 use anyhow::Context;
-use polars::prelude::DataFrame;
+use polars::prelude::*;
 use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
 
 pub(crate) fn run(args: &QueryArgs) -> Result<Exit, Failure> {
     if args.list {
@@ -21,20 +24,47 @@ pub(crate) fn run(args: &QueryArgs) -> Result<Exit, Failure> {
         return Ok(Exit::Ok);
     }
     let plan = plan::query(args, &Env::current()).map_err(Failure::usage)?;
-    let (events, outcomes) =
-        sql::events_frame(&plan.sources, &plan.parse, plan.threads, plan.blocks)?;
-    tracing::info!(rows = events.height(), "events frame built");
-    let empty_columns = empty_columns(&events, &plan.sql);
-    let events_read = events.height();
-    let mut result = match sql::run_sql(events, &plan.sql) {
-        Ok(df) => df,
-        Err(e) => {
-            return Err(Failure::Usage(anyhow::anyhow!(
-                "{}: the SQL failed: {e}\ntable `events` has columns: {}",
-                plan.query_name,
-                COLUMNS.join(", ")
-            )))
+    let sql_failed = |e: PolarsError| {
+        Failure::Usage(anyhow::anyhow!(
+            "{}: the SQL failed: {e}\ntable `events` has columns: {}",
+            plan.query_name,
+            COLUMNS.join(", ")
+        ))
+    };
+    // Planned over an empty `events` first: SQL that Polars rejects or that
+    // names unknown columns is a usage error before any log is read.
+    sql::check_sql(&plan.sql).map_err(sql_failed)?;
+    // The events go to Parquet files in a temporary directory, removed when
+    // `spilled` drops, on every return below.
+    let (spilled, outcomes) =
+        sql::spill_events(&plan.sources, &plan.parse, plan.threads, plan.blocks)?;
+    tracing::info!(rows = spilled.rows(), "events spilled");
+    let query = sql::plan_sql(spilled.events(), &plan.sql).map_err(sql_failed)?;
+    // CSV and Parquet stream into a file beside the spill, copied to the
+    // output afterwards: the result is never whole in memory, and `--out` is
+    // still only created once the query ran (below). A table and JSON (one
+    // array) are written from the collected result.
+    let result = match plan.output {
+        QueryOutput::Csv | QueryOutput::Parquet => {
+            let csv = plan.output == QueryOutput::Csv;
+            let (name, format) = if csv {
+                ("result.csv", frame::csv_format())
+            } else {
+                ("result.parquet", frame::parquet_format())
+            };
+            let path = spilled.dir().join(name);
+            sql::sink(query, &path, format).map_err(sql_failed)?;
+            let empty = if csv {
+                csv_is_header_only(&path)?
+            } else {
+                let file = std::fs::File::open(&path)
+                    .with_context(|| format!("{}: cannot open", path.display()))?;
+                ParquetReader::new(file).num_rows()? == 0
+            };
+            Computed::File(path, empty)
         }
+        QueryOutput::Table => Computed::Table(sql::collect(query).map_err(sql_failed)?),
+        QueryOutput::Json => Computed::Json(sql::collect(query).map_err(sql_failed)?),
     };
     for o in &outcomes {
         if let Some(why) = &o.skipped {
@@ -66,19 +96,59 @@ pub(crate) fn run(args: &QueryArgs) -> Result<Exit, Failure> {
         ),
         None => (Box::new(std::io::stdout().lock()), "stdout".to_owned()),
     };
-    write_result(&mut result, plan.output, sink)
-        .with_context(|| format!("cannot write the result to {what}"))?;
-    if result.height() == 0 {
+    let empty = match result {
+        Computed::Table(mut df) | Computed::Json(mut df) => {
+            let as_table = matches!(plan.output, QueryOutput::Table);
+            write_result(&mut df, as_table, sink)
+                .with_context(|| format!("cannot write the result to {what}"))?;
+            df.height() == 0
+        }
+        Computed::File(path, empty) => {
+            copy_file(&path, sink).with_context(|| format!("cannot write the result to {what}"))?;
+            empty
+        }
+    };
+    if empty {
+        let empty = empty_columns(spilled.events(), spilled.rows(), &plan.sql)?;
         // On stderr: the result itself (a header, an empty array) stays what scripts expect.
-        eprintln!(
-            "faultline: note: {}",
-            empty_note(events_read, &empty_columns)
-        );
+        eprintln!("faultline: note: {}", empty_note(spilled.rows(), &empty));
     }
     Ok(if errors.is_empty() {
         Exit::Ok
     } else {
         Exit::InputErrors
+    })
+}
+
+/// A query's result: rows in memory (to write as a table or as JSON), or a
+/// file it was streamed into (and whether it has no rows).
+enum Computed {
+    Table(DataFrame),
+    Json(DataFrame),
+    File(PathBuf, bool),
+}
+
+/// Whether a CSV result holds its header line and nothing else: no rows.
+/// (Column names are SQL names or aliases, so the header is one line.)
+fn csv_is_header_only(path: &Path) -> anyhow::Result<bool> {
+    use std::io::BufRead;
+    let mut file = std::io::BufReader::new(std::fs::File::open(path)?);
+    let mut header = Vec::new();
+    file.read_until(b'\n', &mut header)?;
+    Ok(file.fill_buf()?.is_empty())
+}
+
+/// Copies the file `path` to `sink`.
+fn copy_file(path: &Path, sink: Box<dyn Write>) -> anyhow::Result<()> {
+    let mut out = KeepIoError {
+        inner: sink,
+        error: None,
+    };
+    let mut file = std::fs::File::open(path)?;
+    let copied = std::io::copy(&mut file, &mut out).and_then(|_| out.flush());
+    copied.map_err(|e| match out.error.take() {
+        Some(io) => io.into(),
+        None => e.into(),
     })
 }
 
@@ -94,27 +164,43 @@ const OPTIONAL_COLUMNS: &[(&str, &str)] = &[
     ("error_message", "no response body held an API error"),
 ];
 
-/// The optional columns `sql` names that are null in every row of `events`.
-fn empty_columns(events: &DataFrame, sql: &str) -> Vec<&'static str> {
+/// The optional columns `sql` names that are null in every row of `events`
+/// (`rows` rows). Only asked when a result is empty: it reads those columns.
+fn empty_columns(events: LazyFrame, rows: u64, sql: &str) -> PolarsResult<Vec<&'static str>> {
     let words: Vec<String> = sql
         .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
         .map(str::to_ascii_lowercase)
         .collect();
-    OPTIONAL_COLUMNS
+    let named: Vec<&'static str> = OPTIONAL_COLUMNS
         .iter()
         .map(|(name, _)| *name)
         .filter(|name| words.iter().any(|w| w == name))
+        .collect();
+    if rows == 0 || named.is_empty() {
+        return Ok(Vec::new());
+    }
+    let nulls = sql::collect(
+        events.select(
+            named
+                .iter()
+                .map(|n| col(*n).null_count().cast(DataType::UInt64))
+                .collect::<Vec<_>>(),
+        ),
+    )?;
+    Ok(named
+        .into_iter()
         .filter(|name| {
-            events
+            nulls
                 .column(name)
-                .is_ok_and(|c| events.height() > 0 && c.null_count() == events.height())
+                .and_then(|c| c.get(0).map(|v| v.extract::<u64>()))
+                .is_ok_and(|n| n == Some(rows))
         })
-        .collect()
+        .collect())
 }
 
 /// Why a result has no rows, as far as the events tell: `no rows; column
 /// duration_ms is empty in these logs (their format does not record durations)`.
-fn empty_note(events_read: usize, empty_columns: &[&str]) -> String {
+fn empty_note(events_read: u64, empty_columns: &[&str]) -> String {
     if events_read == 0 {
         return "no rows; the inputs hold no requests".to_owned();
     }
@@ -148,7 +234,7 @@ fn empty_note(events_read: usize, empty_columns: &[&str]) -> String {
 
 fn write_result(
     result: &mut DataFrame,
-    output: QueryOutput,
+    as_table: bool,
     sink: Box<dyn Write>,
 ) -> anyhow::Result<()> {
     let mut out = BufWriter::new(KeepIoError {
@@ -156,14 +242,11 @@ fn write_result(
         error: None,
     });
     let mut write = || -> anyhow::Result<()> {
-        match output {
-            QueryOutput::Table => frame::table(result, super::super::columns_env(), &mut out)?,
-            QueryOutput::Csv => frame::csv(result, &mut out)?,
-            QueryOutput::Json => {
-                frame::json(result, &mut out)?;
-                writeln!(out)?;
-            }
-            QueryOutput::Parquet => frame::parquet(result, &mut out)?,
+        if as_table {
+            frame::table(result, super::super::columns_env(), &mut out)?;
+        } else {
+            frame::json(result, &mut out)?;
+            writeln!(out)?;
         }
         out.flush()?;
         Ok(())
@@ -210,7 +293,6 @@ impl<W: Write> Write for KeepIoError<W> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use polars::prelude::*;
 
     fn events() -> DataFrame {
         df!(
@@ -226,16 +308,18 @@ mod tests {
     fn columns_the_sql_names_that_are_null_in_every_row() {
         let sql =
             "SELECT route, QUANTILE_CONT(duration_ms, 0.5) FROM events WHERE client IS NOT NULL";
-        assert_eq!(empty_columns(&events(), sql), ["duration_ms"]);
+        let empty = |df: DataFrame, sql: &str| {
+            let rows = df.height() as u64;
+            empty_columns(df.lazy(), rows, sql).unwrap()
+        };
+        assert_eq!(empty(events(), sql), ["duration_ms"]);
         assert_eq!(
-            empty_columns(&events(), "select ERROR_CODE, Duration_ms from events"),
+            empty(events(), "select ERROR_CODE, Duration_ms from events"),
             ["duration_ms", "error_code"]
         );
         // A name inside another word is not the column.
-        assert!(empty_columns(&events(), "SELECT duration_msx, my_client FROM events").is_empty());
-        assert!(
-            empty_columns(&events().head(Some(0)), "SELECT duration_ms FROM events").is_empty()
-        );
+        assert!(empty(events(), "SELECT duration_msx, my_client FROM events").is_empty());
+        assert!(empty(events().head(Some(0)), "SELECT duration_ms FROM events").is_empty());
     }
 
     #[test]
