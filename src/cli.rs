@@ -121,6 +121,8 @@ pub enum OutputArg {
     Csv,
     /// GitHub Flavored Markdown, to paste into a ticket.
     Markdown,
+    /// One self-contained HTML page (use with --out report.html).
+    Html,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -40,6 +40,7 @@ pub(crate) enum Output {
     Json,
     Csv(TableName),
     Markdown,
+    Html,
 }
 
 /// Everything `analyze` needs, checked.
@@ -121,6 +122,7 @@ pub(crate) fn analyze(args: &AnalyzeArgs, env: &Env) -> Result<AnalyzePlan, Plan
         Some(OutputArg::Json) => Output::Json,
         Some(OutputArg::Csv) => Output::Csv(table_name(args.table.unwrap_or(TableArg::ByStatus))),
         Some(OutputArg::Markdown) => Output::Markdown,
+        Some(OutputArg::Html) => Output::Html,
         // A file gets the document, whatever the terminal is.
         None if env.stdout_is_terminal && args.out.is_none() => Output::Table,
         None => Output::Json,

@@ -44,6 +44,7 @@ fn write_report(plan: &AnalyzePlan, report: &Report, sink: impl Write) -> std::i
     let mut out = BufWriter::new(sink);
     match plan.output {
         Output::Markdown => render::markdown::write(report, plan.top, &mut out)?,
+        Output::Html => render::html::write(report, &mut out)?,
         Output::Json => render::json::write(report, &mut out)?,
         Output::Csv(table) => render::csv::write(report, table, &mut out)?,
         Output::Table => {

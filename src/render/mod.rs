@@ -3,6 +3,7 @@
 pub(crate) mod csv;
 #[cfg(feature = "query")]
 pub(crate) mod frame;
+pub(crate) mod html;
 pub(crate) mod json;
 pub(crate) mod markdown;
 pub(crate) mod table;

@@ -6,6 +6,7 @@ mod analyze;
 mod bounded;
 mod formats;
 mod help_and_flags;
+mod html;
 mod markdown;
 mod parallel;
 mod query;

@@ -85,3 +85,16 @@ fn query_examples() {
         ),
     );
 }
+
+#[test]
+fn markdown_of_the_sample_logs() {
+    let readme = readme();
+    let at = readme.find("````markdown\n").expect("the Markdown example") + "````markdown\n".len();
+    let end = readme[at..].find("````").expect("closed block");
+    let block: Vec<String> = readme[at..at + end]
+        .lines()
+        .map(|l| l.trim_end().to_owned())
+        .collect();
+    let actual = run(&["analyze", "-o", "markdown", "--top", "3", "sample-logs"], &[]);
+    assert_eq!(block, actual);
+}
