@@ -95,6 +95,9 @@ fn markdown_of_the_sample_logs() {
         .lines()
         .map(|l| l.trim_end().to_owned())
         .collect();
-    let actual = run(&["analyze", "-o", "markdown", "--top", "3", "sample-logs"], &[]);
+    let actual = run(
+        &["analyze", "-o", "markdown", "--top", "3", "sample-logs"],
+        &[],
+    );
     assert_eq!(block, actual);
 }
