@@ -13,6 +13,7 @@
 //! network access. The file stays under 2 MB whatever the input: tables keep
 //! their first [`MAX_ROWS`] rows, the chart at most [`MAX_POINTS`] points.
 
+use super::cells::{self, Style};
 use crate::report::{human_duration, percent, Incident, Level, Report};
 use std::fmt::Write as _;
 use std::io::{self, Write};
@@ -45,10 +46,6 @@ pub(crate) fn h(text: &str) -> String {
         }
     }
     out
-}
-
-fn opt(v: &Option<String>) -> String {
-    v.as_deref().map_or_else(|| "–".to_owned(), h)
 }
 
 /// JSON that is safe inside a `<script>` element.
@@ -166,6 +163,9 @@ fn table(out: &mut String, id: &str, header: &[(&str, bool)], rows: &[Vec<String
     }
 }
 
+/// Values escaped for HTML; approximate counts marked `~` with a tooltip.
+const STYLE_HTML: Style = Style { text: h, count };
+
 fn count(n: u64, error: u64) -> String {
     if error > 0 {
         format!("<span title=\"may exceed the truth by {error}\">~{n}</span>")
@@ -220,39 +220,9 @@ fn panel(out: &mut String, n: usize, i: &Incident) {
     }
     if !i.examples.is_empty() {
         out.push_str("<h4>First failing requests</h4>");
-        let rows: Vec<Vec<String>> = i
-            .examples
-            .iter()
-            .map(|e| {
-                vec![
-                    h(&e.ts),
-                    format!("{}:{}", h(&e.source), e.line),
-                    opt(&e.method),
-                    opt(&e.route),
-                    e.status.to_string(),
-                    opt(&e.error_code),
-                    opt(&e.error_message),
-                    opt(&e.request_id),
-                ]
-            })
-            .collect();
+        let rows = cells::examples(i, &STYLE_HTML);
         let total = rows.len();
-        table(
-            out,
-            &format!("examples-{n}"),
-            &[
-                ("time", false),
-                ("logged at", false),
-                ("method", false),
-                ("route", false),
-                ("status", true),
-                ("error code", false),
-                ("message", false),
-                ("request id", false),
-            ],
-            &rows,
-            total,
-        );
+        table(out, &format!("examples-{n}"), cells::EXAMPLES, &rows, total);
     }
     out.push_str("</section>");
 }
@@ -333,72 +303,12 @@ pub(crate) fn write(r: &Report, mut out: impl Write) -> io::Result<()> {
     );
 
     body.push_str("<h2>Errors (from response bodies)</h2>");
-    let rows: Vec<Vec<String>> = r
-        .errors
-        .iter()
-        .take(MAX_ROWS)
-        .map(|e| {
-            vec![
-                count(e.count, e.count_error),
-                h(&e.statuses
-                    .iter()
-                    .map(|(k, n)| format!("{k}: {n}"))
-                    .collect::<Vec<_>>()
-                    .join(", ")),
-                opt(&e.error_type),
-                opt(&e.code),
-                opt(&e.param),
-                opt(&e.example_message),
-                opt(&e.first_seen),
-                opt(&e.last_seen),
-            ]
-        })
-        .collect();
-    table(
-        &mut body,
-        "errors",
-        &[
-            ("count", true),
-            ("statuses", false),
-            ("type", false),
-            ("code", false),
-            ("param", false),
-            ("example message", false),
-            ("first seen", false),
-            ("last seen", false),
-        ],
-        &rows,
-        r.errors.len(),
-    );
+    let rows = cells::errors(r, MAX_ROWS, &STYLE_HTML);
+    table(&mut body, "errors", cells::ERRORS, &rows, r.errors.len());
 
     body.push_str("<h2>Routes</h2>");
-    let rows: Vec<Vec<String>> = r
-        .routes
-        .iter()
-        .take(MAX_ROWS)
-        .map(|x| {
-            vec![
-                opt(&x.method),
-                opt(&x.route),
-                count(x.requests, x.count_error),
-                count(x.errors_4xx, x.count_error),
-                count(x.errors_5xx, x.count_error),
-            ]
-        })
-        .collect();
-    table(
-        &mut body,
-        "routes",
-        &[
-            ("method", false),
-            ("route", false),
-            ("requests", true),
-            ("4xx", true),
-            ("5xx", true),
-        ],
-        &rows,
-        r.routes.len(),
-    );
+    let rows = cells::routes(r, MAX_ROWS, &STYLE_HTML);
+    table(&mut body, "routes", cells::ROUTES, &rows, r.routes.len());
 
     if !r.malformed_samples.is_empty() {
         body.push_str("<h2>Malformed lines (first ones)</h2>");

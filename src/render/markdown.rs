@@ -7,6 +7,7 @@
 //! image, link or emphasis can come from a log line) and control characters
 //! are written as visible `\xHH`, so a line break cannot end a table row.
 
+use super::cells::{self, Style};
 use crate::report::{human_duration, percent, Level, Report};
 use std::fmt::Write as _;
 use std::io::{self, Write};
@@ -46,6 +47,12 @@ fn opt(v: &Option<String>) -> String {
 }
 
 /// A count, marked `~` (escaped) when it is an upper bound.
+/// Values backslash-escaped; approximate counts marked `~` (escaped).
+const STYLE_MD: Style = Style {
+    text: escape,
+    count,
+};
+
 fn count(n: u64, error: u64) -> String {
     if error > 0 {
         format!("\\~{n}")
@@ -180,72 +187,13 @@ pub(crate) fn write(r: &Report, top: usize, mut out: impl Write) -> io::Result<(
 
     if !r.errors.is_empty() {
         writeln!(out, "### Top errors\n")?;
-        let rows: Vec<Vec<String>> = r
-            .errors
-            .iter()
-            .take(top)
-            .map(|e| {
-                let statuses: Vec<String> = e
-                    .statuses
-                    .iter()
-                    .map(|(k, n)| format!("{}: {n}", escape(k)))
-                    .collect();
-                vec![
-                    count(e.count, e.count_error),
-                    statuses.join(", "),
-                    opt(&e.error_type),
-                    opt(&e.code),
-                    opt(&e.param),
-                    opt(&e.example_message),
-                    opt(&e.first_seen),
-                    opt(&e.last_seen),
-                ]
-            })
-            .collect();
-        table(
-            &mut out,
-            &[
-                ("count", true),
-                ("statuses", false),
-                ("type", false),
-                ("code", false),
-                ("param", false),
-                ("example message", false),
-                ("first seen", false),
-                ("last seen", false),
-            ],
-            &rows,
-        )?;
+        table(&mut out, cells::ERRORS, &cells::errors(r, top, &STYLE_MD))?;
         more(&mut out, top, r.errors.len())?;
     }
 
     if !r.routes.is_empty() {
         writeln!(out, "### Top routes (most 5xx first)\n")?;
-        let rows: Vec<Vec<String>> = r
-            .routes
-            .iter()
-            .take(top)
-            .map(|x| {
-                vec![
-                    opt(&x.method),
-                    opt(&x.route),
-                    count(x.requests, x.count_error),
-                    count(x.errors_4xx, x.count_error),
-                    count(x.errors_5xx, x.count_error),
-                ]
-            })
-            .collect();
-        table(
-            &mut out,
-            &[
-                ("method", false),
-                ("route", false),
-                ("requests", true),
-                ("4xx", true),
-                ("5xx", true),
-            ],
-            &rows,
-        )?;
+        table(&mut out, cells::ROUTES, &cells::routes(r, top, &STYLE_MD))?;
         more(&mut out, top, r.routes.len())?;
     }
     let t = &r.settings;
@@ -290,35 +238,8 @@ fn evidence(out: &mut impl Write, i: &crate::report::Incident) -> io::Result<()>
         writeln!(out)?;
     }
     if !i.examples.is_empty() {
-        let rows: Vec<Vec<String>> = i
-            .examples
-            .iter()
-            .map(|e| {
-                vec![
-                    escape(&e.ts),
-                    format!("{}:{}", escape(&e.source), e.line),
-                    opt(&e.method),
-                    opt(&e.route),
-                    e.status.to_string(),
-                    opt(&e.error_code),
-                    opt(&e.request_id),
-                ]
-            })
-            .collect();
         writeln!(out, "First failing requests:\n")?;
-        table(
-            out,
-            &[
-                ("time", false),
-                ("logged at", false),
-                ("method", false),
-                ("route", false),
-                ("status", true),
-                ("error code", false),
-                ("request id", false),
-            ],
-            &rows,
-        )?;
+        table(out, cells::EXAMPLES, &cells::examples(i, &STYLE_MD))?;
         writeln!(out)?;
     }
     Ok(())

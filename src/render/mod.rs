@@ -1,5 +1,6 @@
 //! Renderers: each writes a [`Report`](crate::report::Report) to any `impl Write`.
 
+pub(crate) mod cells;
 pub(crate) mod csv;
 #[cfg(feature = "query")]
 pub(crate) mod frame;
