@@ -14,7 +14,7 @@
 //! ALB connection-log lines: they are not requests, and are malformed with a
 //! reason that says so rather than a generic one.
 
-use super::words::{decimal, field, host_of, iso_utc, number, request, status, Word, Words};
+use super::words::{decimal, field, host_of, iso_utc, number, request, status, Words};
 use super::Malformed;
 use crate::event::Event;
 
@@ -30,12 +30,7 @@ pub(crate) struct AlbParser;
 
 impl AlbParser {
     pub(crate) fn parse<'a>(&mut self, line: &'a [u8]) -> Result<Event<'a>, Malformed> {
-        let mut f: [Word<'a>; FIELDS] = [Word::Bare(b""); FIELDS];
-        let mut n = 0;
-        for w in Words::new(line).take(FIELDS) {
-            f[n] = w.map_err(|()| Malformed::UnterminatedQuote)?;
-            n += 1;
-        }
+        let (f, n) = Words::first::<FIELDS>(line)?;
         let kind = f[0].bytes();
         if !TYPES.contains(&kind) {
             // NLB records start with `tls`; connection logs with their time,

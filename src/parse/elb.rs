@@ -10,7 +10,7 @@
 //! reason that says so.
 
 use super::alb::duration_ms;
-use super::words::{field, host_of, iso_utc, number, request, status, Word, Words};
+use super::words::{field, host_of, iso_utc, number, request, status, Words};
 use super::Malformed;
 use crate::event::Event;
 
@@ -23,12 +23,7 @@ pub(crate) struct ElbParser;
 
 impl ElbParser {
     pub(crate) fn parse<'a>(&mut self, line: &'a [u8]) -> Result<Event<'a>, Malformed> {
-        let mut f: [Word<'a>; FIELDS] = [Word::Bare(b""); FIELDS];
-        let mut n = 0;
-        for w in Words::new(line).take(FIELDS) {
-            f[n] = w.map_err(|()| Malformed::UnterminatedQuote)?;
-            n += 1;
-        }
+        let (f, n) = Words::first::<FIELDS>(line)?;
         // The time opens the line; the client and backend are `ip:port`.
         let ts = Some(f[0].bytes())
             .filter(|t| t.first().is_some_and(u8::is_ascii_digit))

@@ -6,6 +6,7 @@
 //! field holds backslash escapes.
 
 use super::clf::text;
+use super::Malformed;
 use std::borrow::Cow;
 
 /// One field of a line: bare, or the inside of `"..."` (still escaped).
@@ -51,6 +52,20 @@ pub(crate) struct Words<'a> {
 impl<'a> Words<'a> {
     pub(crate) fn new(line: &'a [u8]) -> Self {
         Words { line, pos: 0 }
+    }
+
+    /// The first `N` fields of `line` and how many there were (the rest
+    /// empty), or a quote that never closes.
+    pub(crate) fn first<const N: usize>(
+        line: &'a [u8],
+    ) -> Result<([Word<'a>; N], usize), Malformed> {
+        let mut f: [Word<'a>; N] = [Word::Bare(b""); N];
+        let mut n = 0;
+        for w in Words::new(line).take(N) {
+            f[n] = w.map_err(|()| Malformed::UnterminatedQuote)?;
+            n += 1;
+        }
+        Ok((f, n))
     }
 
     /// Where the next field starts looking (after the last one read).
