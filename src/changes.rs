@@ -2,7 +2,7 @@
 //! code, client and user agent, the values whose share of the incident's 5xx
 //! most exceeds their share in the baseline — the same length of time right
 //! before the incident. The baseline's share is of its 5xx, or, when it had
-//! none, of its requests.
+//! none, of its requests. A baseline without any request claims nothing.
 //!
 //! A baseline's request shares come from a deterministic sample of one
 //! line in eight (the same whatever the threads), so they are estimates;
@@ -132,6 +132,10 @@ pub(crate) fn changes(agg: &Aggregate, first: i64, last: i64) -> Vec<Change> {
     }
     let len = last.saturating_sub(first).saturating_add(1);
     let before = buckets_in(agg, first.saturating_sub(len), first.saturating_sub(1));
+    // Without traffic before, nothing can be said to have changed.
+    if before.iter().all(|b| b.requests == 0) {
+        return Vec::new();
+    }
     let mut baseline = of_5xx(before.iter().copied());
     let mut baseline_of = "5xx";
     if baseline.total == 0 {

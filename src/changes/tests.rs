@@ -99,3 +99,15 @@ fn without_5xx_before_the_baseline_is_the_share_of_requests() {
         (200, 25.0 / 56.0)
     );
 }
+
+#[test]
+fn without_traffic_before_nothing_is_claimed() {
+    let mut a = agg();
+    let mut line = 0;
+    for m in 10..20 {
+        for _ in 0..10 {
+            hit(&mut a, &mut line, m, "/a", "10.0.0.1", 503);
+        }
+    }
+    assert!(changes(&a, 10, 19).is_empty());
+}
