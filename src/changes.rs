@@ -18,9 +18,17 @@ use serde::Serialize;
 use std::collections::HashMap;
 
 /// A value is claimed only when its share of the incident's 5xx exceeds its
-/// baseline share by at least this much (ten percentage points): smaller
-/// shifts are noise, and an incident that fails like before claims nothing.
-const MIN_LIFT: f64 = 0.10;
+/// baseline share by at least this much (fifteen percentage points) ...
+const MIN_LIFT: f64 = 0.15;
+/// ... and it holds at least this share of the incident's 5xx: twenty
+/// clients that each send 5 % of the traffic and get 10 % of a small
+/// incident's 5xx are noise, not a cause. An incident that fails like before
+/// claims nothing.
+const MIN_SHARE: f64 = 0.30;
+/// A baseline of requests sampled fewer times than this is too thin for
+/// route, client and user-agent shares (its statuses and error codes, with no
+/// 5xx, still compare exactly).
+const MIN_SAMPLED: u64 = 32;
 /// At most this many values per dimension.
 const PER_DIMENSION: usize = 3;
 
@@ -143,7 +151,11 @@ pub(crate) fn changes(agg: &Aggregate, first: i64, last: i64) -> Vec<Change> {
         baseline_of = "requests";
     }
     let mut out = Vec::new();
+    let thin = baseline_of == "requests" && baseline.total < MIN_SAMPLED;
     for (d, dimension) in DIMENSIONS.iter().enumerate() {
+        if thin && matches!(*dimension, "route" | "client" | "user_agent") {
+            continue;
+        }
         let mut found: Vec<Change> = incident.by[d]
             .iter()
             .map(|(value, &n)| {
@@ -166,7 +178,7 @@ pub(crate) fn changes(agg: &Aggregate, first: i64, last: i64) -> Vec<Change> {
                     baseline_of,
                 }
             })
-            .filter(|c| c.incident_share - c.baseline_share >= MIN_LIFT)
+            .filter(|c| c.incident_share >= MIN_SHARE && lift(c) >= MIN_LIFT)
             .collect();
         found.sort_by(|a, b| {
             lift(b)

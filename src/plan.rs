@@ -96,11 +96,8 @@ pub(crate) fn analyze(args: &AnalyzeArgs, env: &Env) -> Result<AnalyzePlan, Plan
     }
     let sources = resolve(&paths)?;
 
-    let parse = ParseOptions {
-        // Reports count neither clients nor user agents.
-        details: false,
-        ..parse_options(&input.parse)?
-    };
+    // Reports name clients and user agents in what changed (SPEC §11).
+    let parse = parse_options(&input.parse)?;
     let time = |s: &Option<String>, flag: &str| {
         s.as_deref()
             .map(|t| {
@@ -315,10 +312,7 @@ pub(crate) fn tail(args: &TailArgs, env: &Env) -> Result<TailPlan, PlanError> {
     }
     Ok(TailPlan {
         patterns: args.paths.clone(),
-        parse: ParseOptions {
-            details: false,
-            ..parse_options(&args.parse)?
-        },
+        parse: parse_options(&args.parse)?,
         settings: shaping_settings(&detect, &args.parse, args.keys.max_keys as usize),
         detect,
         state_dir: args.state.clone(),

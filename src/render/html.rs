@@ -198,7 +198,7 @@ fn panel(out: &mut String, n: usize, i: &Incident) {
             .join(", "))
     );
     if i.changes.is_empty() {
-        out.push_str("<p>What changed: no value's share of the 5xx rose by 10 points or more against the same length of time before (or there was no traffic then).</p>");
+        out.push_str("<p>What changed: no value holding 30% or more of the 5xx rose by 15 points or more against the same length of time before (or there was no traffic then).</p>");
     } else {
         out.push_str(
             "<h4>What changed, against the same length of time before</h4><ul class=\"changes\">",

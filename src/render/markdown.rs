@@ -216,7 +216,7 @@ fn evidence(out: &mut impl Write, i: &crate::report::Incident) -> io::Result<()>
     let pct = |share: f64| format!("{:.0}%", share * 100.0);
     writeln!(out, "#### The period from {}\n", escape(&i.start))?;
     if i.changes.is_empty() {
-        writeln!(out, "What changed: no value's share of the 5xx rose by 10 points or more against the same length of time before (or there was no traffic then).\n")?;
+        writeln!(out, "What changed: no value holding 30% or more of the 5xx rose by 15 points or more against the same length of time before (or there was no traffic then).\n")?;
     } else {
         writeln!(
             out,

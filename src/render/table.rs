@@ -865,9 +865,7 @@ Persistent 5xx periods
  start                 end      length  5xx/requests   statuses
 ────────────────────────────────────────────────────────────────────────────────
  2026-11-25T14:02:00Z  ongoing  6m      36/60 (60.0%)  500:6 502:6 503:6 504:6 …
-  What changed: route POST
-    /v1/organizations/acme-international-holdings/billing-accounts/primary/invo…
-    100% of 5xx (was 0% of requests); error code
+  What changed: error code
     upstream_service_unavailable_while_rebalancing_partitions 100% of 5xx (was
     0% of requests)
   First failure: 2026-11-25T14:02:00Z at #0 line 21

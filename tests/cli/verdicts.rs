@@ -306,3 +306,70 @@ fn an_incident_keeps_its_earliest_failing_requests_with_their_ids_whatever_the_t
         .collect();
     assert_eq!(examples, &expected);
 }
+
+/// Twenty minutes of traffic on two routes from two clients: before minute
+/// 10 a few 503s everywhere, from minute 10 every request of `GET /b` from
+/// 10.0.0.2 fails.
+fn one_route_and_one_client_fail() -> String {
+    let mut out = String::new();
+    for m in 0..20u32 {
+        for (k, (path, client)) in [
+            ("/a", "10.0.0.1"),
+            ("/a", "10.0.0.2"),
+            ("/b", "10.0.0.1"),
+            ("/b", "10.0.0.2"),
+        ]
+        .iter()
+        .enumerate()
+        {
+            for i in 0..10u32 {
+                let s = i * 6 + k as u32;
+                let fails = if m < 10 {
+                    i == 0 && m % 2 == 0
+                } else {
+                    *path == "/b" && *client == "10.0.0.2"
+                };
+                let status = if fails { 503 } else { 200 };
+                out.push_str(&format!(
+                    "{{\"time\":\"2026-11-25T10:{m:02}:{s:02}Z\",\"status\":{status},\"method\":\"GET\",\"path\":\"{path}\",\"client_ip\":\"{client}\"}}\n"
+                ));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn what_changed_names_the_route_and_the_client_that_fail() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("api.jsonl");
+    std::fs::write(&log, one_route_and_one_client_fail()).unwrap();
+    let r = analyze(&[log.to_str().unwrap()], 0);
+    let incidents = r["incidents"].as_array().unwrap();
+    assert_eq!(incidents.len(), 1);
+    assert_eq!(incidents[0]["start"], "2026-11-25T10:10:00Z");
+    let changes: Vec<(&str, &str)> = incidents[0]["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["dimension"].as_str().unwrap(),
+                c["value"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    // Before: 5 minutes with a 503 on each route and client (20 in all, half
+    // on each); during: all 100 on GET /b from 10.0.0.2.
+    assert_eq!(&changes[..2], [("route", "GET /b"), ("client", "10.0.0.2")]);
+    let first = &incidents[0]["changes"][0];
+    assert_eq!(
+        (
+            &first["incident_count"],
+            &first["incident_share"],
+            &first["baseline_count"],
+            &first["baseline_share"]
+        ),
+        (&json!(100), &json!(1.0), &json!(10), &json!(0.5))
+    );
+}
