@@ -22,9 +22,11 @@ pub(crate) const MAX_SAMPLES: usize = 10;
 pub(crate) const SAMPLE_CHARS: usize = 200;
 /// `--max-keys` when not given (SPEC §4).
 pub(crate) const DEFAULT_MAX_KEYS: usize = 10_000;
-/// The most keys a bucket's 5xx breakdowns keep: they only feed an
-/// incident's top five, and there is one per bucket, so they stay small.
-const BUCKET_KEYS: usize = 64;
+/// The most keys each of a bucket's breakdowns keeps (seven tables: 5xx by
+/// route, error, client and user agent; sampled requests by route, client
+/// and user agent): they feed an incident's top five and what changed, and
+/// there is one set per bucket, so they stay small.
+const BUCKET_KEYS: usize = 16;
 
 fn default_max_keys() -> usize {
     DEFAULT_MAX_KEYS

@@ -8,7 +8,7 @@
 //! line in eight (the same whatever the threads), so they are estimates;
 //! its 5xx shares are counted in full.
 //!
-//! Shares come from each bucket's bounded tables (at most 64 keys a bucket),
+//! Shares come from each bucket's bounded tables (at most 16 keys a bucket),
 //! so on buckets with more distinct values the rarest are not counted; the
 //! values that matter here are the frequent ones, which are kept.
 
