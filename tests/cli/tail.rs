@@ -433,6 +433,23 @@ fn incidents_are_announced_on_stdout_and_by_webhook_exactly_once() {
             e["top_routes"],
             json!([{"method": "POST", "route": "/v1/charges", "errors_5xx": 25, "count_error": 0}])
         );
+        // What changed and the first failures travel with the events: the
+        // seconds before had only 200s, so the 503s are new.
+        assert_eq!(
+            (
+                &e["changes"][0]["dimension"],
+                &e["changes"][0]["value"],
+                &e["changes"][0]["incident_count"]
+            ),
+            (&json!("status"), &json!("503"), &json!(25))
+        );
+        let lines: Vec<u64> = e["examples"]
+            .as_array()
+            .expect("examples")
+            .iter()
+            .map(|x| x["line"].as_u64().unwrap())
+            .collect();
+        assert_eq!(lines, [21, 22, 23, 24, 25]);
         // When it was written, and a sentence every receiver can show as is.
         let emitted = e["emitted_at"].as_str().expect("emitted_at");
         let emitted = chrono::DateTime::parse_from_rfc3339(emitted).expect("RFC 3339");
