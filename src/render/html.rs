@@ -85,13 +85,24 @@ fn points(r: &Report) -> Vec<Point> {
 }
 
 /// The SVG chart: requests and 5xx per bucket, persistent periods shaded.
+/// Where time `t` lands on the chart's x axis, which spans the points.
+fn x_of(pts: &[Point], bucket_us: i64) -> impl Fn(i64) -> f64 {
+    let t0 = pts.first().map_or(0, |p| p.0);
+    let end = pts
+        .last()
+        .map_or(0, |p| p.0)
+        .saturating_add(bucket_us.max(1));
+    let t1 = end.max(t0.saturating_add(1));
+    move |t: i64| t.saturating_sub(t0) as f64 / t1.saturating_sub(t0) as f64 * CHART_W
+}
+
 fn chart(r: &Report, pts: &[Point], bucket_us: i64) -> String {
     let (Some(first), Some(last)) = (pts.first(), pts.last()) else {
         return "<p>No requests to chart.</p>".to_owned();
     };
     let t0 = first.0;
     let t1 = last.0.saturating_add(bucket_us.max(1)).max(t0 + 1);
-    let x = |t: i64| (t.saturating_sub(t0)) as f64 / (t1 - t0) as f64 * CHART_W;
+    let x = x_of(pts, bucket_us);
     let top = pts.iter().map(|p| p.1).max().unwrap_or(1).max(1) as f64;
     let y = |n: u64| CHART_H - n as f64 / top * (CHART_H - 10.0);
     let path = |value: &dyn Fn(&Point) -> u64| {
@@ -345,9 +356,14 @@ pub(crate) fn write(r: &Report, mut out: impl Write) -> io::Result<()> {
         t.for_s,
         t.max_gap
     );
-    let data: Vec<(String, u64, u64)> = pts
+    // Each point with its x, so the hover finds it across gaps in time.
+    let x = x_of(&pts, bucket_us);
+    let data: Vec<(String, u64, u64, f64)> = pts
         .iter()
-        .map(|p| (crate::event::format_ts(p.0), p.1, p.2))
+        .map(|p| {
+            let at = (x(p.0) * 10.0).round() / 10.0;
+            (crate::event::format_ts(p.0), p.1, p.2, at)
+        })
         .collect();
     write!(
         out,
@@ -356,13 +372,8 @@ pub(crate) fn write(r: &Report, mut out: impl Write) -> io::Result<()> {
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
          <title>faultline: {level}</title><style>{STYLE}</style></head><body>{body}\
          <script type=\"application/json\" id=\"timeline\">{}</script>\
-         <script type=\"application/json\" id=\"range\">{}</script>\
          <script>{SCRIPT}</script></body></html>\n",
-        script_json(&data),
-        script_json(&(
-            pts.first().map_or(0, |p| p.0),
-            pts.last().map_or(0, |p| p.0.saturating_add(bucket_us))
-        ))
+        script_json(&data)
     )
 }
 
@@ -393,13 +404,13 @@ code{font-size:12px;overflow-wrap:anywhere}
 const SCRIPT: &str = r#"
 (function(){
 var pts=JSON.parse(document.getElementById('timeline').textContent);
-var range=JSON.parse(document.getElementById('range').textContent);
 var svg=document.getElementById('chart'),tip=document.getElementById('tip'),cur=document.getElementById('cursor');
 if(svg&&pts.length){
  var W=1000,H=220,view=[0,W],drag=null;
  function setView(a,b){view=[a,b];svg.setAttribute('viewBox',a+' 0 '+(b-a)+' '+H);}
  function toX(ev){var r=svg.getBoundingClientRect();return view[0]+(ev.clientX-r.left)/r.width*(view[1]-view[0]);}
- function near(x){var i=Math.round(x/W*(pts.length-1));return Math.max(0,Math.min(pts.length-1,i));}
+ function near(x){var lo=0,hi=pts.length-1;while(lo<hi){var m=(lo+hi)>>1;if(pts[m][3]<x)lo=m+1;else hi=m;}
+  return (lo>0&&x-pts[lo-1][3]<pts[lo][3]-x)?lo-1:lo;}
  svg.addEventListener('mousemove',function(ev){var x=toX(ev),p=pts[near(x)];cur.setAttribute('x1',x);cur.setAttribute('x2',x);
   tip.hidden=false;tip.textContent=p[0]+'  requests '+p[1]+'  5xx '+p[2];var r=svg.getBoundingClientRect();
   tip.style.left=Math.min(ev.clientX-r.left+12,r.width-220)+'px';});

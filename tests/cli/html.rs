@@ -92,6 +92,15 @@ fn report_html(dir: &Path, input: &Path) -> PathBuf {
 /// whatever the page, even headless: not requests of the page.
 const CHROMIUM_OWN: &[&str] = &[".google.com/", ".googleapis.com/", ".gstatic.com/"];
 
+/// The page's script errors Chromium logged to the console.
+fn script_errors(out: &std::process::Output) -> Vec<String> {
+    String::from_utf8_lossy(&out.stderr)
+        .lines()
+        .filter(|l| l.contains("CONSOLE") && l.contains("Uncaught"))
+        .map(str::to_owned)
+        .collect()
+}
+
 /// The URLs a Chromium network log shows requested over the network, once
 /// each, but Chromium's own.
 fn network_urls(netlog: &Path) -> Vec<String> {
@@ -124,7 +133,14 @@ fn the_sample_logs_report_in_chromium() {
     let report = analyze(&[samples.to_str().unwrap()], 0);
 
     let netlog = dir.path().join("netlog.json");
-    let dom = String::from_utf8(chromium_on(&page, &netlog, &["--dump-dom"]).stdout).unwrap();
+    let run = chromium_on(
+        &page,
+        &netlog,
+        &["--dump-dom", "--enable-logging=stderr", "--v=0"],
+    );
+    // The page's own script ran without an error.
+    assert_eq!(script_errors(&run), Vec::<String>::new());
+    let dom = String::from_utf8(run.stdout).unwrap();
     // The verdict first, with its reason.
     let verdict = dom
         .find("class=\"verdict escalate\"")
@@ -204,19 +220,26 @@ fn the_sample_logs_report_in_chromium() {
     );
 }
 
-/// The check above can fail: a page that does fetch something is caught.
+/// The checks above can fail: a page that fetches something, and a script
+/// that throws, are caught.
 #[test]
 fn the_network_log_shows_a_page_that_fetches() {
     let dir = tempfile::tempdir().unwrap();
     let page = dir.path().join("fetches.html");
     std::fs::write(
         &page,
-        "<!DOCTYPE html><img src=\"http://127.0.0.1:9/x.png\">",
+        "<!DOCTYPE html><img src=\"http://127.0.0.1:9/x.png\"><script>throw new Error(\"boom\")</script>",
     )
     .unwrap();
     let netlog = dir.path().join("netlog.json");
-    chromium_on(&page, &netlog, &["--dump-dom"]);
+    let run = chromium_on(
+        &page,
+        &netlog,
+        &["--dump-dom", "--enable-logging=stderr", "--v=0"],
+    );
     assert_eq!(network_urls(&netlog), ["http://127.0.0.1:9/x.png"]);
+    // And a script error is seen too.
+    assert_eq!(script_errors(&run).len(), 1, "{:?}", script_errors(&run));
 }
 
 #[test]
@@ -237,8 +260,8 @@ fn log_lines_cannot_add_elements_or_scripts() {
     let dom = String::from_utf8(chromium_on(&page, &netlog, &["--dump-dom"]).stdout).unwrap();
     assert!(!dom.contains("<img") && !dom.contains("<b>bold"), "{dom}");
     assert!(dom.contains("/&lt;img src=x onerror=alert(1)&gt;"), "{dom}");
-    // Only the page's own three scripts.
-    assert_eq!(dom.matches("<script").count(), 3, "{dom}");
+    // Only the page's own two scripts (its data and its code).
+    assert_eq!(dom.matches("<script").count(), 2, "{dom}");
     assert_eq!(network_urls(&netlog), Vec::<String>::new());
 }
 
