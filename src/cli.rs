@@ -78,9 +78,48 @@ pub enum Command {
     /// Follow growing logs through rotation and announce persistent 5xx periods.
     #[command(after_help = TAIL_EXAMPLES)]
     Tail(TailArgs),
-    /// Run SQL (a shipped query, a .sql file, or --sql) over the parsed events.
+    /// Run SQL (a shipped query, a .sql file, or --sql) over the parsed events or an exported dataset.
     #[command(after_help = QUERY_HELP)]
     Query(QueryArgs),
+    /// Add the events of logs to a Parquet dataset (date=/hour= partitions) for DuckDB, Spark and query.
+    #[command(after_help = EXPORT_EXAMPLES)]
+    Export(ExportArgs),
+}
+
+/// `faultline export --help`.
+pub const EXPORT_EXAMPLES: &str = "\
+Exporting the same files again adds nothing; a file that grew adds its new lines.
+
+Examples:
+  faultline export sample-logs/ --out /tmp/events
+  faultline query top-error-codes /tmp/events
+  faultline export 's3://my-logs/alb/2026/11/' --out s3://my-lake/faultline/events
+  duckdb -c \"SELECT status, count(*) FROM read_parquet('/tmp/events/*/*/*.parquet') GROUP BY 1\"";
+
+#[derive(Debug, Clone, Args)]
+pub struct ExportArgs {
+    /// Files, directories, glob patterns or s3://bucket/prefix URLs.
+    #[arg(value_name = "PATH", required = true)]
+    pub paths: Vec<String>,
+
+    #[command(flatten)]
+    pub parse: ParseArgs,
+
+    /// The dataset: a directory (created if missing) or s3://bucket/prefix.
+    #[arg(long, value_name = "DIR")]
+    pub out: String,
+
+    /// Worker threads for reading the logs [default: all cores].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub threads: Option<u16>,
+
+    /// Bytes per block a worker parses (tests use tiny blocks).
+    #[arg(long, value_name = "BYTES", hide = true, value_parser = clap::value_parser!(u32).range(64..))]
+    pub block_size: Option<u32>,
+
+    /// No progress bar, even on a terminal.
+    #[arg(long)]
+    pub no_progress: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

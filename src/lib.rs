@@ -13,6 +13,8 @@ pub mod cli;
 pub mod cmd;
 pub(crate) mod engine;
 pub(crate) mod event;
+#[cfg(feature = "query")]
+pub(crate) mod export;
 pub(crate) mod heavy;
 pub(crate) mod input;
 #[cfg(unix)]

@@ -4,7 +4,7 @@
 use crate::aggregate::AggConfig;
 use crate::cli::{AnalyzeArgs, FormatArg, OutputArg, ParseArgs, TableArg};
 #[cfg(feature = "query")]
-use crate::cli::{QueryArgs, QueryOutputArg};
+use crate::cli::{ExportArgs, QueryArgs, QueryOutputArg};
 #[cfg(unix)]
 use crate::cli::{TailArgs, TailOutputArg};
 use crate::engine::Blocks;
@@ -357,12 +357,89 @@ pub(crate) struct QueryPlan {
     /// What the query is called in messages: its name, file, or `--sql`.
     pub(crate) query_name: String,
     pub(crate) sql: String,
-    pub(crate) sources: Vec<Source>,
+    pub(crate) input: QueryInput,
     pub(crate) parse: ParseOptions,
     pub(crate) output: QueryOutput,
     pub(crate) out: Option<PathBuf>,
     pub(crate) threads: usize,
     pub(crate) blocks: Blocks,
+}
+
+/// What `query` reads: logs (parsed and spilled), or exported datasets.
+#[cfg(feature = "query")]
+#[derive(Debug, Clone)]
+pub(crate) enum QueryInput {
+    Logs(Vec<Source>),
+    /// The files the datasets' manifests name (uncommitted leftovers of an
+    /// interrupted export are not read), and their rows.
+    Dataset {
+        files: Vec<PathBuf>,
+        rows: u64,
+    },
+}
+
+/// `PATH...` as logs, or as datasets when they are (SPEC §9): a directory
+/// with an export manifest. Both at once is refused: one `events` table
+/// would mix line numbering from two sources of truth.
+#[cfg(feature = "query")]
+fn query_input(paths: &[String]) -> Result<QueryInput, PlanError> {
+    use crate::export::{Destination, Manifest};
+    let (datasets, logs): (Vec<&String>, Vec<&String>) = paths
+        .iter()
+        .partition(|p| crate::export::is_dataset(std::path::Path::new(p)));
+    if datasets.is_empty() {
+        return Ok(QueryInput::Logs(resolve(paths)?));
+    }
+    if let Some(log) = logs.first() {
+        return Err(PlanError::Usage(format!(
+            "{log}: not a dataset, but {} is: query logs or datasets, not both at once",
+            datasets[0]
+        )));
+    }
+    let (mut files, mut rows) = (Vec::new(), 0);
+    for d in datasets {
+        let dir = PathBuf::from(d);
+        let manifest: Manifest = Destination::Local(dir.clone())
+            .read_manifest()
+            .map_err(|e| PlanError::Usage(format!("{e:#}")))?;
+        let mut names: Vec<&str> = manifest.files().collect();
+        names.sort_unstable();
+        files.extend(names.into_iter().map(|n| dir.join(n)));
+        rows += manifest.runs.iter().map(|r| r.rows).sum::<u64>();
+    }
+    Ok(QueryInput::Dataset { files, rows })
+}
+
+/// Everything `export` needs, checked.
+#[cfg(feature = "query")]
+#[derive(Debug, Clone)]
+pub(crate) struct ExportPlan {
+    pub(crate) sources: Vec<Source>,
+    pub(crate) parse: ParseOptions,
+    pub(crate) dest: crate::export::Destination,
+    pub(crate) threads: usize,
+    pub(crate) blocks: Blocks,
+    pub(crate) progress: bool,
+}
+
+#[cfg(feature = "query")]
+pub(crate) fn export(args: &ExportArgs, env: &Env) -> Result<ExportPlan, PlanError> {
+    if args.paths.iter().any(|p| p == "-") {
+        return Err(PlanError::Usage(
+            "export reads files, not stdin: the manifest knows each input by its content, \
+             so that exporting it again adds nothing"
+                .into(),
+        ));
+    }
+    let dest = crate::export::Destination::parse(&args.out).map_err(PlanError::Usage)?;
+    Ok(ExportPlan {
+        sources: resolve(&args.paths)?,
+        parse: parse_options(&args.parse)?,
+        dest,
+        threads: threads(args.threads),
+        blocks: blocks(args.block_size),
+        progress: env.stderr_is_terminal && !args.no_progress,
+    })
 }
 
 #[cfg(feature = "query")]
@@ -401,7 +478,7 @@ pub(crate) fn query(args: &QueryArgs, env: &Env) -> Result<QueryPlan, PlanError>
         }
         rest.push("-".into());
     }
-    let sources = resolve(&rest)?;
+    let input = query_input(&rest)?;
     let output = match args.output {
         Some(QueryOutputArg::Table) => QueryOutput::Table,
         Some(QueryOutputArg::Csv) => QueryOutput::Csv,
@@ -418,7 +495,7 @@ pub(crate) fn query(args: &QueryArgs, env: &Env) -> Result<QueryPlan, PlanError>
     Ok(QueryPlan {
         query_name,
         sql,
-        sources,
+        input,
         parse: parse_options(&args.parse)?,
         output,
         out: args.out.clone(),

@@ -175,7 +175,11 @@ impl Columns {
             .ts
             .finish()
             .into_series()
-            .into_datetime(TimeUnit::Microseconds, Some(TimeZone::UTC));
+            // UTC, stored without a zone (Parquet's isAdjustedToUTC=false):
+            // Polars SQL cannot compare a zoned column with a TIMESTAMP
+            // literal, and DuckDB and Spark would render a zoned one in the
+            // session's zone. A plain timestamp means the same on all three.
+            .into_datetime(TimeUnit::Microseconds, None);
         let height = ts.len();
         let columns: Vec<Column> = vec![
             ts.into(),
@@ -357,6 +361,18 @@ pub(crate) struct SpilledEvents {
 }
 
 impl SpilledEvents {
+    /// Table `events` over exported datasets' files (nothing is spilled;
+    /// the temporary directory is only for a streamed result).
+    pub(crate) fn over_dataset(files: &[PathBuf], rows: u64) -> anyhow::Result<Self> {
+        use anyhow::Context;
+        let dir = SpillDir::new().context("cannot create a temporary directory")?;
+        Ok(SpilledEvents {
+            dir,
+            events: dataset_events(files)?,
+            rows,
+        })
+    }
+
     /// Table `events` (a lazy scan: it reads the files when collected).
     pub(crate) fn events(&self) -> LazyFrame {
         self.events.clone()
@@ -382,17 +398,24 @@ pub(crate) fn spill_events(
     threads: usize,
     blocks: Blocks,
 ) -> anyhow::Result<(SpilledEvents, Vec<InputOutcome>)> {
+    spill_events_counted(sources, opts, threads, blocks, Arc::new(AtomicU64::new(0)))
+}
+
+/// [`spill_events`], counting the raw bytes read into `bytes_read` (for a
+/// progress bar).
+pub(crate) fn spill_events_counted(
+    sources: &[Source],
+    opts: &ParseOptions,
+    threads: usize,
+    blocks: Blocks,
+    bytes_read: Arc<AtomicU64>,
+) -> anyhow::Result<(SpilledEvents, Vec<InputOutcome>)> {
     use anyhow::Context;
     let dir = SpillDir::new().context("cannot create a temporary directory for the events")?;
     let writer = ChunkWriter::for_spill(dir.path());
-    let run = engine::run(
-        sources,
-        opts,
-        threads,
-        blocks,
-        Arc::new(AtomicU64::new(0)),
-        || FrameBuilder::new(writer.clone()),
-    );
+    let run = engine::run(sources, opts, threads, blocks, bytes_read, || {
+        FrameBuilder::new(writer.clone())
+    });
     let names: Vec<String> = sources.iter().map(Source::display_name).collect();
     let events = gather(dir, run.sinks, &names, run.numbering.block_starts())?;
     Ok((events, run.outcomes))
@@ -434,6 +457,34 @@ fn gather(
     };
     let events = events_plan(chunks, names, starts)?;
     Ok(SpilledEvents { dir, events, rows })
+}
+
+/// Table `events` over the files of exported datasets (SPEC §9), scanned
+/// lazily: only the files and row groups a query's `ts` filter can match
+/// are read, by their Parquet statistics (each file holds one hour). Files
+/// are read in the order given (by partition, then run).
+pub(crate) fn dataset_events(files: &[PathBuf]) -> PolarsResult<LazyFrame> {
+    if files.is_empty() {
+        return empty_events();
+    }
+    let paths = files
+        .iter()
+        .map(|p| PlRefPath::try_from_path(p))
+        .collect::<PolarsResult<Vec<_>>>()?;
+    let args = ScanArgsParquet {
+        schema: Some(empty_events()?.collect_schema()?),
+        // The columns are the files' own: `date` and `hour` are only the
+        // layout, derived from `ts`.
+        hive_options: HiveOptions {
+            enabled: Some(false),
+            ..HiveOptions::default()
+        },
+        ..ScanArgsParquet::default()
+    };
+    Ok(
+        LazyFrame::scan_parquet_files(paths.into_iter().collect(), args)?
+            .select(COLUMNS.iter().map(|c| col(*c)).collect::<Vec<_>>()),
+    )
 }
 
 /// `sql` planned over `events` as table `events`; fails on SQL that Polars
@@ -498,7 +549,7 @@ mod tests {
         assert_eq!(df.height(), 0);
         assert_eq!(
             df.column("ts").unwrap().dtype(),
-            &DataType::Datetime(TimeUnit::Microseconds, Some(TimeZone::UTC))
+            &DataType::Datetime(TimeUnit::Microseconds, None)
         );
         assert_eq!(df.column("status").unwrap().dtype(), &DataType::UInt16);
         assert_eq!(df.column("line").unwrap().dtype(), &DataType::UInt64);
@@ -526,11 +577,7 @@ mod tests {
             .iter()
             .map(|c| {
                 let ty = match c.dtype() {
-                    DataType::Datetime(TimeUnit::Microseconds, Some(tz))
-                        if *tz == TimeZone::UTC =>
-                    {
-                        "datetime"
-                    }
+                    DataType::Datetime(TimeUnit::Microseconds, None) => "datetime",
                     DataType::String => "string",
                     DataType::UInt64 => "u64",
                     DataType::UInt16 => "u16",

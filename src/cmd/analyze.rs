@@ -8,11 +8,9 @@ use crate::plan::{self, AnalyzePlan, Env, Output};
 use crate::render::{self, table::TableOptions};
 use crate::report::{self, Level, Report};
 use anyhow::Context;
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::{BufWriter, Write};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
 
 pub(crate) fn run(args: &AnalyzeArgs) -> Result<Exit, Failure> {
     let plan = plan::analyze(args, &Env::current()).map_err(Failure::usage)?;
@@ -65,7 +63,7 @@ pub(crate) fn analyze(plan: &AnalyzePlan) -> Report {
     let done = Arc::new(AtomicBool::new(false));
     let bar = plan
         .progress
-        .then(|| spawn_progress(plan, bytes_read.clone(), done.clone()));
+        .then(|| super::progress::spawn(&plan.sources, bytes_read.clone(), done.clone()));
     let (agg, outcomes) = engine::aggregate(
         &plan.sources,
         &plan.parse,
@@ -91,40 +89,4 @@ fn exit_of(plan: &AnalyzePlan, report: &Report) -> Exit {
     } else {
         Exit::Ok
     }
-}
-
-/// Draws bytes read of the total size on disk, with rate and ETA, on stderr.
-fn spawn_progress(
-    plan: &AnalyzePlan,
-    bytes_read: Arc<AtomicU64>,
-    done: Arc<AtomicBool>,
-) -> std::thread::JoinHandle<()> {
-    let total: Option<u64> = plan
-        .sources
-        .iter()
-        .map(|s| {
-            s.path()
-                .and_then(|p| std::fs::metadata(p).ok())
-                .map(|m| m.len())
-        })
-        .sum();
-    std::thread::spawn(move || {
-        let bar = match total {
-            Some(t) => ProgressBar::with_draw_target(Some(t), ProgressDrawTarget::stderr()),
-            None => ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr()),
-        };
-        let template = if total.is_some() {
-            "{wide_bar} {bytes}/{total_bytes} {bytes_per_sec} ETA {eta}"
-        } else {
-            "{spinner} {bytes} {bytes_per_sec}"
-        };
-        if let Ok(style) = ProgressStyle::with_template(template) {
-            bar.set_style(style);
-        }
-        while !done.load(Ordering::Relaxed) {
-            bar.set_position(bytes_read.load(Ordering::Relaxed));
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        bar.finish_and_clear();
-    })
 }

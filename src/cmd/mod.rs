@@ -2,6 +2,8 @@
 //! code that knows the command line and the terminal.
 
 pub(crate) mod analyze;
+pub(crate) mod export;
+pub(crate) mod progress;
 pub(crate) mod query;
 #[cfg(unix)]
 pub(crate) mod tail;
@@ -83,6 +85,7 @@ pub fn run(cli: Cli) -> Result<Exit, Failure> {
             "`tail` follows files by inode and needs a Unix system"
         ))),
         Command::Query(args) => query::run(&args),
+        Command::Export(args) => export::run(&args),
     }
 }
 

@@ -27,6 +27,10 @@ use std::sync::{Arc, Mutex, OnceLock};
 pub(crate) struct S3Object {
     pub(crate) bucket: String,
     pub(crate) key: String,
+    /// Size and entity tag as listed: what `export`'s manifest knows the
+    /// object's content by (an object is replaced, never appended to).
+    pub(crate) size: u64,
+    pub(crate) e_tag: Option<String>,
 }
 
 impl S3Object {
@@ -203,6 +207,8 @@ pub(crate) fn list(arg: &str) -> Result<Vec<Source>, String> {
             Source::S3(S3Object {
                 bucket: bucket.clone(),
                 key: m.location.to_string(),
+                size: m.size,
+                e_tag: m.e_tag,
             })
         })
         .collect();
@@ -210,6 +216,89 @@ pub(crate) fn list(arg: &str) -> Result<Vec<Source>, String> {
         return Err("no object under this prefix".to_owned());
     }
     Ok(objects)
+}
+
+/// The whole (small) object at `key`, or `None` when there is none: the
+/// dataset manifest.
+pub(crate) fn get_small(bucket: &str, key: &str) -> io::Result<Option<Vec<u8>>> {
+    let store = store(bucket)?;
+    let rt = runtime()?;
+    let path = ObjectPath::from(key);
+    rt.block_on(async {
+        match store.get(&path).await {
+            Ok(got) => Ok(Some(got.bytes().await?.to_vec())),
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
+    })
+    .map_err(|e| io::Error::other(one_line(&e)))
+}
+
+/// Writes `bytes` as the object `key` (one PUT: S3 makes it visible whole).
+pub(crate) fn put_small(bucket: &str, key: &str, bytes: Vec<u8>) -> io::Result<()> {
+    let store = store(bucket)?;
+    let rt = runtime()?;
+    rt.block_on(store.put(&ObjectPath::from(key), bytes.into()))
+        .map(drop)
+        .map_err(|e| io::Error::other(one_line(&e)))
+}
+
+/// Uploads the local file `from` as the object `key`, in parts of a few
+/// MiB, so memory does not grow with the file.
+pub(crate) fn upload(bucket: &str, key: &str, from: &std::path::Path) -> io::Result<()> {
+    let store = store(bucket)?;
+    let rt = runtime()?;
+    let mut file = std::fs::File::open(from)?;
+    rt.block_on(async {
+        let upload = store
+            .put_multipart(&ObjectPath::from(key))
+            .await
+            .map_err(|e| io::Error::other(one_line(&e)))?;
+        let mut parts = object_store::WriteMultipart::new_with_chunk_size(upload, PART);
+        let mut buf = vec![0u8; PART];
+        loop {
+            let n = file.read(&mut buf)?;
+            if n == 0 {
+                break;
+            }
+            // At most a few parts in flight: the upload keeps pace with the disk.
+            parts
+                .wait_for_capacity(2)
+                .await
+                .map_err(|e| io::Error::other(one_line(&e)))?;
+            parts.write(&buf[..n]);
+        }
+        parts
+            .finish()
+            .await
+            .map(drop)
+            .map_err(|e| io::Error::other(one_line(&e)))
+    })
+}
+
+/// Upload parts: S3's minimum part size is 5 MiB.
+const PART: usize = 8 << 20;
+
+/// The keys under `prefix` (a folder: it ends with `/` or is empty).
+pub(crate) fn keys(bucket: &str, prefix: &str) -> io::Result<Vec<String>> {
+    let store = store(bucket)?;
+    let rt = runtime()?;
+    let path = ObjectPath::from(prefix.trim_end_matches('/'));
+    rt.block_on(async {
+        let metas: Vec<_> = store.list(Some(&path)).try_collect().await?;
+        Ok(metas.into_iter().map(|m| m.location.to_string()).collect())
+    })
+    .map_err(|e: object_store::Error| io::Error::other(one_line(&e)))
+}
+
+/// Deletes the object `key` (a missing one is not an error).
+pub(crate) fn delete(bucket: &str, key: &str) -> io::Result<()> {
+    let store = store(bucket)?;
+    let rt = runtime()?;
+    match rt.block_on(store.delete(&ObjectPath::from(key))) {
+        Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+        Err(e) => Err(io::Error::other(one_line(&e))),
+    }
 }
 
 /// A reader of an object's body, streamed.

@@ -81,11 +81,20 @@ pub(crate) fn csv_format() -> FileWriteFormat {
     })
 }
 
-/// A JSON array of row objects.
+/// A JSON array of row objects. Times are UTC (`…+00:00`): `events.ts` is
+/// stored without a zone, and every time faultline reads is UTC.
 pub(crate) fn json(df: &mut DataFrame, out: impl Write) -> PolarsResult<()> {
+    let mut utc = df.clone();
+    for name in df.get_column_names_owned() {
+        let c = df.column(&name)?;
+        if let DataType::Datetime(unit, None) = c.dtype() {
+            let zoned = c.cast(&DataType::Datetime(*unit, Some(TimeZone::UTC)))?;
+            utc.with_column(zoned)?;
+        }
+    }
     JsonWriter::new(out)
         .with_json_format(JsonFormat::Json)
-        .finish(df)
+        .finish(&mut utc)
 }
 
 /// Parquet with Polars' defaults (zstd), as a streaming sink writes it.

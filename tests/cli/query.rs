@@ -214,7 +214,7 @@ fn parquet_export_reads_back_with_the_same_rows_columns_and_types() {
     let want = vec![
         (
             "ts".to_owned(),
-            DataType::Datetime(TimeUnit::Microseconds, Some(TimeZone::UTC)),
+            DataType::Datetime(TimeUnit::Microseconds, None),
         ),
         ("source".into(), s.clone()),
         ("line".into(), DataType::UInt64),

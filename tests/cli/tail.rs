@@ -725,7 +725,7 @@ fn a_w3c_log_resumed_mid_file_keeps_its_header() {
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("u_ex261125.log");
     let line = |i: u32| {
-        let status = if i % 2 == 0 { 200 } else { 503 };
+        let status = if i.is_multiple_of(2) { 200 } else { 503 };
         format!("2026-11-25 10:00:{i:02} GET /v1/items/{i} {status} 5\r\n")
     };
     let header = "#Software: Microsoft Internet Information Services 10.0\r\n\

@@ -4,7 +4,7 @@
 
 use super::super::{Exit, Failure};
 use crate::cli::QueryArgs;
-use crate::plan::{self, Env, QueryOutput};
+use crate::plan::{self, Env, QueryInput, QueryOutput};
 use crate::render::frame;
 use crate::sql::{self, COLUMNS, SHIPPED};
 use anyhow::Context;
@@ -36,8 +36,14 @@ pub(crate) fn run(args: &QueryArgs) -> Result<Exit, Failure> {
     sql::check_sql(&plan.sql).map_err(sql_failed)?;
     // The events go to Parquet files in a temporary directory, removed when
     // `spilled` drops, on every return below.
-    let (spilled, outcomes) =
-        sql::spill_events(&plan.sources, &plan.parse, plan.threads, plan.blocks)?;
+    let (spilled, outcomes) = match &plan.input {
+        QueryInput::Logs(sources) => {
+            sql::spill_events(sources, &plan.parse, plan.threads, plan.blocks)?
+        }
+        QueryInput::Dataset { files, rows } => {
+            (sql::SpilledEvents::over_dataset(files, *rows)?, Vec::new())
+        }
+    };
     tracing::info!(rows = spilled.rows(), "events spilled");
     let query = sql::plan_sql(spilled.events(), &plan.sql).map_err(sql_failed)?;
     // CSV and Parquet stream into a file beside the spill, copied to the

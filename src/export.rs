@@ -1,0 +1,275 @@
+//! `faultline export` (SPEC §9): the events of some logs added to a
+//! hive-partitioned Parquet dataset, `DIR/date=YYYY-MM-DD/hour=HH/*.parquet`
+//! (UTC, zstd, the §4 columns), that DuckDB, Spark and `faultline query`
+//! read.
+//!
+//! The run: every input gets a content fingerprint; inputs whose content the
+//! dataset's manifest already holds are skipped, and a plain file that grew
+//! since it was exported adds only its new lines. The rest are read by the
+//! one engine into a spill (as `query` does), whose lazy `events` table a
+//! Polars streaming sink writes partitioned by hour into a staging
+//! directory. The staged files are then published (renamed into place, or
+//! uploaded to S3), and only then is the manifest, which names them,
+//! replaced — so the manifest is the commit: a run that dies before it left
+//! files no manifest names, and the next export deletes them.
+//!
+//! Memory: the spill and the streaming sink hold a few chunks at a time,
+//! whatever the input's size.
+
+mod dataset;
+mod manifest;
+
+pub(crate) use dataset::{dataset_files, is_dataset, Destination};
+pub(crate) use manifest::{Fingerprint, Manifest, RunRecord, SourceRecord};
+
+use crate::engine::Blocks;
+use crate::input::Source;
+use crate::parse::ParseOptions;
+use crate::sql;
+use anyhow::Context;
+use polars::prelude::file_provider::{FileProviderType, HivePathProvider};
+use polars::prelude::*;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicU64;
+use std::sync::Arc;
+
+/// Rows per dataset file at most: about 30–60 MB of Parquet, big enough
+/// for engines to read efficiently, small enough to upload in one go.
+const MAX_ROWS_PER_FILE: IdxSize = 2_000_000;
+
+/// What one export is asked to do.
+pub(crate) struct ExportJob<'a> {
+    pub(crate) sources: &'a [Source],
+    pub(crate) parse: &'a ParseOptions,
+    pub(crate) threads: usize,
+    pub(crate) blocks: Blocks,
+    pub(crate) dest: &'a Destination,
+    /// Raw bytes read so far, for a progress bar.
+    pub(crate) bytes_read: Arc<AtomicU64>,
+}
+
+/// What an export did, for the command to print.
+#[derive(Debug, Default)]
+pub(crate) struct ExportOutcome {
+    /// Inputs skipped with the run that already holds them.
+    pub(crate) skipped: Vec<(String, String)>,
+    /// Inputs of which only lines after a number were new: (name, lines before).
+    pub(crate) appended: Vec<(String, u64)>,
+    pub(crate) read: usize,
+    pub(crate) rows: u64,
+    pub(crate) files: usize,
+    pub(crate) bytes_written: u64,
+    /// Leftovers of interrupted exports that were removed.
+    pub(crate) swept: usize,
+    /// What the engine said of each input it read.
+    pub(crate) outcomes: Vec<crate::engine::InputOutcome>,
+}
+
+/// How one input is exported.
+enum Plan {
+    /// Its content is in the dataset already (the run's id).
+    Skip(String),
+    /// Lines after this many are new (0: all).
+    From(u64),
+}
+
+/// A dataset held for one export: its lock and its manifest.
+pub(crate) struct Opened {
+    lock: Option<std::fs::File>,
+    manifest: Manifest,
+}
+
+/// Locks the dataset and reads its manifest: the checks before any work
+/// (another export running, a damaged manifest).
+pub(crate) fn open(dest: &Destination) -> anyhow::Result<Opened> {
+    let lock = dest.lock()?;
+    let manifest = dest.read_manifest()?;
+    Ok(Opened { lock, manifest })
+}
+
+/// Runs an export: fingerprints, the spill, the partitioned sink, publish,
+/// manifest.
+pub(crate) fn run(job: &ExportJob<'_>, opened: Opened) -> anyhow::Result<ExportOutcome> {
+    let dest = job.dest;
+    let Opened {
+        lock: _lock,
+        mut manifest,
+    } = opened;
+    let mut outcome = ExportOutcome {
+        swept: dest.sweep(&manifest)?,
+        ..ExportOutcome::default()
+    };
+
+    // Which inputs, and from which line.
+    let mut to_read: Vec<Source> = Vec::new();
+    let mut records: Vec<SourceRecord> = Vec::new();
+    let mut from_lines: Vec<u64> = Vec::new();
+    for source in job.sources {
+        let name = source.display_name();
+        let earlier = manifest.latest_of(&name);
+        let print = Fingerprint::of(source, earlier.map(|r| r.bytes))
+            .with_context(|| format!("{name}: cannot read"))?;
+        match plan_for(&manifest, earlier, &print) {
+            Plan::Skip(run) => outcome.skipped.push((name, run)),
+            Plan::From(from) => {
+                if from > 0 {
+                    outcome.appended.push((name.clone(), from));
+                }
+                records.push(SourceRecord {
+                    name,
+                    content: print.content,
+                    bytes: print.bytes,
+                    lines: print.lines,
+                    from_line: from,
+                });
+                from_lines.push(from);
+                to_read.push(source.clone());
+            }
+        }
+    }
+    outcome.read = to_read.len();
+    if to_read.is_empty() {
+        return Ok(outcome);
+    }
+
+    let (spilled, outcomes) = sql::spill_events_counted(
+        &to_read,
+        job.parse,
+        job.threads,
+        job.blocks,
+        job.bytes_read.clone(),
+    )?;
+    outcome.outcomes = outcomes;
+    let id = run_id();
+    let staging = dest.staging(&id)?;
+    let events = only_new_lines(spilled.events(), &records, &from_lines);
+    write_partitioned(events, staging.path())
+        .map_err(anyhow::Error::from)
+        .with_context(|| format!("cannot write the dataset's files in {}", staging.display()))?;
+    drop(spilled);
+
+    let staged = dataset_files(staging.path())?;
+    let mut files = Vec::with_capacity(staged.len());
+    for (rel, path) in &staged {
+        outcome.rows += parquet_rows(path)?;
+        outcome.bytes_written += std::fs::metadata(path)?.len();
+        files.push(final_name(rel, &id));
+    }
+    outcome.files = files.len();
+    for ((_, path), name) in staged.iter().zip(&files) {
+        dest.publish(path, name)
+            .with_context(|| format!("cannot publish {name} to {dest}"))?;
+    }
+    manifest.runs.push(RunRecord {
+        id,
+        finished: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        faultline: env!("CARGO_PKG_VERSION").to_owned(),
+        rows: outcome.rows,
+        files,
+        sources: records,
+    });
+    // The commit: from here on the files are the dataset's.
+    dest.write_manifest(&manifest)?;
+    drop(staging);
+    Ok(outcome)
+}
+
+/// Skip what the dataset holds; a plain file that grew from content the
+/// dataset holds adds the lines after it; anything else is read whole.
+fn plan_for(manifest: &Manifest, earlier: Option<&SourceRecord>, print: &Fingerprint) -> Plan {
+    if let Some(run) = manifest.run_holding(&print.content) {
+        return Plan::Skip(run.to_owned());
+    }
+    if let (Some(earlier), Some(prefix)) = (earlier, &print.prefix) {
+        if let Some(lines) = earlier.lines.filter(|_| *prefix == earlier.content) {
+            return Plan::From(lines);
+        }
+    }
+    Plan::From(0)
+}
+
+/// `events` without the lines each source had when it was last exported.
+fn only_new_lines(events: LazyFrame, records: &[SourceRecord], from: &[u64]) -> LazyFrame {
+    let mut keep: Option<Expr> = None;
+    for (r, &n) in records.iter().zip(from) {
+        if n == 0 {
+            continue;
+        }
+        let old = col("source")
+            .eq(lit(r.name.clone()))
+            .and(col("line").lt_eq(lit(n)));
+        keep = Some(match keep {
+            None => old.not(),
+            Some(k) => k.and(old.not()),
+        });
+    }
+    match keep {
+        Some(k) => events.filter(k),
+        None => events,
+    }
+}
+
+/// Streams `events` into `dir/date=…/hour=…/NNNNNNNN.parquet`: zstd, with
+/// statistics (so readers skip files by `ts`), the partition keys only in
+/// the paths, as hive layouts have them.
+fn write_partitioned(events: LazyFrame, dir: &Path) -> PolarsResult<()> {
+    let keys = vec![
+        col("ts").dt().strftime("%Y-%m-%d").alias("date"),
+        col("ts").dt().strftime("%H").alias("hour"),
+    ];
+    let base = PlRefPath::try_from_path(dir)?;
+    let options = ParquetWriteOptions {
+        compression: ParquetCompression::Zstd(None),
+        ..ParquetWriteOptions::default()
+    };
+    events
+        .sink(
+            SinkDestination::Partitioned {
+                base_path: base,
+                file_path_provider: Some(FileProviderType::Hive(HivePathProvider {
+                    extension: "parquet".into(),
+                })),
+                partition_strategy: PartitionStrategy::Keyed {
+                    keys,
+                    include_keys: false,
+                    keys_pre_grouped: false,
+                },
+                max_rows_per_file: MAX_ROWS_PER_FILE,
+                approximate_bytes_per_file: 0,
+            },
+            FileWriteFormat::Parquet(Arc::new(options)),
+            UnifiedSinkArgs {
+                mkdir: true,
+                ..UnifiedSinkArgs::default()
+            },
+        )?
+        .collect_with_engine(Engine::Streaming)?;
+    Ok(())
+}
+
+/// `date=…/hour=…/00000000.parquet` staged becomes
+/// `date=…/hour=…/<run>-00000000.parquet`: names never collide across runs.
+fn final_name(rel: &str, id: &str) -> String {
+    match rel.rsplit_once('/') {
+        Some((dir, file)) => format!("{dir}/{id}-{file}"),
+        None => format!("{id}-{rel}"),
+    }
+}
+
+/// A run's id: its start time (UTC, sortable) and the process id.
+fn run_id() -> String {
+    format!(
+        "{}-{}",
+        chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ"),
+        std::process::id()
+    )
+}
+
+fn parquet_rows(path: &PathBuf) -> anyhow::Result<u64> {
+    let file =
+        std::fs::File::open(path).with_context(|| format!("{}: cannot open", path.display()))?;
+    Ok(ParquetReader::new(file).num_rows()? as u64)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,288 @@
+//! Where a dataset lives: a local directory or an `s3://bucket/prefix`.
+//! Both get the same steps — lock, read the manifest, sweep leftovers,
+//! stage, publish, write the manifest — so the commit rule is one.
+
+use super::manifest::{is_dataset_file_name, Manifest};
+use anyhow::Context;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// The manifest's name in the dataset's root.
+pub(crate) const MANIFEST: &str = "_faultline_manifest.json";
+/// Staging directories of local runs, in the dataset's root (the `_`
+/// hides them from readers' partition discovery).
+const STAGING: &str = "_staging-";
+const LOCK: &str = "_faultline.lock";
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Destination {
+    Local(PathBuf),
+    #[cfg(feature = "s3")]
+    S3 {
+        bucket: String,
+        prefix: String,
+    },
+}
+
+impl fmt::Display for Destination {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Destination::Local(p) => write!(f, "{}", p.display()),
+            #[cfg(feature = "s3")]
+            Destination::S3 { bucket, prefix } => write!(f, "s3://{bucket}/{prefix}"),
+        }
+    }
+}
+
+/// A staging directory: removed when dropped (after publishing, or when
+/// the run fails).
+pub(crate) struct Staging {
+    dir: PathBuf,
+    temp: Option<tempfile::TempDir>,
+}
+
+impl Staging {
+    pub(crate) fn path(&self) -> &Path {
+        &self.dir
+    }
+
+    pub(crate) fn display(&self) -> std::path::Display<'_> {
+        self.dir.display()
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        if self.temp.is_none() {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
+    }
+}
+
+impl Destination {
+    /// `--out`: a local directory (created if missing) or `s3://bucket/prefix`.
+    pub(crate) fn parse(arg: &str) -> Result<Self, String> {
+        if arg.starts_with("s3://") {
+            #[cfg(feature = "s3")]
+            {
+                let (bucket, prefix) = crate::input::s3::parse_url(arg)
+                    .ok_or_else(|| format!("{arg}: not an s3://bucket/prefix URL"))?;
+                let prefix = prefix.trim_end_matches('/');
+                let prefix = if prefix.is_empty() {
+                    String::new()
+                } else {
+                    format!("{prefix}/")
+                };
+                return Ok(Destination::S3 { bucket, prefix });
+            }
+            #[cfg(not(feature = "s3"))]
+            return Err(format!(
+                "{arg}: this build has no S3 support (cargo feature `s3`)"
+            ));
+        }
+        let path = PathBuf::from(arg);
+        if path.exists() && !path.is_dir() {
+            return Err(format!("{arg}: exists and is not a directory"));
+        }
+        Ok(Destination::Local(path))
+    }
+
+    /// One export at a time into a local dataset: an exclusive lock on a
+    /// file in it, released when the value drops (and by the OS when the
+    /// process dies). S3 has no such lock; the README says so.
+    pub(crate) fn lock(&self) -> anyhow::Result<Option<std::fs::File>> {
+        match self {
+            Destination::Local(dir) => {
+                std::fs::create_dir_all(dir)
+                    .with_context(|| format!("{}: cannot create", dir.display()))?;
+                let path = dir.join(LOCK);
+                let file = std::fs::OpenOptions::new()
+                    .create(true)
+                    .truncate(false)
+                    .write(true)
+                    .open(&path)
+                    .with_context(|| format!("{}: cannot open", path.display()))?;
+                file.try_lock().map_err(|_| {
+                    anyhow::anyhow!(
+                        "{}: another export into this dataset is running",
+                        dir.display()
+                    )
+                })?;
+                Ok(Some(file))
+            }
+            #[cfg(feature = "s3")]
+            Destination::S3 { .. } => Ok(None),
+        }
+    }
+
+    /// The manifest, or an empty one for a new dataset.
+    pub(crate) fn read_manifest(&self) -> anyhow::Result<Manifest> {
+        let bytes = match self {
+            Destination::Local(dir) => match std::fs::read(dir.join(MANIFEST)) {
+                Ok(b) => Some(b),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+                Err(e) => return Err(e).context(format!("{self}/{MANIFEST}: cannot read")),
+            },
+            #[cfg(feature = "s3")]
+            Destination::S3 { bucket, prefix } => {
+                crate::input::s3::get_small(bucket, &format!("{prefix}{MANIFEST}"))
+                    .with_context(|| format!("{self}{MANIFEST}: cannot read"))?
+            }
+        };
+        match bytes {
+            None => Ok(Manifest::default()),
+            Some(b) => Manifest::from_json(&b).map_err(|e| {
+                anyhow::anyhow!("{self}: the dataset's manifest {MANIFEST} is damaged: {e}")
+            }),
+        }
+    }
+
+    /// Replaces the manifest whole: a rename locally, one PUT on S3.
+    pub(crate) fn write_manifest(&self, m: &Manifest) -> anyhow::Result<()> {
+        match self {
+            Destination::Local(dir) => {
+                let tmp = dir.join(format!("{MANIFEST}.tmp"));
+                std::fs::write(&tmp, m.to_json())
+                    .with_context(|| format!("{}: cannot write", tmp.display()))?;
+                std::fs::rename(&tmp, dir.join(MANIFEST))
+                    .with_context(|| format!("{}/{MANIFEST}: cannot write", dir.display()))?;
+                Ok(())
+            }
+            #[cfg(feature = "s3")]
+            Destination::S3 { bucket, prefix } => {
+                crate::input::s3::put_small(bucket, &format!("{prefix}{MANIFEST}"), m.to_json())
+                    .with_context(|| format!("{self}{MANIFEST}: cannot write"))
+            }
+        }
+    }
+
+    /// Removes what interrupted runs left: staging directories, and dataset
+    /// files no manifest names (published, but never committed). Returns
+    /// how many files it removed.
+    pub(crate) fn sweep(&self, m: &Manifest) -> anyhow::Result<usize> {
+        let named: std::collections::HashSet<&str> = m.files().collect();
+        let mut removed = 0;
+        match self {
+            Destination::Local(dir) => {
+                for entry in std::fs::read_dir(dir)
+                    .with_context(|| format!("{}: cannot list", dir.display()))?
+                {
+                    let entry = entry?;
+                    if entry.file_name().to_string_lossy().starts_with(STAGING) {
+                        std::fs::remove_dir_all(entry.path()).with_context(|| {
+                            format!("{}: cannot remove", entry.path().display())
+                        })?;
+                    }
+                }
+                for (rel, path) in dataset_files(dir)? {
+                    if !named.contains(rel.as_str()) {
+                        tracing::warn!(file = %path.display(), "removing a file an interrupted export left");
+                        std::fs::remove_file(&path)
+                            .with_context(|| format!("{}: cannot remove", path.display()))?;
+                        removed += 1;
+                    }
+                }
+            }
+            #[cfg(feature = "s3")]
+            Destination::S3 { bucket, prefix } => {
+                for key in crate::input::s3::keys(bucket, prefix)? {
+                    let Some(rel) = key.strip_prefix(prefix.as_str()) else {
+                        continue;
+                    };
+                    if is_dataset_file_name(rel) && !named.contains(rel) {
+                        tracing::warn!(key, "removing an object an interrupted export left");
+                        crate::input::s3::delete(bucket, &key)?;
+                        removed += 1;
+                    }
+                }
+            }
+        }
+        Ok(removed)
+    }
+
+    /// Where a run writes its files before publishing them: beside the
+    /// dataset locally (so publishing is a rename), a temporary directory
+    /// for S3.
+    pub(crate) fn staging(&self, id: &str) -> anyhow::Result<Staging> {
+        match self {
+            Destination::Local(dir) => {
+                let path = dir.join(format!("{STAGING}{id}"));
+                std::fs::create_dir_all(&path)
+                    .with_context(|| format!("{}: cannot create", path.display()))?;
+                Ok(Staging {
+                    dir: path,
+                    temp: None,
+                })
+            }
+            #[cfg(feature = "s3")]
+            Destination::S3 { .. } => {
+                let temp = tempfile::Builder::new()
+                    .prefix("faultline-export-")
+                    .tempdir()
+                    .context("cannot create a temporary directory")?;
+                Ok(Staging {
+                    dir: temp.path().to_owned(),
+                    temp: Some(temp),
+                })
+            }
+        }
+    }
+
+    /// Puts the staged file `from` at `rel` in the dataset.
+    pub(crate) fn publish(&self, from: &Path, rel: &str) -> anyhow::Result<()> {
+        match self {
+            Destination::Local(dir) => {
+                let to = dir.join(rel);
+                if let Some(parent) = to.parent() {
+                    std::fs::create_dir_all(parent)?;
+                }
+                std::fs::rename(from, &to)?;
+                Ok(())
+            }
+            #[cfg(feature = "s3")]
+            Destination::S3 { bucket, prefix } => {
+                crate::input::s3::upload(bucket, &format!("{prefix}{rel}"), from)?;
+                Ok(())
+            }
+        }
+    }
+}
+
+/// The dataset files under `root` (`date=…/hour=…/*.parquet`), as
+/// (relative name, path), sorted: the order `query` reads them in.
+pub(crate) fn dataset_files(root: &Path) -> anyhow::Result<Vec<(String, PathBuf)>> {
+    let mut out = Vec::new();
+    let list = |dir: &Path| -> anyhow::Result<Vec<(String, PathBuf)>> {
+        let mut v = Vec::new();
+        for e in
+            std::fs::read_dir(dir).with_context(|| format!("{}: cannot list", dir.display()))?
+        {
+            let e = e?;
+            v.push((e.file_name().to_string_lossy().into_owned(), e.path()));
+        }
+        v.sort();
+        Ok(v)
+    };
+    for (date, date_path) in list(root)? {
+        if !date.starts_with("date=") || !date_path.is_dir() {
+            continue;
+        }
+        for (hour, hour_path) in list(&date_path)? {
+            if !hour.starts_with("hour=") || !hour_path.is_dir() {
+                continue;
+            }
+            for (file, path) in list(&hour_path)? {
+                let rel = format!("{date}/{hour}/{file}");
+                if is_dataset_file_name(&rel) {
+                    out.push((rel, path));
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Whether `path` is a local dataset: a directory with a manifest.
+pub(crate) fn is_dataset(path: &Path) -> bool {
+    path.join(MANIFEST).is_file()
+}
