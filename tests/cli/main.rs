@@ -4,6 +4,7 @@
 
 mod analyze;
 mod bounded;
+mod export;
 mod formats;
 mod help_and_flags;
 mod html;
