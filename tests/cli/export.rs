@@ -9,7 +9,7 @@ use std::path::Path;
 /// Inputs of three formats and compressions, with malformed lines.
 const INPUTS: [&str; 3] = ["query.jsonl", "combined.log.zst", "formats/alb.log"];
 
-fn export(dir: &Path, inputs: &[&str]) -> String {
+pub(crate) fn export(dir: &Path, inputs: &[&str]) -> String {
     let out = faultline()
         .args(["export", "--no-progress", "--out", dir.to_str().unwrap()])
         .args(inputs)
@@ -22,7 +22,7 @@ fn export(dir: &Path, inputs: &[&str]) -> String {
 }
 
 /// The dataset's files (relative names), sorted.
-fn files(dir: &Path) -> Vec<String> {
+pub(crate) fn files(dir: &Path) -> Vec<String> {
     let mut out = Vec::new();
     for date in std::fs::read_dir(dir).unwrap() {
         let date = date.unwrap();
@@ -53,7 +53,7 @@ fn read_parquet(path: &Path) -> DataFrame {
 }
 
 /// Every row of the dataset, sorted by (source, line).
-fn dataset_rows(dir: &Path) -> DataFrame {
+pub(crate) fn dataset_rows(dir: &Path) -> DataFrame {
     let mut all: Option<DataFrame> = None;
     for f in files(dir) {
         let df = read_parquet(&dir.join(&f));
@@ -74,7 +74,7 @@ fn sorted(df: DataFrame) -> DataFrame {
 }
 
 /// What `query` gives for the same inputs: every event, as Parquet.
-fn query_rows(inputs: &[&str]) -> DataFrame {
+pub(crate) fn query_rows(inputs: &[&str]) -> DataFrame {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("all.parquet");
     faultline()

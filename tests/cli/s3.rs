@@ -243,3 +243,95 @@ fn tail_refuses_s3_urls() {
         "faultline: error: s3://alb-logs/AWSLogs/: tail follows local files; read S3 objects with analyze or query\n"
     );
 }
+
+/// `export --out s3://…` writes the dataset a local export writes (read
+/// back after downloading it), and a second export adds nothing: the
+/// manifest is read back from the bucket. Inputs from `s3://` export too.
+#[test]
+fn export_to_a_bucket_is_the_local_dataset_and_adds_nothing_twice() {
+    let moto = Moto::start();
+    moto.python(
+        "s3.create_bucket(Bucket='lake')\n\
+         s3.put_object(Bucket='lake', Key='in/alb.log', Body=open('formats/alb.log', 'rb').read())\n",
+    );
+    let inputs = ["query.jsonl", "combined.log.zst"];
+    let tmp = tempfile::tempdir().unwrap();
+    let local = tmp.path().join("local");
+    crate::export::export(&local, &inputs);
+
+    let export_to_s3 = |args: &[&str]| {
+        let out = moto
+            .faultline()
+            .args(["export", "--no-progress", "--out", "s3://lake/ds/events"])
+            .args(args)
+            .assert()
+            .success()
+            .get_output()
+            .clone();
+        (
+            String::from_utf8(out.stdout).unwrap(),
+            String::from_utf8(out.stderr).unwrap(),
+        )
+    };
+    let (first, _) = export_to_s3(&inputs);
+    let rows = crate::export::dataset_rows(&local).height();
+    assert!(
+        first.contains(&format!("{rows} events from 2 input(s)")),
+        "{first}"
+    );
+    let (again, stderr) = export_to_s3(&inputs);
+    assert!(again.contains(": 0 events from 0 input(s)"), "{again}");
+    assert_eq!(
+        stderr.matches("already in the dataset").count(),
+        2,
+        "{stderr}"
+    );
+    // An object in a bucket is an input like any other.
+    let (alb, _) = export_to_s3(&["s3://lake/in/"]);
+    let alb_rows = crate::export::query_rows(&["formats/alb.log"]).height();
+    assert!(
+        alb.contains(&format!("{alb_rows} events from 1 input(s)")),
+        "{alb}"
+    );
+
+    let down = tmp.path().join("down");
+    moto.python(&format!(
+        "import os\n\
+         for o in s3.list_objects_v2(Bucket='lake', Prefix='ds/events/')['Contents']:\n\
+         \x20   p = os.path.join('{}', o['Key'][len('ds/events/'):])\n\
+         \x20   os.makedirs(os.path.dirname(p), exist_ok=True)\n\
+         \x20   s3.download_file('lake', o['Key'], p)\n",
+        down.display()
+    ));
+    // The downloaded dataset is a dataset: `query` reads it.
+    let n = faultline()
+        .args([
+            "query",
+            "--sql",
+            "SELECT count(*) AS n FROM events",
+            "-o",
+            "csv",
+        ])
+        .arg(&down)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    assert_eq!(
+        String::from_utf8(n).unwrap(),
+        format!("n\n{}\n", rows + alb_rows)
+    );
+    // The local inputs' rows are the local export's, byte for byte.
+    let from_s3 = crate::export::dataset_rows(&down);
+    let mask = from_s3
+        .column("source")
+        .unwrap()
+        .str()
+        .unwrap()
+        .iter()
+        .map(|s| s.is_some_and(|s| !s.starts_with("s3://")))
+        .collect::<polars::prelude::BooleanChunked>();
+    let local_part = from_s3.filter(&mask).unwrap();
+    assert!(local_part.equals_missing(&crate::export::dataset_rows(&local)));
+}
