@@ -657,6 +657,41 @@ impl Aggregate {
         }
     }
 
+    /// Rewrites every input index held (samples, examples) with `f`, for a
+    /// merge of saved states whose inputs are numbered anew; the kept lists
+    /// are sorted again, since their order is by input within a time.
+    pub(crate) fn remap_sources(&mut self, f: impl Fn(u32) -> u32) {
+        for s in &mut self.samples {
+            s.source = f(s.source);
+        }
+        self.samples.sort();
+        for stats in self.errors.values_mut() {
+            if let Some(e) = &mut stats.example {
+                e.source = f(e.source);
+            }
+        }
+        for b in self.buckets.values_mut() {
+            for e in &mut b.examples {
+                e.source = f(e.source);
+            }
+            b.examples.sort();
+        }
+    }
+
+    /// The highest input index a sample or an example names.
+    pub(crate) fn max_source(&self) -> Option<u32> {
+        let samples = self.samples.iter().map(|s| s.source);
+        let errors = self
+            .errors
+            .rows()
+            .filter_map(|r| r.value.example.as_ref().map(|e| e.source));
+        let buckets = self
+            .buckets
+            .values()
+            .flat_map(|b| b.examples.iter().map(|e| e.source));
+        samples.chain(errors).chain(buckets).max()
+    }
+
     /// Requests per class (`2xx`, …), with every class present.
     pub(crate) fn by_class(&self) -> BTreeMap<&'static str, u64> {
         let mut out: BTreeMap<&'static str, u64> = ["1xx", "2xx", "3xx", "4xx", "5xx"]

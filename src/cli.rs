@@ -81,9 +81,53 @@ pub enum Command {
     /// Run SQL (a shipped query, a .sql file, or --sql) over the parsed events or an exported dataset.
     #[command(after_help = QUERY_HELP)]
     Query(QueryArgs),
+    /// Print the report of several `analyze --save-state` files, as one analyze over all their inputs.
+    #[command(after_help = MERGE_EXAMPLES)]
+    Merge(MergeArgs),
     /// Add the events of logs to a Parquet dataset (date=/hour= partitions) for DuckDB, Spark and query.
     #[command(after_help = EXPORT_EXAMPLES)]
     Export(ExportArgs),
+}
+
+/// `faultline merge --help`.
+pub const MERGE_EXAMPLES: &str = "\
+States made with different detection or --max-keys, --bucket, --since, --until settings are refused (exit 2).
+
+Examples:
+  faultline analyze /var/log/nginx/ --save-state /tmp/web1.state -o json > /dev/null
+  faultline merge web1.state web2.state web3.state
+  faultline merge states/*.state -o html --out fleet.html
+  faultline merge states/*.state --save-state fleet.state -o json";
+
+#[derive(Debug, Clone, Args)]
+pub struct MergeArgs {
+    /// State files written by `analyze --save-state` (or `merge --save-state`).
+    #[arg(value_name = "FILE", required = true)]
+    pub states: Vec<std::path::PathBuf>,
+
+    /// Output format [default: table on a terminal, json otherwise].
+    #[arg(long, short, value_enum)]
+    pub output: Option<OutputArg>,
+
+    /// Write the output to this file instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<std::path::PathBuf>,
+
+    /// With --output csv: which table to write [default: by_status].
+    #[arg(long, value_enum)]
+    pub table: Option<TableArg>,
+
+    /// Rows per table in the human view (the JSON keeps all rows).
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub top: usize,
+
+    /// Exit with 3 when the verdict is escalate, 4 when it is no_data.
+    #[arg(long)]
+    pub exit_code: bool,
+
+    /// Also write the merged state to FILE (merge in stages).
+    #[arg(long, value_name = "FILE")]
+    pub save_state: Option<std::path::PathBuf>,
 }
 
 /// `faultline export --help`.
@@ -286,6 +330,11 @@ pub struct AnalyzeArgs {
     /// Exit with 3 when the verdict is escalate, 4 when it is no_data.
     #[arg(long)]
     pub exit_code: bool,
+
+    /// Also write what was counted to FILE, for `faultline merge` (analyze
+    /// where the logs are, merge the small states centrally).
+    #[arg(long, value_name = "FILE")]
+    pub save_state: Option<std::path::PathBuf>,
 
     /// Worker threads [default: all cores].
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]

@@ -25,8 +25,10 @@ pub(crate) mod plan;
 pub(crate) mod render;
 pub(crate) mod report;
 pub(crate) mod route;
+pub(crate) mod saved;
 #[cfg(feature = "query")]
 pub(crate) mod spill;
 #[cfg(feature = "query")]
 pub(crate) mod sql;
+pub(crate) mod state;
 pub(crate) mod units;

@@ -2,7 +2,7 @@
 //! reads plain values; nothing below `cmd` knows clap.
 
 use crate::aggregate::AggConfig;
-use crate::cli::{AnalyzeArgs, FormatArg, OutputArg, ParseArgs, TableArg};
+use crate::cli::{AnalyzeArgs, FormatArg, MergeArgs, OutputArg, ParseArgs, TableArg};
 #[cfg(feature = "query")]
 use crate::cli::{ExportArgs, QueryArgs, QueryOutputArg};
 #[cfg(unix)]
@@ -55,6 +55,8 @@ pub(crate) struct AnalyzePlan {
     pub(crate) out: Option<PathBuf>,
     pub(crate) top: usize,
     pub(crate) exit_code: bool,
+    /// `--save-state`: where to write the aggregate for `merge`.
+    pub(crate) save_state: Option<PathBuf>,
     pub(crate) threads: usize,
     pub(crate) blocks: Blocks,
     pub(crate) progress: bool,
@@ -114,24 +116,7 @@ pub(crate) fn analyze(args: &AnalyzeArgs, env: &Env) -> Result<AnalyzePlan, Plan
     }
 
     let detect = detect_config(&args.detect);
-    let output = match args.output {
-        Some(OutputArg::Table) => Output::Table,
-        Some(OutputArg::Json) => Output::Json,
-        Some(OutputArg::Csv) => Output::Csv(table_name(args.table.unwrap_or(TableArg::ByStatus))),
-        Some(OutputArg::Markdown) => Output::Markdown,
-        Some(OutputArg::Html) => Output::Html,
-        // A file gets the document, whatever the terminal is.
-        None if env.stdout_is_terminal && args.out.is_none() => Output::Table,
-        None => Output::Json,
-    };
-    // Only CSV writes one table; anywhere else --table would be silently ignored.
-    if args.table.is_some() && !matches!(output, Output::Csv(_)) {
-        return Err(PlanError::Usage(
-            "--table goes with --output csv (e.g. -o csv --table errors); \
-             the table and JSON outputs hold every table"
-                .into(),
-        ));
-    }
+    let output = output_of(args.output, args.table, args.out.is_some(), env)?;
     let threads = threads(args.threads);
     Ok(AnalyzePlan {
         sources,
@@ -147,9 +132,62 @@ pub(crate) fn analyze(args: &AnalyzeArgs, env: &Env) -> Result<AnalyzePlan, Plan
         out: args.out.clone(),
         top: args.top,
         exit_code: args.exit_code,
+        save_state: args.save_state.clone(),
         threads,
         blocks: blocks(args.block_size),
         progress: env.stderr_is_terminal && !args.no_progress,
+        color: env.stdout_is_terminal && !env.no_color,
+    })
+}
+
+/// `-o` and `--table` of the report commands (`analyze`, `merge`).
+fn output_of(
+    output: Option<OutputArg>,
+    table: Option<TableArg>,
+    to_file: bool,
+    env: &Env,
+) -> Result<Output, PlanError> {
+    let output = match output {
+        Some(OutputArg::Table) => Output::Table,
+        Some(OutputArg::Json) => Output::Json,
+        Some(OutputArg::Csv) => Output::Csv(table_name(table.unwrap_or(TableArg::ByStatus))),
+        Some(OutputArg::Markdown) => Output::Markdown,
+        Some(OutputArg::Html) => Output::Html,
+        // A file gets the document, whatever the terminal is.
+        None if env.stdout_is_terminal && !to_file => Output::Table,
+        None => Output::Json,
+    };
+    // Only CSV writes one table; anywhere else --table would be silently ignored.
+    if table.is_some() && !matches!(output, Output::Csv(_)) {
+        return Err(PlanError::Usage(
+            "--table goes with --output csv (e.g. -o csv --table errors); \
+             the table and JSON outputs hold every table"
+                .into(),
+        ));
+    }
+    Ok(output)
+}
+
+/// Everything `merge` needs, checked.
+#[derive(Debug, Clone)]
+pub(crate) struct MergePlan {
+    pub(crate) states: Vec<PathBuf>,
+    pub(crate) output: Output,
+    pub(crate) out: Option<PathBuf>,
+    pub(crate) top: usize,
+    pub(crate) exit_code: bool,
+    pub(crate) save_state: Option<PathBuf>,
+    pub(crate) color: bool,
+}
+
+pub(crate) fn merge(args: &MergeArgs, env: &Env) -> Result<MergePlan, PlanError> {
+    Ok(MergePlan {
+        states: args.states.clone(),
+        output: output_of(args.output, args.table, args.out.is_some(), env)?,
+        out: args.out.clone(),
+        top: args.top,
+        exit_code: args.exit_code,
+        save_state: args.save_state.clone(),
         color: env.stdout_is_terminal && !env.no_color,
     })
 }

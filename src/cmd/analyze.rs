@@ -2,13 +2,16 @@
 //! bar on a terminal and per-input errors on stderr.
 
 use super::{Exit, Failure};
+use crate::aggregate::Aggregate;
 use crate::cli::AnalyzeArgs;
-use crate::engine;
+use crate::engine::{self, InputOutcome};
 use crate::plan::{self, AnalyzePlan, Env, Output};
 use crate::render::{self, table::TableOptions};
 use crate::report::{self, Level, Report};
+use crate::state::SavedState;
 use anyhow::Context;
 use std::io::{BufWriter, Write};
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
@@ -19,36 +22,60 @@ pub(crate) fn run(args: &AnalyzeArgs) -> Result<Exit, Failure> {
         threads = plan.threads,
         "analyze"
     );
-    let report = analyze(&plan);
+    let (agg, outcomes) = analyze(&plan);
+    let report = report::build(&agg, &outcomes, &plan.detect);
     for e in &report.summary.input_errors {
         eprintln!("faultline: {}: {}", e.path, e.error);
     }
-    match &plan.out {
+    if let Some(path) = &plan.save_state {
+        SavedState::new(agg, &outcomes, &plan.detect)
+            .save(path)
+            .with_context(|| format!("{}: cannot write the state", path.display()))?;
+    }
+    let view = View {
+        output: plan.output,
+        top: plan.top,
+        color: plan.color,
+    };
+    emit(&view, &report, plan.out.as_deref())?;
+    Ok(exit_of(plan.exit_code, &report))
+}
+
+/// How a report is shown: what `analyze` and `merge` share.
+pub(crate) struct View {
+    pub(crate) output: Output,
+    pub(crate) top: usize,
+    pub(crate) color: bool,
+}
+
+/// Writes the report to `out`, or stdout.
+pub(crate) fn emit(view: &View, report: &Report, out: Option<&Path>) -> Result<(), Failure> {
+    match out {
         // Created only now, after the run: a file that cannot be created is
         // an output that cannot be written after work began (exit 1, SPEC §3).
         Some(path) => {
             let file = std::fs::File::create(path)
                 .with_context(|| format!("{}: cannot create", path.display()))?;
-            write_report(&plan, &report, file)
+            write_report(view, report, file)
                 .with_context(|| format!("{}: cannot write the report", path.display()))?;
         }
-        None => write_report(&plan, &report, std::io::stdout().lock())
+        None => write_report(view, report, std::io::stdout().lock())
             .context("cannot write the report")?,
     }
-    Ok(exit_of(&plan, &report))
+    Ok(())
 }
 
-fn write_report(plan: &AnalyzePlan, report: &Report, sink: impl Write) -> std::io::Result<()> {
+fn write_report(view: &View, report: &Report, sink: impl Write) -> std::io::Result<()> {
     let mut out = BufWriter::new(sink);
-    match plan.output {
-        Output::Markdown => render::markdown::write(report, plan.top, &mut out)?,
+    match view.output {
+        Output::Markdown => render::markdown::write(report, view.top, &mut out)?,
         Output::Html => render::html::write(report, &mut out)?,
         Output::Json => render::json::write(report, &mut out)?,
         Output::Csv(table) => render::csv::write(report, table, &mut out)?,
         Output::Table => {
             let opts = TableOptions {
-                top: plan.top,
-                color: plan.color,
+                top: view.top,
+                color: view.color,
                 width: super::table_width(),
             };
             render::table::write(report, &opts, &mut out)?;
@@ -57,14 +84,14 @@ fn write_report(plan: &AnalyzePlan, report: &Report, sink: impl Write) -> std::i
     out.flush()
 }
 
-/// Runs the engine and builds the report, with a progress bar if asked for.
-pub(crate) fn analyze(plan: &AnalyzePlan) -> Report {
+/// Runs the engine, with a progress bar if asked for.
+pub(crate) fn analyze(plan: &AnalyzePlan) -> (Aggregate, Vec<InputOutcome>) {
     let bytes_read = Arc::new(AtomicU64::new(0));
     let done = Arc::new(AtomicBool::new(false));
     let bar = plan
         .progress
         .then(|| super::progress::spawn(&plan.sources, bytes_read.clone(), done.clone()));
-    let (agg, outcomes) = engine::aggregate(
+    let run = engine::aggregate(
         &plan.sources,
         &plan.parse,
         plan.agg,
@@ -76,13 +103,13 @@ pub(crate) fn analyze(plan: &AnalyzePlan) -> Report {
     if let Some(handle) = bar {
         let _ = handle.join();
     }
-    report::build(&agg, &outcomes, &plan.detect)
+    run
 }
 
-fn exit_of(plan: &AnalyzePlan, report: &Report) -> Exit {
-    if plan.exit_code && report.verdict.level == Level::Escalate {
+pub(crate) fn exit_of(exit_code: bool, report: &Report) -> Exit {
+    if exit_code && report.verdict.level == Level::Escalate {
         Exit::Escalate
-    } else if plan.exit_code && report.verdict.level == Level::NoData {
+    } else if exit_code && report.verdict.level == Level::NoData {
         Exit::NoData
     } else if !report.summary.input_errors.is_empty() {
         Exit::InputErrors

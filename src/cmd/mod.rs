@@ -3,6 +3,7 @@
 
 pub(crate) mod analyze;
 pub(crate) mod export;
+pub(crate) mod merge;
 pub(crate) mod progress;
 pub(crate) mod query;
 #[cfg(unix)]
@@ -86,6 +87,7 @@ pub fn run(cli: Cli) -> Result<Exit, Failure> {
         ))),
         Command::Query(args) => query::run(&args),
         Command::Export(args) => export::run(&args),
+        Command::Merge(args) => merge::run(&args),
     }
 }
 

@@ -169,7 +169,7 @@ fn is_hidden(path: &Path) -> bool {
 /// (directory, base name, newest-last rotation rank, full path, named
 /// before found). `api.log.3.gz` has base `api.log` and rank -3; `api.log`
 /// has rank 0, so it sorts last.
-fn sort_key(source: &Source) -> (u8, PathBuf, String, i64, PathBuf, bool) {
+pub(crate) fn sort_key(source: &Source) -> (u8, PathBuf, String, i64, PathBuf, bool) {
     // Objects sort like files, by their URL.
     #[cfg(feature = "s3")]
     let url;

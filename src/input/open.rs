@@ -23,6 +23,13 @@ impl Compression {
         }
     }
 
+    /// The compression [`Compression::name`] names.
+    pub(crate) fn from_name(name: &str) -> Option<Compression> {
+        [Compression::None, Compression::Gzip, Compression::Zstd]
+            .into_iter()
+            .find(|c| c.name() == name)
+    }
+
     fn sniff(head: &[u8]) -> Compression {
         if head.starts_with(&[0x1f, 0x8b]) {
             Compression::Gzip

@@ -7,10 +7,11 @@
 //! rewritten every few seconds. A plain `checkpoint.json` (one decompressed by
 //! hand to look at or mend) is read too, when there is no compressed one.
 
+use crate::saved;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use std::fs::{self, File};
-use std::io::{self, Write};
+use std::fs;
+use std::io;
 use std::path::{Path, PathBuf};
 
 /// Bumped whenever the stored shape changes incompatibly (2: bounded tables).
@@ -19,11 +20,6 @@ const FILE_NAME: &str = "checkpoint.json.zst";
 /// Read when there is no compressed checkpoint.
 const PLAIN_NAME: &str = "checkpoint.json";
 const TEMP_NAME: &str = "checkpoint.json.zst.tmp";
-/// The most a checkpoint may inflate to: far above what any settings make,
-/// low enough that a forged one cannot exhaust memory.
-const MAX_INFLATED: u64 = 1 << 30;
-/// zstd's level for checkpoints: fast, and most of the gain.
-const LEVEL: i32 = 3;
 
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum CheckpointError {
@@ -45,33 +41,14 @@ pub(crate) fn path_in(dir: &Path) -> PathBuf {
     dir.join(FILE_NAME)
 }
 
-/// The bytes of the checkpoint file at `path`, inflated when compressed
-/// (told by zstd's magic bytes, not the name); None when there is no file.
-fn read_file(path: &Path) -> io::Result<Option<Vec<u8>>> {
-    let bytes = match fs::read(path) {
-        Ok(b) => b,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(e),
-    };
-    if !bytes.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
-        return Ok(Some(bytes));
-    }
-    let mut inflated = Vec::new();
-    let decoded = zstd::Decoder::new(&bytes[..])
-        .and_then(|d| io::Read::read_to_end(&mut io::Read::take(d, MAX_INFLATED), &mut inflated));
-    // Bytes that do not inflate are damage, not a failure to read.
-    decoded.map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
-    Ok(Some(inflated))
-}
-
 /// Reads the checkpoint of `dir`: `Ok(None)` when there is none yet; an error
 /// (never a silent fresh start) when it cannot be used.
 pub(crate) fn read<T: DeserializeOwned>(dir: &Path) -> Result<Option<T>, CheckpointError> {
     let mut path = path_in(dir);
-    let mut found = read_file(&path);
+    let mut found = saved::read_file(&path);
     if matches!(found, Ok(None)) {
         path = dir.join(PLAIN_NAME);
-        found = read_file(&path);
+        found = saved::read_file(&path);
     }
     let bytes = match found {
         Ok(Some(b)) => b,
@@ -102,16 +79,7 @@ pub(crate) fn read<T: DeserializeOwned>(dir: &Path) -> Result<Option<T>, Checkpo
 /// Writes `value` (which must carry `"version": VERSION`) as the checkpoint of `dir`.
 pub(crate) fn write<T: Serialize>(dir: &Path, value: &T) -> io::Result<()> {
     fs::create_dir_all(dir)?;
-    let temp = dir.join(TEMP_NAME);
-    {
-        let mut z = zstd::Encoder::new(File::create(&temp)?, LEVEL)?;
-        serde_json::to_writer(&mut z, value)?;
-        z.write_all(b"\n")?;
-        z.finish()?.sync_all()?;
-    }
-    fs::rename(&temp, path_in(dir))?;
-    // The rename itself must reach the disk too.
-    File::open(dir)?.sync_all()
+    saved::write(&dir.join(TEMP_NAME), &path_in(dir), value)
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ mod formats;
 mod help_and_flags;
 mod html;
 mod markdown;
+mod merge;
 mod parallel;
 mod query;
 mod readme;
