@@ -104,12 +104,12 @@ pub(crate) fn run(job: &ExportJob<'_>, opened: Opened) -> anyhow::Result<ExportO
     let mut to_read: Vec<Source> = Vec::new();
     let mut records: Vec<SourceRecord> = Vec::new();
     let mut from_lines: Vec<u64> = Vec::new();
+    let sizes = manifest.plain_sizes();
     for source in job.sources {
         let name = source.display_name();
-        let earlier = manifest.latest_of(&name);
-        let print = Fingerprint::of(source, earlier.map(|r| r.bytes))
-            .with_context(|| format!("{name}: cannot read"))?;
-        match plan_for(&manifest, earlier, &print) {
+        let print =
+            Fingerprint::of(source, &sizes).with_context(|| format!("{name}: cannot read"))?;
+        match plan_for(&manifest, &print) {
             Plan::Skip(run) => outcome.skipped.push((name, run)),
             Plan::From(from) => {
                 if from > 0 {
@@ -174,18 +174,18 @@ pub(crate) fn run(job: &ExportJob<'_>, opened: Opened) -> anyhow::Result<ExportO
     Ok(outcome)
 }
 
-/// Skip what the dataset holds; a plain file that grew from content the
-/// dataset holds adds the lines after it; anything else is read whole.
-fn plan_for(manifest: &Manifest, earlier: Option<&SourceRecord>, print: &Fingerprint) -> Plan {
+/// Skip what the dataset holds; a plain file that starts with content the
+/// dataset holds (it grew, or grew and was rotated, renamed or copied)
+/// adds the lines after the longest such content; anything else is read
+/// whole.
+fn plan_for(manifest: &Manifest, print: &Fingerprint) -> Plan {
     if let Some(run) = manifest.run_holding(&print.content) {
         return Plan::Skip(run.to_owned());
     }
-    if let (Some(earlier), Some(prefix)) = (earlier, &print.prefix) {
-        if let Some(lines) = earlier.lines.filter(|_| *prefix == earlier.content) {
-            return Plan::From(lines);
-        }
+    match manifest.longest_prefix_of(print).and_then(|r| r.lines) {
+        Some(lines) => Plan::From(lines),
+        None => Plan::From(0),
     }
-    Plan::From(0)
 }
 
 /// `events` without the lines each source had when it was last exported.

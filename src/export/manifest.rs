@@ -90,13 +90,35 @@ impl Manifest {
             .map(|r| r.id.as_str())
     }
 
-    /// The latest record of the input named `name`.
-    pub(crate) fn latest_of(&self, name: &str) -> Option<&SourceRecord> {
+    /// The sizes of the plain files the dataset holds, sorted, deduplicated:
+    /// where a grown or rotated file's first bytes may be one of them.
+    pub(crate) fn plain_sizes(&self) -> Vec<u64> {
+        let mut sizes: Vec<u64> = self
+            .runs
+            .iter()
+            .flat_map(|r| &r.sources)
+            .filter(|s| s.lines.is_some() && s.bytes > 0)
+            .map(|s| s.bytes)
+            .collect();
+        sizes.sort_unstable();
+        sizes.dedup();
+        sizes
+    }
+
+    /// The longest plain content the dataset holds that `print`'s file
+    /// starts with: the file grew (or was rotated after growing) since.
+    pub(crate) fn longest_prefix_of(&self, print: &Fingerprint) -> Option<&SourceRecord> {
         self.runs
             .iter()
-            .rev()
             .flat_map(|r| &r.sources)
-            .find(|s| s.name == name)
+            .filter(|s| s.lines.is_some())
+            .filter(|s| {
+                print
+                    .prefixes
+                    .iter()
+                    .any(|(len, hash)| *len == s.bytes && *hash == s.content)
+            })
+            .max_by_key(|s| s.bytes)
     }
 
     /// Every file the manifest names.
@@ -137,18 +159,18 @@ pub(crate) struct Fingerprint {
     pub(crate) bytes: u64,
     /// Lines in a plain file (newlines, plus a last line without one).
     pub(crate) lines: Option<u64>,
-    /// The content of the first `prefix_len` bytes asked for, when the
-    /// file is that long or longer.
-    pub(crate) prefix: Option<String>,
+    /// The content of the file's first bytes at each length asked for that
+    /// is shorter than the file (plain files only).
+    pub(crate) prefixes: Vec<(u64, String)>,
 }
 
 impl Fingerprint {
     /// Reads `source` once (files), or asks its listing (S3 objects).
-    /// `prefix_len`: also fingerprint the first this many bytes.
-    pub(crate) fn of(source: &Source, prefix_len: Option<u64>) -> std::io::Result<Self> {
+    /// `prefix_lens` (sorted): also fingerprint the first this many bytes.
+    pub(crate) fn of(source: &Source, prefix_lens: &[u64]) -> std::io::Result<Self> {
         match source {
             Source::File(p) | Source::Found(p) => {
-                Self::of_reader(std::fs::File::open(p)?, prefix_len)
+                Self::of_reader(std::fs::File::open(p)?, prefix_lens)
             }
             #[cfg(feature = "s3")]
             Source::S3(o) => Ok(Fingerprint {
@@ -159,7 +181,7 @@ impl Fingerprint {
                 },
                 bytes: o.size,
                 lines: None,
-                prefix: None,
+                prefixes: Vec::new(),
             }),
             Source::Stdin => Err(std::io::Error::other(
                 "stdin has no content to recognise again; export files",
@@ -167,11 +189,14 @@ impl Fingerprint {
         }
     }
 
-    pub(crate) fn of_reader(mut r: impl Read, prefix_len: Option<u64>) -> std::io::Result<Self> {
+    /// One pass over the bytes: BLAKE3, newlines, and the hash at each of
+    /// `prefix_lens` (sorted) shorter than the whole.
+    pub(crate) fn of_reader(mut r: impl Read, prefix_lens: &[u64]) -> std::io::Result<Self> {
         let mut hasher = blake3::Hasher::new();
         let mut buf = vec![0u8; 1 << 20];
         let (mut bytes, mut newlines, mut last) = (0u64, 0u64, b'\n');
-        let mut prefix = None;
+        let mut prefixes = Vec::new();
+        let mut wanted = prefix_lens.iter().copied().filter(|&l| l > 0).peekable();
         let mut head = [0u8; 4];
         let mut head_len = 0;
         loop {
@@ -186,29 +211,43 @@ impl Fingerprint {
                 head_len = n.min(head.len());
                 head[..head_len].copy_from_slice(&chunk[..head_len]);
             }
-            if let Some(p) = prefix_len.filter(|&p| p > bytes && p <= bytes + n as u64) {
-                let cut = (p - bytes) as usize;
-                hasher.update(&chunk[..cut]);
-                prefix = Some(format!("blake3:{}", hasher.finalize().to_hex()));
-                hasher.update(&chunk[cut..]);
-            } else {
-                hasher.update(chunk);
+            let mut at = 0usize;
+            // A prefix ending inside this chunk (or at its end, when more
+            // follows: checked on the next read) gets its hash.
+            while let Some(&len) = wanted.peek() {
+                if len < bytes + at as u64 {
+                    wanted.next();
+                    continue;
+                }
+                if len > bytes + n as u64 {
+                    break;
+                }
+                let cut = (len - bytes) as usize;
+                if cut == n {
+                    break;
+                }
+                hasher.update(&chunk[at..cut]);
+                at = cut;
+                prefixes.push((len, format!("blake3:{}", hasher.finalize().to_hex())));
+                wanted.next();
             }
+            hasher.update(&chunk[at..]);
             newlines += memchr::memchr_iter(b'\n', chunk).count() as u64;
             last = chunk[n - 1];
             bytes += n as u64;
         }
-        if prefix_len == Some(0) {
-            prefix = Some(format!("blake3:{}", blake3::hash(b"").to_hex()));
-        }
-        let compressed = head[..head_len].starts_with(&[0x1f, 0x8b])
-            || head[..head_len].starts_with(&[0x28, 0xb5, 0x2f, 0xfd]);
+        let head = &head[..head_len];
+        let compressed =
+            head.starts_with(&[0x1f, 0x8b]) || head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]);
         let lines = (!compressed).then_some(newlines + u64::from(last != b'\n'));
+        if compressed {
+            prefixes.clear();
+        }
         Ok(Fingerprint {
             content: format!("blake3:{}", hasher.finalize().to_hex()),
             bytes,
             lines,
-            prefix: prefix.filter(|_| !compressed),
+            prefixes,
         })
     }
 }
@@ -221,35 +260,56 @@ mod tests {
     fn a_grown_file_keeps_the_fingerprint_of_what_it_was() {
         let old = b"a\nb\n";
         let new = b"a\nb\nc\n";
-        let was = Fingerprint::of_reader(&old[..], None).unwrap();
+        let was = Fingerprint::of_reader(&old[..], &[]).unwrap();
         assert_eq!(was.lines, Some(2));
-        let now = Fingerprint::of_reader(&new[..], Some(was.bytes)).unwrap();
-        assert_eq!(now.prefix.as_deref(), Some(was.content.as_str()));
+        let now = Fingerprint::of_reader(&new[..], &[1, was.bytes, 10]).unwrap();
+        let one = Fingerprint::of_reader(&old[..1], &[]).unwrap();
+        // Lengths past the end, or the whole file, are not prefixes.
+        assert_eq!(
+            now.prefixes,
+            [(1, one.content.clone()), (was.bytes, was.content.clone())]
+        );
         assert_eq!(now.lines, Some(3));
         assert_ne!(now.content, was.content);
-        // A prefix longer than the file is not there.
-        let short = Fingerprint::of_reader(&old[..], Some(10)).unwrap();
-        assert_eq!(short.prefix, None);
+        let whole = Fingerprint::of_reader(&old[..], &[was.bytes]).unwrap();
+        assert!(whole.prefixes.is_empty());
         // A last line without a newline is a line.
         assert_eq!(
-            Fingerprint::of_reader(&b"a\nb"[..], None).unwrap().lines,
+            Fingerprint::of_reader(&b"a\nb"[..], &[]).unwrap().lines,
             Some(2)
         );
     }
 
+    /// Reads of any size: prefixes on, before and after read boundaries.
     #[test]
-    fn a_prefix_that_ends_on_a_read_boundary() {
-        let big = vec![b'x'; (1 << 20) + 10];
-        let was = Fingerprint::of_reader(&big[..1 << 20], None).unwrap();
-        let now = Fingerprint::of_reader(&big[..], Some(1 << 20)).unwrap();
-        assert_eq!(now.prefix.as_deref(), Some(was.content.as_str()));
+    fn prefixes_across_read_boundaries() {
+        let big: Vec<u8> = (0..(3 << 20) + 10).map(|i| (i % 251) as u8).collect();
+        let lens = [
+            5,
+            (1 << 20) - 1,
+            1 << 20,
+            (1 << 20) + 1,
+            2 << 20,
+            (3 << 20) + 9,
+        ];
+        let now = Fingerprint::of_reader(&big[..], &lens).unwrap();
+        assert_eq!(now.prefixes.len(), lens.len());
+        for (len, hash) in &now.prefixes {
+            let want = Fingerprint::of_reader(&big[..*len as usize], &[]).unwrap();
+            assert_eq!(*hash, want.content, "{len}");
+        }
+        assert_eq!(
+            now.content,
+            format!("blake3:{}", blake3::hash(&big).to_hex())
+        );
     }
 
     #[test]
     fn compressed_files_have_no_lines_and_no_prefix() {
         let gz = [0x1f, 0x8b, 8, 0, 1, 2, 3];
-        let f = Fingerprint::of_reader(&gz[..], Some(2)).unwrap();
-        assert_eq!((f.lines, f.prefix), (None, None));
+        let f = Fingerprint::of_reader(&gz[..], &[2]).unwrap();
+        assert_eq!(f.lines, None);
+        assert!(f.prefixes.is_empty());
     }
 
     #[test]

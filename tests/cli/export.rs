@@ -200,6 +200,25 @@ fn exporting_again_adds_only_what_is_new() {
     );
     let want = query_rows(&["query.jsonl", grown_arg, "formats/alb.log"]);
     assert!(dataset_rows(&dir).equals_missing(&want));
+
+    // It grows again, then is rotated (renamed) and a new file begun: the
+    // rotated file adds only the lines after what the dataset holds, under
+    // its new name, and the new file all of its own.
+    let extra = std::fs::read_to_string(data().join("events.jsonl")).unwrap();
+    let before = dataset_rows(&dir).height();
+    let rotated = tmp.path().join("api.log.1");
+    std::fs::remove_file(&copy).unwrap();
+    std::fs::write(&grown, all.join("\n") + "\n" + &all[..3].join("\n") + "\n").unwrap();
+    std::fs::rename(&grown, &rotated).unwrap();
+    std::fs::write(&grown, &extra).unwrap();
+    export(&dir, &[grown_arg, rotated.to_str().unwrap()]);
+    let added = dataset_rows(&dir).height() - before;
+    assert_eq!(added, 3 + query_rows(&[grown_arg]).height());
+    // No row twice: (ts, line, path, status) stay unique across the names.
+    let keys = dataset_rows(&dir)
+        .select(["ts", "line", "path", "status", "request_id", "client"])
+        .unwrap();
+    assert!(!keys.is_duplicated().unwrap().any());
 }
 
 /// Files an interrupted export left (published, not in the manifest) are
