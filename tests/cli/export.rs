@@ -365,3 +365,26 @@ fn bad_datasets_and_inputs_are_usage_errors() {
         .code(2)
         .stderr(predicates::str::contains("not both at once"));
 }
+
+/// Every shipped query gives the same result over the logs and over their
+/// dataset, in every output (`query --list` names them).
+#[test]
+fn every_shipped_query_reads_the_dataset_as_the_logs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("events");
+    let inputs = ["query.jsonl", "combined.log.zst", "events.jsonl"];
+    export(&dir, &inputs);
+    let list = stdout_of(faultline().args(["query", "--list"]));
+    let names: Vec<&str> = list
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    assert!(names.len() >= 8, "{names:?}");
+    for name in names {
+        for output in ["csv", "json"] {
+            let over_logs = stdout_of(faultline().args(["query", name, "-o", output]).args(inputs));
+            let over_dataset = stdout_of(faultline().args(["query", name, "-o", output]).arg(&dir));
+            assert_eq!(over_dataset, over_logs, "{name} -o {output}");
+        }
+    }
+}
