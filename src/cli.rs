@@ -81,6 +81,35 @@ pub enum Command {
     /// Run SQL (a shipped query, a .sql file, or --sql) over the parsed events.
     #[command(after_help = QUERY_HELP)]
     Query(QueryArgs),
+    /// Print Prometheus rules over `tail --metrics-listen`'s metrics: the 5xx
+    /// rule as an alert and, with --slo, the SRE workbook's burn-rate alerts.
+    #[command(after_help = RULES_EXAMPLES)]
+    Rules(RulesArgs),
+}
+
+/// `faultline rules --help`.
+pub const RULES_EXAMPLES: &str = "\
+Examples:
+  faultline rules > faultline-rules.yml && promtool check rules faultline-rules.yml
+  faultline rules --slo 99.9% --min-ratio 10% --for 10m";
+
+/// SLO burn-rate alerts (SPEC §10).
+#[derive(Debug, Clone, Args)]
+pub struct SloArgs {
+    /// Burn-rate alerts for this availability objective (99.9% or 0.999): an
+    /// error is a 5xx response. Pages at 14.4x over 1h and 5m and 6x over 6h
+    /// and 30m, tickets at 3x over 1d and 2h and 1x over 3d and 6h.
+    #[arg(long, value_name = "OBJECTIVE")]
+    pub slo: Option<String>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct RulesArgs {
+    #[command(flatten)]
+    pub detect: DetectArgs,
+
+    #[command(flatten)]
+    pub slo: SloArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -228,6 +257,9 @@ pub struct AnalyzeArgs {
     #[command(flatten)]
     pub keys: KeysArgs,
 
+    #[command(flatten)]
+    pub slo: SloArgs,
+
     /// Output format [default: table on a terminal, json otherwise].
     #[arg(long, short, value_enum)]
     pub output: Option<OutputArg>,
@@ -284,6 +316,9 @@ pub struct TailArgs {
 
     #[command(flatten)]
     pub keys: KeysArgs,
+
+    #[command(flatten)]
+    pub slo: SloArgs,
 
     /// Keep a checkpoint here, so a restart resumes exactly where it stopped.
     #[arg(long, value_name = "DIR")]

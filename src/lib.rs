@@ -23,6 +23,8 @@ pub(crate) mod plan;
 pub(crate) mod render;
 pub(crate) mod report;
 pub(crate) mod route;
+pub(crate) mod rules;
+pub(crate) mod slo;
 #[cfg(feature = "query")]
 pub(crate) mod spill;
 #[cfg(feature = "query")]

@@ -3,6 +3,7 @@
 
 pub(crate) mod analyze;
 pub(crate) mod query;
+pub(crate) mod rules;
 #[cfg(unix)]
 pub(crate) mod tail;
 
@@ -83,6 +84,7 @@ pub fn run(cli: Cli) -> Result<Exit, Failure> {
             "`tail` follows files by inode and needs a Unix system"
         ))),
         Command::Query(args) => query::run(&args),
+        Command::Rules(args) => rules::run(&args),
     }
 }
 
