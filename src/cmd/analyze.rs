@@ -78,7 +78,9 @@ pub(crate) fn analyze(plan: &AnalyzePlan) -> Report {
     if let Some(handle) = bar {
         let _ = handle.join();
     }
-    report::build(&agg, &outcomes, &plan.detect)
+    let mut report = report::build(&agg, &outcomes, &plan.detect);
+    report.slo = plan.slo.map(|o| report::slo(&agg, o));
+    report
 }
 
 fn exit_of(plan: &AnalyzePlan, report: &Report) -> Exit {
