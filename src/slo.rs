@@ -302,6 +302,37 @@ pub(crate) struct BurnState {
     pub(crate) open: Vec<Option<i64>>,
 }
 
+impl BurnState {
+    /// Every field consistent with buckets of `bucket_us` (a checkpoint that
+    /// fails this is corrupt).
+    pub(crate) fn check(&self, bucket_us: Micros) -> Result<(), String> {
+        // The objective does not bound anything here; any valid one will do.
+        let longest = Burn::new(Objective { ppb: 999_000_000 }, bucket_us).longest;
+        if self.recent.len() > longest {
+            return Err("the SLO windows hold more buckets than the longest window".into());
+        }
+        if self.open.len() > ALERTS.len() {
+            return Err("more open SLO alerts than alerts".into());
+        }
+        if self
+            .recent
+            .iter()
+            .any(|[requests, errors]| errors > requests)
+        {
+            return Err("an SLO window bucket has more 5xx than requests".into());
+        }
+        if self
+            .open
+            .iter()
+            .flatten()
+            .any(|start| self.next.is_none_or(|n| *start > n))
+        {
+            return Err("an SLO alert opened after the last bucket evaluated".into());
+        }
+        Ok(())
+    }
+}
+
 /// The evaluator: buckets go in in order, transitions come out.
 #[derive(Debug, Clone)]
 pub(crate) struct Burn {
@@ -355,32 +386,18 @@ impl Burn {
         bucket_us: Micros,
         state: &BurnState,
     ) -> Result<Self, String> {
+        state.check(bucket_us)?;
         let mut b = Burn::new(objective, bucket_us);
-        if state.recent.len() > b.longest {
-            return Err("the SLO windows hold more buckets than the longest window".into());
-        }
-        if state.open.len() > ALERTS.len() {
-            return Err("more open SLO alerts than alerts".into());
-        }
-        let next = state.next;
         for (i, o) in state.open.iter().enumerate() {
-            if let Some(start) = o {
-                if next.is_none_or(|n| *start > n) {
-                    return Err("an SLO alert opened after the last bucket evaluated".into());
-                }
-                b.open[i] = Some(*start);
-            }
+            b.open[i] = *o;
         }
         for [requests, errors] in &state.recent {
-            if errors > requests {
-                return Err("an SLO window bucket has more 5xx than requests".into());
-            }
             b.append(Counts {
                 requests: *requests,
                 errors: *errors,
             });
         }
-        b.next = next;
+        b.next = state.next;
         Ok(b)
     }
 
