@@ -37,7 +37,8 @@ Examples:
   faultline tail 'sample-logs/nginx/api.log*'
   faultline tail --from-start -o json sample-logs/gateway/gateway.jsonl
   faultline tail --state /tmp/fl-state 'sample-logs/nginx/api.log*'
-  faultline tail --webhook https://example.com/hook sample-logs/nginx/api.log";
+  faultline tail --webhook https://example.com/hook sample-logs/nginx/api.log
+  faultline tail --slo 99.9% -o json sample-logs/nginx/api.log";
 
 /// `faultline query --help`: the table and command lines that work from the repo root.
 pub const QUERY_HELP: &str = "\
@@ -90,8 +91,9 @@ pub enum Command {
 /// `faultline rules --help`.
 pub const RULES_EXAMPLES: &str = "\
 Examples:
-  faultline rules > faultline-rules.yml && promtool check rules faultline-rules.yml
-  faultline rules --slo 99.9% --min-ratio 10% --for 10m";
+  faultline rules
+  faultline rules --slo 99.9%
+  faultline rules --slo 0.9995 --min-ratio 10% --for 10m";
 
 /// SLO burn-rate alerts (SPEC §10).
 #[derive(Debug, Clone, Args)]
