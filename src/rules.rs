@@ -153,7 +153,7 @@ fn persistent(cfg: &DetectConfig, out: &mut impl Write) -> io::Result<()> {
     // Range selectors reach half a bucket past the evaluations they must
     // hold, and stop half a bucket short of the next one: the same on
     // Prometheus 2 (closed ranges) and 3 (left-open ranges).
-    let bridge = duration((max_gap + 1) * b - b / 2);
+    let bridge = duration((max_gap + 1).saturating_mul(b).saturating_sub(b / 2));
     let run = duration((k - 1) * b + b / 2);
     let span = duration(k * b);
     let min_errors = cfg.min_errors;
@@ -283,11 +283,11 @@ fn indent(s: &str) -> String {
         .join("\n")
 }
 
-/// A ratio in parts per million as a percentage (`5%`, `0.5%`).
+/// A ratio in parts per million as a percentage (`5%`, `0.5%`): one ppm
+/// is 0.0001 %.
 fn percent(ppm_value: u64) -> String {
-    let tenths_of_ppm = ppm_value; // 1 ppm = 0.0001 %
-    let whole = tenths_of_ppm / 10_000;
-    let frac = tenths_of_ppm % 10_000;
+    let whole = ppm_value / 10_000;
+    let frac = ppm_value % 10_000;
     if frac == 0 {
         format!("{whole}%")
     } else {
