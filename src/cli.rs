@@ -37,7 +37,8 @@ Examples:
   faultline tail 'sample-logs/nginx/api.log*'
   faultline tail --from-start -o json sample-logs/gateway/gateway.jsonl
   faultline tail --state /tmp/fl-state 'sample-logs/nginx/api.log*'
-  faultline tail --webhook https://example.com/hook sample-logs/nginx/api.log";
+  faultline tail --webhook https://example.com/hook sample-logs/nginx/api.log
+  faultline tail --slo 99.9% -o json sample-logs/nginx/api.log";
 
 /// `faultline query --help`: the table and command lines that work from the repo root.
 pub const QUERY_HELP: &str = "\
@@ -87,6 +88,10 @@ pub enum Command {
     /// Add the events of logs to a Parquet dataset (date=/hour= partitions) for DuckDB, Spark and query.
     #[command(after_help = EXPORT_EXAMPLES)]
     Export(ExportArgs),
+    /// Print Prometheus rules over `tail --metrics-listen`'s metrics: the 5xx
+    /// rule as an alert and, with --slo, the SRE workbook's burn-rate alerts.
+    #[command(after_help = RULES_EXAMPLES)]
+    Rules(RulesArgs),
 }
 
 /// `faultline merge --help`.
@@ -128,6 +133,9 @@ pub struct MergeArgs {
     /// Also write the merged state to FILE (merge in stages).
     #[arg(long, value_name = "FILE")]
     pub save_state: Option<std::path::PathBuf>,
+
+    #[command(flatten)]
+    pub slo: SloArgs,
 }
 
 /// `faultline export --help`.
@@ -164,6 +172,32 @@ pub struct ExportArgs {
     /// No progress bar, even on a terminal.
     #[arg(long)]
     pub no_progress: bool,
+}
+
+/// `faultline rules --help`.
+pub const RULES_EXAMPLES: &str = "\
+Examples:
+  faultline rules
+  faultline rules --slo 99.9%
+  faultline rules --slo 0.9995 --min-ratio 10% --for 10m";
+
+/// SLO burn-rate alerts (SPEC §10).
+#[derive(Debug, Clone, Args)]
+pub struct SloArgs {
+    /// Burn-rate alerts for this availability objective (99.9% or 0.999): an
+    /// error is a 5xx response. Pages at 14.4x over 1h and 5m and 6x over 6h
+    /// and 30m, tickets at 3x over 1d and 2h and 1x over 3d and 6h.
+    #[arg(long, value_name = "OBJECTIVE")]
+    pub slo: Option<String>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct RulesArgs {
+    #[command(flatten)]
+    pub detect: DetectArgs,
+
+    #[command(flatten)]
+    pub slo: SloArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -311,6 +345,9 @@ pub struct AnalyzeArgs {
     #[command(flatten)]
     pub keys: KeysArgs,
 
+    #[command(flatten)]
+    pub slo: SloArgs,
+
     /// Output format [default: table on a terminal, json otherwise].
     #[arg(long, short, value_enum)]
     pub output: Option<OutputArg>,
@@ -372,6 +409,9 @@ pub struct TailArgs {
 
     #[command(flatten)]
     pub keys: KeysArgs,
+
+    #[command(flatten)]
+    pub slo: SloArgs,
 
     /// Keep a checkpoint here, so a restart resumes exactly where it stopped.
     #[arg(long, value_name = "DIR")]

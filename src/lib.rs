@@ -25,7 +25,9 @@ pub(crate) mod plan;
 pub(crate) mod render;
 pub(crate) mod report;
 pub(crate) mod route;
+pub(crate) mod rules;
 pub(crate) mod saved;
+pub(crate) mod slo;
 #[cfg(feature = "query")]
 pub(crate) mod spill;
 #[cfg(feature = "query")]

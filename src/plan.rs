@@ -2,7 +2,9 @@
 //! reads plain values; nothing below `cmd` knows clap.
 
 use crate::aggregate::AggConfig;
-use crate::cli::{AnalyzeArgs, FormatArg, MergeArgs, OutputArg, ParseArgs, TableArg};
+use crate::cli::{
+    AnalyzeArgs, FormatArg, MergeArgs, OutputArg, ParseArgs, RulesArgs, SloArgs, TableArg,
+};
 #[cfg(feature = "query")]
 use crate::cli::{ExportArgs, QueryArgs, QueryOutputArg};
 #[cfg(unix)]
@@ -17,6 +19,7 @@ use crate::parse::nginx::LogFormat;
 use crate::parse::{Format, FormatChoice, ParseOptions};
 use crate::periods::DetectConfig;
 use crate::render::TableName;
+use crate::slo::{parse_objective, Objective};
 #[cfg(feature = "query")]
 use crate::sql::Shipped;
 use crate::units::parse_time_arg;
@@ -50,6 +53,8 @@ pub(crate) struct AnalyzePlan {
     pub(crate) parse: ParseOptions,
     pub(crate) agg: AggConfig,
     pub(crate) detect: DetectConfig,
+    /// `--slo`: replay the burn-rate alerts over the timeline.
+    pub(crate) slo: Option<Objective>,
     pub(crate) output: Output,
     /// `--out`: the file to write instead of stdout.
     pub(crate) out: Option<PathBuf>,
@@ -116,6 +121,7 @@ pub(crate) fn analyze(args: &AnalyzeArgs, env: &Env) -> Result<AnalyzePlan, Plan
     }
 
     let detect = detect_config(&args.detect);
+    let slo = objective(&args.slo)?;
     let output = output_of(args.output, args.table, args.out.is_some(), env)?;
     let threads = threads(args.threads);
     Ok(AnalyzePlan {
@@ -128,6 +134,7 @@ pub(crate) fn analyze(args: &AnalyzeArgs, env: &Env) -> Result<AnalyzePlan, Plan
             max_keys: args.keys.max_keys as usize,
         },
         detect,
+        slo,
         output,
         out: args.out.clone(),
         top: args.top,
@@ -172,6 +179,8 @@ fn output_of(
 #[derive(Debug, Clone)]
 pub(crate) struct MergePlan {
     pub(crate) states: Vec<PathBuf>,
+    /// `--slo`: replay the burn-rate alerts over the merged timeline.
+    pub(crate) slo: Option<Objective>,
     pub(crate) output: Output,
     pub(crate) out: Option<PathBuf>,
     pub(crate) top: usize,
@@ -183,6 +192,7 @@ pub(crate) struct MergePlan {
 pub(crate) fn merge(args: &MergeArgs, env: &Env) -> Result<MergePlan, PlanError> {
     Ok(MergePlan {
         states: args.states.clone(),
+        slo: objective(&args.slo)?,
         output: output_of(args.output, args.table, args.out.is_some(), env)?,
         out: args.out.clone(),
         top: args.top,
@@ -238,6 +248,41 @@ fn parse_options(p: &ParseArgs) -> Result<ParseOptions, PlanError> {
     })
 }
 
+/// `--slo`, checked.
+fn objective(a: &SloArgs) -> Result<Option<Objective>, PlanError> {
+    a.slo
+        .as_deref()
+        .map(parse_objective)
+        .transpose()
+        .map_err(PlanError::Usage)
+}
+
+/// Everything `rules` needs, checked.
+#[derive(Debug, Clone)]
+pub(crate) struct RulesPlan {
+    pub(crate) detect: DetectConfig,
+    pub(crate) slo: Option<Objective>,
+}
+
+pub(crate) fn rules(args: &RulesArgs) -> Result<RulesPlan, PlanError> {
+    let detect = detect_config(&args.detect);
+    // PromQL durations stop at milliseconds.
+    for (flag, us) in [
+        ("--bucket", detect.bucket_us),
+        ("--for", detect.min_duration_us),
+    ] {
+        if us % 1_000 != 0 {
+            return Err(PlanError::Usage(format!(
+                "{flag}: PromQL durations are whole milliseconds"
+            )));
+        }
+    }
+    Ok(RulesPlan {
+        detect,
+        slo: objective(&args.slo)?,
+    })
+}
+
 fn detect_config(d: &crate::cli::DetectArgs) -> DetectConfig {
     DetectConfig {
         bucket_us: d.bucket,
@@ -264,6 +309,8 @@ pub(crate) struct TailPlan {
     pub(crate) patterns: Vec<String>,
     pub(crate) parse: ParseOptions,
     pub(crate) detect: DetectConfig,
+    /// `--slo`: announce the burn-rate alerts as they open and close.
+    pub(crate) slo: Option<Objective>,
     pub(crate) state_dir: Option<PathBuf>,
     pub(crate) start: StartAt,
     pub(crate) checkpoint_every: Duration,
@@ -283,7 +330,12 @@ pub(crate) struct TailPlan {
 /// `--flag value` pairs for what shapes `tail`'s aggregate and periods, in
 /// one canonical form (`--bucket 1m` and `--bucket 60s` are the same).
 #[cfg(unix)]
-fn shaping_settings(d: &DetectConfig, p: &ParseArgs, max_keys: usize) -> Vec<(String, String)> {
+fn shaping_settings(
+    d: &DetectConfig,
+    p: &ParseArgs,
+    max_keys: usize,
+    slo: Option<Objective>,
+) -> Vec<(String, String)> {
     let secs = |us: Micros| format!("{}s", us as f64 / 1e6);
     let pct = |ppm: u64| format!("{}%", ppm as f64 / 1e4);
     let mut fields = p.fields.clone();
@@ -308,6 +360,11 @@ fn shaping_settings(d: &DetectConfig, p: &ParseArgs, max_keys: usize) -> Vec<(St
         ("--body-var", p.body_var.clone().unwrap_or_default()),
         ("--field", fields.join(" ")),
         ("--max-keys", max_keys.to_string()),
+        // What was announced of the burn-rate alerts was judged against it.
+        (
+            "--slo",
+            slo.map(Objective::percent_text).unwrap_or_default(),
+        ),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v))
@@ -348,11 +405,13 @@ pub(crate) fn tail(args: &TailArgs, env: &Env) -> Result<TailPlan, PlanError> {
             "{url}: tail follows local files; read S3 objects with analyze or query"
         )));
     }
+    let slo = objective(&args.slo)?;
     Ok(TailPlan {
         patterns: args.paths.clone(),
         parse: parse_options(&args.parse)?,
-        settings: shaping_settings(&detect, &args.parse, args.keys.max_keys as usize),
+        settings: shaping_settings(&detect, &args.parse, args.keys.max_keys as usize, slo),
         detect,
+        slo,
         state_dir: args.state.clone(),
         start: if args.from_start {
             StartAt::Beginning

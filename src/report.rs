@@ -29,6 +29,9 @@ pub(crate) struct Report {
     pub(crate) verdict: Verdict,
     /// The thresholds the verdict was reached with.
     pub(crate) settings: Settings,
+    /// With `--slo`: when each burn-rate alert would have fired (SPEC §10).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) slo: Option<crate::slo::SloReport>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -322,7 +325,26 @@ pub(crate) fn build(agg: &Aggregate, outcomes: &[InputOutcome], cfg: &DetectConf
             max_gap: cfg.max_gap,
             for_s: cfg.min_duration_us as f64 / 1e6,
         },
+        slo: None,
     }
+}
+
+/// The burn-rate alerts replayed over the aggregate's timeline (SPEC §10).
+pub(crate) fn slo(agg: &Aggregate, objective: crate::slo::Objective) -> crate::slo::SloReport {
+    let buckets = agg
+        .buckets
+        .iter()
+        .map(|(i, b)| {
+            (
+                *i,
+                crate::slo::Counts {
+                    requests: b.requests,
+                    errors: b.errors_5xx,
+                },
+            )
+        })
+        .collect();
+    crate::slo::replay(objective, agg.config.bucket_us, buckets)
 }
 
 fn by_status(agg: &Aggregate) -> Vec<StatusRow> {

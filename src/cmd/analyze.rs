@@ -23,7 +23,8 @@ pub(crate) fn run(args: &AnalyzeArgs) -> Result<Exit, Failure> {
         "analyze"
     );
     let (agg, outcomes) = analyze(&plan);
-    let report = report::build(&agg, &outcomes, &plan.detect);
+    let mut report = report::build(&agg, &outcomes, &plan.detect);
+    report.slo = plan.slo.map(|o| report::slo(&agg, o));
     for e in &report.summary.input_errors {
         eprintln!("faultline: {}: {}", e.path, e.error);
     }

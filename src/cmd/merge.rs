@@ -19,7 +19,8 @@ pub(crate) fn run(args: &MergeArgs) -> Result<Exit, Failure> {
         states.push((path.clone(), s));
     }
     let merged = state::merge(states).map_err(Failure::usage)?;
-    let report = report::build(&merged.aggregate, &merged.outcomes, &merged.detect);
+    let mut report = report::build(&merged.aggregate, &merged.outcomes, &merged.detect);
+    report.slo = plan.slo.map(|o| report::slo(&merged.aggregate, o));
     if let Some(path) = &plan.save_state {
         SavedState::new(merged.aggregate, &merged.outcomes, &merged.detect)
             .save(path)

@@ -6,6 +6,7 @@ pub(crate) mod export;
 pub(crate) mod merge;
 pub(crate) mod progress;
 pub(crate) mod query;
+pub(crate) mod rules;
 #[cfg(unix)]
 pub(crate) mod tail;
 
@@ -88,6 +89,7 @@ pub fn run(cli: Cli) -> Result<Exit, Failure> {
         Command::Query(args) => query::run(&args),
         Command::Export(args) => export::run(&args),
         Command::Merge(args) => merge::run(&args),
+        Command::Rules(args) => rules::run(&args),
     }
 }
 

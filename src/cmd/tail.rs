@@ -42,6 +42,9 @@ struct SummaryEvent<'a> {
     emitted_at: String,
     summary: &'a Summary,
     open_incident: Option<&'a Incident>,
+    /// With `--slo`: the burn-rate alerts firing now.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    open_slo_alerts: Option<Vec<crate::slo::SloAlert>>,
 }
 
 fn tagged<'a, T: Serialize>(event: &'a str, body: &'a T) -> Tagged<'a, T> {
@@ -149,7 +152,8 @@ async fn run_loop(plan: TailPlan, state: Option<crate::live::LiveState>) -> anyh
         plan.lateness_us,
         plan.bounds,
     )
-    .with_settings(plan.settings.clone());
+    .with_settings(plan.settings.clone())
+    .with_slo(plan.slo);
     let webhook = match &plan.webhook {
         Some(url) => Some(Webhook::spawn(url.clone(), RetryPolicy::default())?),
         None => None,
@@ -199,6 +203,17 @@ async fn run_loop(plan: TailPlan, state: Option<crate::live::LiveState>) -> anyh
                         TailOutput::Live => view.note(change, &incident),
                     }
                 }
+                for slo in live.take_slo_changes() {
+                    dirty = true;
+                    let tagged = tagged(slo.event_name(), &slo);
+                    if let Some(w) = &webhook {
+                        w.send(serde_json::to_vec(&tagged)?);
+                    }
+                    match plan.output {
+                        TailOutput::JsonLines => write_line(&mut stdout.lock(), &tagged)?,
+                        TailOutput::Live => view.note_slo(&slo),
+                    }
+                }
                 if dirty && last_checkpoint.elapsed() >= plan.checkpoint_every {
                     if let Some(dir) = &plan.state_dir {
                         let state = live.state();
@@ -220,7 +235,8 @@ async fn run_loop(plan: TailPlan, state: Option<crate::live::LiveState>) -> anyh
             _ = summary.tick(), if plan.output == TailOutput::JsonLines => {
                 let report = live.report();
                 let open = live.open_incident(now_micros());
-                write_line(&mut stdout.lock(), &SummaryEvent { event: "summary", emitted_at: format_ts(now_micros()), summary: &report.summary, open_incident: open.as_ref() })?;
+                let open_slo_alerts = plan.slo.map(|_| live.open_slo_alerts());
+                write_line(&mut stdout.lock(), &SummaryEvent { event: "summary", emitted_at: format_ts(now_micros()), summary: &report.summary, open_incident: open.as_ref(), open_slo_alerts })?;
             }
             _ = sigterm.recv() => break,
             _ = sigint.recv() => break,
@@ -314,7 +330,19 @@ impl LiveView {
             Change::Opened => "OPENED",
             Change::Closed => "CLOSED",
         };
-        self.notes.push(format!("{what} {}", change.sentence(i)));
+        self.push(format!("{what} {}", change.sentence(i)));
+    }
+
+    fn note_slo(&mut self, c: &crate::live::SloChange) {
+        let what = match c.change {
+            Change::Opened => "SLO ALERT",
+            Change::Closed => "SLO CLEARED",
+        };
+        self.push(format!("{what} {}", c.reason));
+    }
+
+    fn push(&mut self, note: String) {
+        self.notes.push(note);
         if self.notes.len() > 5 {
             self.notes.remove(0);
         }

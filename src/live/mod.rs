@@ -23,6 +23,7 @@ use crate::input::Source;
 use crate::parse::{Format, LineParser, ParseOptions};
 use crate::periods::{find_periods, BucketCount, DetectConfig, Period};
 use crate::report::{self, Incident, Report};
+use crate::slo::{Burn, BurnState, Counts, Objective, SloAlert, Transition, ALERTS};
 use follow::{Follower, FollowerState};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
@@ -56,6 +57,11 @@ pub(crate) struct LiveState {
     /// empty in checkpoints written before they were recorded.
     #[serde(default)]
     pub(crate) settings: Vec<(String, String)>,
+    /// With `--slo`: the burn-rate evaluator (its windows' buckets and open
+    /// alerts). Absent in checkpoints made without it or before it existed,
+    /// which load as before: the evaluator then starts afresh.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) slo: Option<BurnState>,
 }
 
 impl LiveState {
@@ -90,6 +96,9 @@ impl LiveState {
             if a.last_bucket < *first {
                 return Err("an announced period ends before it starts".to_owned());
             }
+        }
+        if let Some(slo) = &self.slo {
+            slo.check(self.aggregate.config.bucket_us)?;
         }
         Ok(())
     }
@@ -131,6 +140,83 @@ impl Change {
     }
 }
 
+/// A burn-rate alert that opened or closed (SPEC §10), to announce.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct SloChange {
+    #[serde(skip)]
+    pub(crate) change: Change,
+    /// The sentence a receiver can show as is.
+    pub(crate) reason: String,
+    pub(crate) objective: f64,
+    #[serde(flatten)]
+    pub(crate) alert: SloAlert,
+    /// The windows at the boundary it opened or closed at.
+    pub(crate) long_requests: u64,
+    pub(crate) long_errors_5xx: u64,
+    pub(crate) short_requests: u64,
+    pub(crate) short_errors_5xx: u64,
+}
+
+impl SloChange {
+    pub(crate) fn event_name(&self) -> &'static str {
+        match self.change {
+            Change::Opened => "slo_alert_opened",
+            Change::Closed => "slo_alert_closed",
+        }
+    }
+
+    fn of(t: &Transition, objective: Objective, bucket_us: Micros) -> Self {
+        let a = &ALERTS[t.alert];
+        let alert = SloAlert::of(t, bucket_us);
+        let pct = |c: Counts| format!("{:.2}%", c.ratio() * 100.0);
+        let (change, reason) = match &alert.end {
+            None => (
+                Change::Opened,
+                format!(
+                    "The {} SLO's error budget burns over {}× too fast since {} ({}): 5xx were {} of {} requests \
+                     over the last {} and {} over the last {}, above {}.",
+                    objective.percent_text(),
+                    a.factor_text(),
+                    alert.start,
+                    a.severity.name(),
+                    pct(t.long),
+                    t.long.requests,
+                    a.long.name,
+                    pct(t.short),
+                    a.short.name,
+                    objective.threshold_percent(a),
+                ),
+            ),
+            Some(end) => (
+                Change::Closed,
+                format!(
+                    "The {} burn-rate alert of the {} SLO ({} and {} at {}×) from {} to {} has cleared: \
+                     5xx were {} of the last {}.",
+                    a.severity.name(),
+                    objective.percent_text(),
+                    a.long.name,
+                    a.short.name,
+                    a.factor_text(),
+                    alert.start,
+                    end,
+                    pct(t.short),
+                    a.short.name,
+                ),
+            ),
+        };
+        SloChange {
+            change,
+            reason,
+            objective: objective.ratio(),
+            alert,
+            long_requests: t.long.requests,
+            long_errors_5xx: t.long.errors,
+            short_requests: t.short.requests,
+            short_errors_5xx: t.short.errors,
+        }
+    }
+}
+
 /// The live pipeline over some file patterns.
 /// What bounds the live engine's memory and checkpoint (SPEC §6).
 #[derive(Debug, Clone, Copy)]
@@ -157,6 +243,12 @@ pub(crate) struct Live {
     /// Chunks of sources whose format is not known yet, held until the end
     /// of the poll: (source, lines before, the lines or None for too long).
     pending: Vec<(u32, u64, Option<Vec<u8>>)>,
+    /// `--slo`: the objective and its evaluator, fed each final bucket once.
+    slo: Option<(Objective, Burn)>,
+    /// The checkpoint's evaluator, until `with_slo` takes it.
+    saved_slo: Option<BurnState>,
+    /// Burn-rate changes found by `changes`, until `take_slo_changes`.
+    slo_changes: Vec<SloChange>,
 }
 
 impl Live {
@@ -180,18 +272,20 @@ impl Live {
             until: None,
             max_keys,
         };
-        let (follower, agg, sources, announced) = match state {
+        let (follower, agg, sources, announced, saved_slo) = match state {
             Some(s) => (
                 Follower::new(patterns, Some(s.follower), start),
                 s.aggregate,
                 s.sources,
                 s.announced,
+                s.slo,
             ),
             None => (
                 Follower::new(patterns, None, start),
                 Aggregate::new(config),
                 Vec::new(),
                 BTreeMap::new(),
+                None,
             ),
         };
         Live {
@@ -206,7 +300,92 @@ impl Live {
             retain_us,
             settings: Vec::new(),
             pending: Vec::new(),
+            slo: None,
+            saved_slo,
+            slo_changes: Vec::new(),
         }
+    }
+
+    /// Announces the burn-rate alerts of `objective` (`--slo`), resuming the
+    /// checkpoint's evaluator when it has one. The checkpoint records the
+    /// objective among its settings, so a saved evaluator was made with it.
+    pub(crate) fn with_slo(mut self, objective: Option<Objective>) -> Self {
+        let saved = self.saved_slo.take();
+        self.slo = objective.map(|o| {
+            let bucket_us = self.detect.bucket_us;
+            let burn = saved
+                .and_then(|s| Burn::resume(o, bucket_us, &s).ok())
+                .unwrap_or_else(|| Burn::new(o, bucket_us));
+            (o, burn)
+        });
+        self
+    }
+
+    /// The burn-rate alerts that opened or closed since the last call, in
+    /// the order of their boundaries.
+    pub(crate) fn take_slo_changes(&mut self) -> Vec<SloChange> {
+        std::mem::take(&mut self.slo_changes)
+    }
+
+    /// Feeds the evaluator every bucket that became final (up to and with
+    /// `last_final`), empty ones as no traffic. Each bucket is judged once,
+    /// with its counts at that moment: a line for it read later (past
+    /// `--lateness`) counts in the report but not in the alerts, as a
+    /// scrape that already happened does not change.
+    fn judge_slo(&mut self, last_final: i64) {
+        let Some((objective, burn)) = &mut self.slo else {
+            return;
+        };
+        let until = last_final.saturating_add(1);
+        if burn.next() == Some(until) {
+            return;
+        }
+        let from = burn.next();
+        let mut fresh: Vec<(i64, Counts)> = self
+            .agg
+            .buckets
+            .iter()
+            .filter(|(i, _)| **i <= last_final && from.is_none_or(|n| **i >= n))
+            .map(|(i, b)| {
+                (
+                    *i,
+                    Counts {
+                        requests: b.requests,
+                        errors: b.errors_5xx,
+                    },
+                )
+            })
+            .collect();
+        fresh.sort_unstable_by_key(|(i, _)| *i);
+        let mut seen = Vec::new();
+        for (i, c) in fresh {
+            burn.push(i, c, &mut seen);
+        }
+        burn.advance(until, &mut seen);
+        let (objective, bucket_us) = (*objective, self.detect.bucket_us);
+        self.slo_changes
+            .extend(seen.iter().map(|t| SloChange::of(t, objective, bucket_us)));
+    }
+
+    /// The burn-rate alerts open now, as announced (also before a restart).
+    pub(crate) fn open_slo_alerts(&self) -> Vec<SloAlert> {
+        let Some((_, burn)) = &self.slo else {
+            return Vec::new();
+        };
+        burn.open()
+            .map(|(alert, start)| {
+                SloAlert::of(
+                    &Transition {
+                        alert,
+                        start,
+                        end: None,
+                        long: Counts::default(),
+                        short: Counts::default(),
+                    },
+                    self.detect.bucket_us,
+                )
+            })
+            .collect()
     }
 
     /// Reads a checkpoint from a state directory.
@@ -230,6 +409,7 @@ impl Live {
             sources: self.sources.clone(),
             announced: self.announced.clone(),
             settings: self.settings.clone(),
+            slo: self.slo.as_ref().map(|(_, b)| b.state()),
         }
     }
 
@@ -315,6 +495,7 @@ impl Live {
         let Some(last_final) = self.last_final_bucket(now) else {
             return Vec::new();
         };
+        self.judge_slo(last_final);
         let mut out = Vec::new();
         for p in self.final_periods(last_final) {
             let entry = self.announced.entry(p.first_bucket).or_insert_with(|| {
@@ -480,9 +661,13 @@ impl Live {
         r
     }
 
-    /// The report of everything read so far: the same document `analyze` prints.
+    /// The report of everything read so far: the same document `analyze`
+    /// prints. Its `slo` section replays the alerts over the retained
+    /// timeline, as `analyze` would over the same buckets.
     pub(crate) fn report(&self) -> Report {
-        report::build(&self.agg, &self.outcomes(), &self.detect)
+        let mut r = report::build(&self.agg, &self.outcomes(), &self.detect);
+        r.slo = self.slo.as_ref().map(|(o, _)| report::slo(&self.agg, *o));
+        r
     }
 
     /// Each source as an input of the report.

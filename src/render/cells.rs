@@ -109,3 +109,31 @@ pub(crate) fn examples(i: &Incident, s: &Style) -> Vec<Vec<String>> {
         })
         .collect()
 }
+
+pub(crate) const SLO_ALERTS: Header = &[
+    ("severity", false),
+    ("long window", false),
+    ("short window", false),
+    ("burn rate", true),
+    ("fired", false),
+    ("cleared", false),
+];
+
+/// When each burn-rate alert would have fired (`--slo`), by start.
+pub(crate) fn slo_alerts(slo: &crate::slo::SloReport) -> Vec<Vec<String>> {
+    slo.alerts
+        .iter()
+        .map(|a| {
+            vec![
+                a.severity.name().to_owned(),
+                a.long_window.to_owned(),
+                a.short_window.to_owned(),
+                format!("{}×", a.factor),
+                a.start.clone(),
+                a.end
+                    .clone()
+                    .unwrap_or_else(|| "still firing at the end".to_owned()),
+            ]
+        })
+        .collect()
+}

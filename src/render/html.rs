@@ -286,6 +286,19 @@ pub(crate) fn write(r: &Report, mut out: impl Write) -> io::Result<()> {
         }
     }
 
+    if let Some(slo) = &r.slo {
+        let _ = write!(body, "<h2>{}</h2>", h(&slo.title()));
+        if slo.alerts.is_empty() {
+            body.push_str("<p>None would have fired.</p>");
+        } else {
+            let rows: Vec<Vec<String>> = cells::slo_alerts(slo)
+                .iter()
+                .map(|row| row.iter().map(|c| h(c)).collect())
+                .collect();
+            table(&mut body, "slo", cells::SLO_ALERTS, &rows, rows.len());
+        }
+    }
+
     body.push_str("<h2>By status</h2>");
     let rows: Vec<Vec<String>> = r
         .by_status

@@ -185,6 +185,20 @@ pub(crate) fn write(r: &Report, top: usize, mut out: impl Write) -> io::Result<(
         }
     }
 
+    if let Some(slo) = &r.slo {
+        writeln!(out, "### {}\n", escape(&slo.title()))?;
+        if slo.alerts.is_empty() {
+            writeln!(out, "None would have fired.\n")?;
+        } else {
+            let rows: Vec<Vec<String>> = cells::slo_alerts(slo)
+                .iter()
+                .map(|row| row.iter().map(|c| escape(c)).collect())
+                .collect();
+            table(&mut out, cells::SLO_ALERTS, &rows)?;
+            writeln!(out)?;
+        }
+    }
+
     if !r.errors.is_empty() {
         writeln!(out, "### Top errors\n")?;
         table(&mut out, cells::ERRORS, &cells::errors(r, top, &STYLE_MD))?;

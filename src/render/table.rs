@@ -546,6 +546,34 @@ pub(crate) fn write(r: &Report, opts: &TableOptions, mut out: impl Write) -> io:
         }
     }
 
+    if let Some(slo) = &r.slo {
+        section(&mut out, &slo.title(), width)?;
+        if slo.alerts.is_empty() {
+            paragraph(&mut out, "None would have fired.", 2, width)?;
+        } else {
+            let mut t = Grid::new(&[
+                ("severity", Fit::Keep),
+                ("windows", Fit::Keep),
+                ("burn rate", Fit::Keep),
+                ("fired", Fit::Keep),
+                ("cleared", Fit::Keep),
+            ]);
+            for a in &slo.alerts {
+                t.row(vec![
+                    a.severity.name().to_owned().into(),
+                    format!("{} / {}", a.long_window, a.short_window).into(),
+                    format!("{}×", a.factor).into(),
+                    a.start.clone().into(),
+                    a.end
+                        .as_deref()
+                        .map_or_else(|| "still firing".to_owned(), |e| end_of(&a.start, e))
+                        .into(),
+                ]);
+            }
+            t.write(&mut out, width)?;
+        }
+    }
+
     section(&mut out, "By status", width)?;
     let mut t = Grid::new(&[
         ("status", Fit::Keep),

@@ -59,7 +59,7 @@ fn every_subcommand_has_examples_that_run_on_the_sample_logs() {
         bin.parent().unwrap().display(),
         std::env::var("PATH").unwrap_or_default()
     );
-    for command in ["analyze", "tail", "query"] {
+    for command in ["analyze", "tail", "query", "rules"] {
         let lines = examples(&help(command));
         assert!(
             (3..=6).contains(&lines.len()),

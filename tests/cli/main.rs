@@ -14,6 +14,7 @@ mod parallel;
 mod query;
 mod readme;
 mod s3;
+mod slo;
 mod table_view;
 mod tail;
 mod verdicts;

@@ -101,3 +101,19 @@ fn markdown_of_the_sample_logs() {
     );
     assert_eq!(block, actual);
 }
+
+#[test]
+fn slo_replay_example() {
+    // The README shows the SLO section of the table view.
+    let block = block_after(&readme(), "sample-logs/ --slo 99% -o table`):");
+    let actual = run(
+        &["analyze", "sample-logs/", "--slo", "99%", "-o", "table"],
+        &[("COLUMNS", "100")],
+    );
+    let from = actual
+        .iter()
+        .position(|l| l.starts_with("SLO 99%"))
+        .expect("an SLO section");
+    assert_eq!(&actual[from..from + block.len()], &block[..]);
+    assert_eq!(actual.get(from + block.len()).map(String::as_str), Some(""));
+}

@@ -664,6 +664,11 @@ fn a_forged_checkpoint_is_corrupt_and_never_a_panic() {
     forge(&|v| v["aggregate"]["config"]["bucket_us"] = json!(0));
     forge(&|v| v["aggregate"]["requests"] = json!(u64::MAX));
     forge(&|v| v["aggregate"]["lines"] = json!(-1));
+    // The burn-rate evaluator (--slo) is checked too.
+    forge(&|v| v["slo"] = json!({"next": 5, "recent": [[1, 2]], "open": []}));
+    forge(&|v| v["slo"] = json!({"next": 5, "recent": [], "open": [7]}));
+    forge(&|v| v["slo"] = json!({"next": 5, "recent": [], "open": [null, null, null, null, null]}));
+    forge(&|v| v["slo"] = json!({"next": 5, "recent": "x", "open": []}));
 }
 
 /// A directory is not a file to follow: a usage error that says how to
@@ -759,5 +764,180 @@ fn a_w3c_log_resumed_mid_file_keeps_its_header() {
     assert_eq!(
         (&agg["requests"], &agg["malformed"]),
         (&json!(8), &json!(0))
+    );
+}
+
+/// JSON lines from `t0` (epoch seconds, a minute boundary) for 120 minutes,
+/// 20 requests a minute; every request of minutes 30 to 39 is a 503.
+fn slo_outage_lines(t0: i64) -> String {
+    let mut s = String::new();
+    for m in 0..120i64 {
+        for i in 0..20i64 {
+            let status = if (30..40).contains(&m) { 503 } else { 200 };
+            let ms = (t0 + m * 60) * 1000 + i * 3000;
+            s.push_str(&format!(
+                "{{\"ts\":{ms},\"status\":{status},\"method\":\"GET\",\"path\":\"/v1/items\"}}\n"
+            ));
+        }
+    }
+    s
+}
+
+#[test]
+fn slo_alerts_are_announced_as_they_open_and_close_and_not_again_after_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.jsonl");
+    // Three hours ago to one hour ago: every bucket is final at once, and
+    // the clock has passed the outage's end by more than two hours.
+    let t0 = (now_secs() / 60 - 180) * 60;
+    append(&dir.path().join("api.jsonl"), &slo_outage_lines(t0));
+    let (url, bodies) = webhook_receiver(0);
+    let args = [
+        "--from-start",
+        "--poll",
+        "20ms",
+        "--slo",
+        "99.9%",
+        "--state",
+        "state",
+        "--checkpoint-every",
+        "20ms",
+        "--summary-every",
+        "200ms",
+        "-o",
+        "json",
+        "--webhook",
+        &url,
+        "api.jsonl",
+    ];
+    let slo_events = |out: &Path| -> Vec<Value> {
+        output_events(out)
+            .into_iter()
+            .filter(|e| {
+                e["event"]
+                    .as_str()
+                    .is_some_and(|n| n.starts_with("slo_alert_"))
+            })
+            .collect()
+    };
+    let mut child = spawn_tail(dir.path(), &args, &out);
+    wait_for("seven SLO announcements", || slo_events(&out).len() >= 7);
+    let state = dir.path().join("state");
+    wait_for("a checkpoint with the evaluator", || {
+        read_checkpoint(&state).is_some_and(|c| c["slo"]["open"].is_array())
+    });
+    assert_eq!(sigterm(&mut child), 0);
+
+    let at = |m: i64| {
+        chrono::DateTime::from_timestamp(t0 + m * 60, 0)
+            .unwrap()
+            .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+    };
+    // Budget 0.1 %. After minute 30, every window holds all 620 requests
+    // so far, 20 of them failed (3.2 %), and the short windows too: all four
+    // open at 31. Each closes when its short window holds no 5xx: 40 + 5m,
+    // 40 + 30m, 40 + 2h; the 6h window of the slowest is not clean yet.
+    let got: Vec<(String, String, String, Value)> = slo_events(&out)
+        .iter()
+        .map(|e| {
+            (
+                e["event"].as_str().unwrap().to_owned(),
+                e["long_window"].as_str().unwrap().to_owned(),
+                e["start"].as_str().unwrap().to_owned(),
+                e["end"].clone(),
+            )
+        })
+        .collect();
+    let ev = |name: &str, long: &str, start: i64, end: Option<i64>| {
+        (
+            name.to_owned(),
+            long.to_owned(),
+            at(start),
+            json!(end.map(at)),
+        )
+    };
+    assert_eq!(
+        got,
+        [
+            ev("slo_alert_opened", "1h", 31, None),
+            ev("slo_alert_opened", "6h", 31, None),
+            ev("slo_alert_opened", "1d", 31, None),
+            ev("slo_alert_opened", "3d", 31, None),
+            ev("slo_alert_closed", "1h", 31, Some(45)),
+            ev("slo_alert_closed", "6h", 31, Some(70)),
+            ev("slo_alert_closed", "1d", 31, Some(160)),
+        ]
+    );
+    let first = &slo_events(&out)[0];
+    assert_eq!(
+        (
+            &first["severity"],
+            &first["short_window"],
+            &first["factor"],
+            &first["objective"],
+            &first["long_requests"],
+            &first["long_errors_5xx"],
+            &first["short_requests"],
+            &first["short_errors_5xx"]
+        ),
+        (
+            &json!("page"),
+            &json!("5m"),
+            &json!(14.4),
+            &json!(0.999),
+            &json!(620),
+            &json!(20),
+            &json!(100),
+            &json!(20)
+        )
+    );
+    assert!(
+        first["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("The 99.9% SLO's error budget burns over 14.4× too fast since "),
+        "{first}"
+    );
+    // The webhook got the same events, in order, among the incident's.
+    let mut hooked = Vec::new();
+    while let Ok((_, body)) = bodies.recv_timeout(Duration::from_secs(5)) {
+        if body["event"]
+            .as_str()
+            .is_some_and(|n| n.starts_with("slo_alert_"))
+        {
+            hooked.push(body);
+        }
+        if hooked.len() == 7 {
+            break;
+        }
+    }
+    assert_eq!(hooked.len(), 7);
+    assert_eq!(hooked[0]["reason"], first["reason"]);
+    assert_eq!(hooked[6]["event"], "slo_alert_closed");
+    // The final report replays the same alerts over the timeline (it ends
+    // with the log, at minute 120: the 1d ticket is still firing there).
+    let report = output_events(&out)
+        .into_iter()
+        .find(|e| e["event"] == "report")
+        .expect("the final report");
+    assert_eq!(report["slo"]["alerts"].as_array().unwrap().len(), 4);
+
+    // A restart resumes the evaluator: nothing is announced twice, and the
+    // 3d ticket is still open.
+    let again = dir.path().join("again.jsonl");
+    let mut child = spawn_tail(dir.path(), &args, &again);
+    let summaries = |out: &Path| -> Vec<Value> {
+        output_events(out)
+            .into_iter()
+            .filter(|e| e["event"] == "summary")
+            .collect()
+    };
+    wait_for("two summaries", || summaries(&again).len() >= 2);
+    assert_eq!(sigterm(&mut child), 0);
+    assert!(slo_events(&again).is_empty(), "{:?}", output_events(&again));
+    assert_eq!(
+        summaries(&again)[1]["open_slo_alerts"],
+        json!([{"severity": "ticket", "long_window": "3d", "short_window": "6h",
+                "factor": 1.0, "start": at(31), "end": null}])
     );
 }
