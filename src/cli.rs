@@ -37,7 +37,8 @@ Examples:
   faultline tail 'sample-logs/nginx/api.log*'
   faultline tail --from-start -o json sample-logs/gateway/gateway.jsonl
   faultline tail --state /tmp/fl-state 'sample-logs/nginx/api.log*'
-  faultline tail --webhook https://example.com/hook sample-logs/nginx/api.log";
+  faultline tail --webhook https://example.com/hook sample-logs/nginx/api.log
+  faultline tail --metrics-listen 127.0.0.1:9184 --state /var/lib/faultline '/var/log/nginx/access.log*'";
 
 /// `faultline query --help`: the table and command lines that work from the repo root.
 pub const QUERY_HELP: &str = "\
@@ -317,6 +318,14 @@ pub struct TailArgs {
     /// POST each incident event as JSON to this URL.
     #[arg(long, value_name = "URL")]
     pub webhook: Option<String>,
+
+    /// Serve Prometheus metrics at http://ADDR/metrics (e.g. 127.0.0.1:9184, or :9184 for every interface).
+    #[arg(long, value_name = "ADDR")]
+    pub metrics_listen: Option<String>,
+
+    /// The most series each labelled metric keeps; later ones are counted under `__other__`.
+    #[arg(long, value_name = "N", default_value_t = 500, value_parser = clap::value_parser!(u32).range(1..))]
+    pub metrics_max_series: u32,
 
     /// Output [default: live on a terminal, json otherwise].
     #[arg(long, short, value_enum)]

@@ -235,6 +235,10 @@ pub(crate) struct TailPlan {
     pub(crate) bounds: Bounds,
     pub(crate) poll: Duration,
     pub(crate) webhook: Option<String>,
+    /// `--metrics-listen`: where `/metrics` is served.
+    pub(crate) metrics_listen: Option<std::net::SocketAddr>,
+    /// `--metrics-max-series`.
+    pub(crate) metrics_max_series: usize,
     pub(crate) output: TailOutput,
     pub(crate) color: bool,
     /// The settings that shape a checkpoint's counts and announcements, as
@@ -274,6 +278,25 @@ fn shaping_settings(d: &DetectConfig, p: &ParseArgs, max_keys: usize) -> Vec<(St
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v))
     .collect()
+}
+
+/// `--metrics-listen`: `HOST:PORT` (`127.0.0.1:9184`, `[::1]:9184`,
+/// `localhost:9184`) or `:PORT` for every interface, as exporters take it.
+#[cfg(unix)]
+fn listen_addr(addr: &str) -> Result<std::net::SocketAddr, PlanError> {
+    use std::net::ToSocketAddrs;
+    let full = match addr.strip_prefix(':') {
+        Some(port) => format!("0.0.0.0:{port}"),
+        None => addr.to_owned(),
+    };
+    full.to_socket_addrs()
+        .ok()
+        .and_then(|mut a| a.next())
+        .ok_or_else(|| {
+            PlanError::Usage(format!(
+                "--metrics-listen {addr}: not an address to listen on, such as 127.0.0.1:9184 or :9184"
+            ))
+        })
 }
 
 #[cfg(unix)]
@@ -330,6 +353,11 @@ pub(crate) fn tail(args: &TailArgs, env: &Env) -> Result<TailPlan, PlanError> {
         },
         poll: micros(args.poll),
         webhook: args.webhook.clone(),
+        metrics_listen: match &args.metrics_listen {
+            Some(addr) => Some(listen_addr(addr)?),
+            None => None,
+        },
+        metrics_max_series: args.metrics_max_series as usize,
         output: match args.output {
             Some(TailOutputArg::Json) => TailOutput::JsonLines,
             Some(TailOutputArg::Live) => TailOutput::Live,

@@ -1,11 +1,13 @@
 //! `faultline tail`: the live loop on tokio. Polls the files, announces
-//! incident changes (stdout and webhook), prints summaries, checkpoints, and
-//! on SIGINT/SIGTERM writes a last checkpoint and the final report.
+//! incident changes (stdout and webhook), prints summaries, checkpoints,
+//! serves `/metrics` beside it, and on SIGINT/SIGTERM writes a last
+//! checkpoint and the final report.
 
 use super::{Exit, Failure};
 use crate::cli::TailArgs;
 use crate::event::{format_ts, Micros};
 use crate::live::checkpoint;
+use crate::live::metrics::{self, Exporter};
 use crate::live::webhook::{RetryPolicy, Webhook};
 use crate::live::{Change, Live, LiveState};
 use crate::plan::{self, Env, TailOutput, TailPlan};
@@ -67,12 +69,21 @@ pub(crate) fn run(args: &TailArgs) -> Result<Exit, Failure> {
     if let Some(s) = &state {
         tracing::info!(files = s.follower.files.len(), "resuming from checkpoint");
     }
+    // Bound now, so that a port in use is a usage error before any work.
+    let listener = match plan.metrics_listen {
+        Some(addr) => Some(std::net::TcpListener::bind(addr).map_err(|e| {
+            Failure::usage(anyhow::anyhow!(
+                "--metrics-listen {addr}: cannot listen there: {e}"
+            ))
+        })?),
+        None => None,
+    };
     // Errors from here on (the runtime, signals, stdout) are I/O: exit 1.
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()?;
-    Ok(runtime.block_on(run_loop(plan, state))?)
+    Ok(runtime.block_on(run_loop(plan, state, listener))?)
 }
 
 /// A checkpoint's counts and announcements follow the settings it was made
@@ -135,7 +146,11 @@ fn write_line(out: &mut impl Write, value: &impl Serialize) -> anyhow::Result<()
     write().context("cannot write to stdout")
 }
 
-async fn run_loop(plan: TailPlan, state: Option<crate::live::LiveState>) -> anyhow::Result<Exit> {
+async fn run_loop(
+    plan: TailPlan,
+    state: Option<crate::live::LiveState>,
+    listener: Option<std::net::TcpListener>,
+) -> anyhow::Result<Exit> {
     // A fresh state directory gets its checkpoint right after the first poll:
     // it records where the existing files end, so a restart before any new
     // line does not start at their (then later) end and skip lines.
@@ -150,6 +165,17 @@ async fn run_loop(plan: TailPlan, state: Option<crate::live::LiveState>) -> anyh
         plan.bounds,
     )
     .with_settings(plan.settings.clone());
+    let mut exporter: Option<std::sync::Arc<Exporter>> = None;
+    if let Some(listener) = listener {
+        // Says where, which matters with port 0 (any free port).
+        if let Ok(addr) = listener.local_addr() {
+            eprintln!("faultline: serving metrics at http://{addr}/metrics");
+        }
+        let (e, recorder) = Exporter::new(plan.metrics_max_series, plan.state_dir.is_some());
+        live = live.with_metrics(recorder);
+        metrics::server::spawn(listener, e.clone(), now_micros)?;
+        exporter = Some(e);
+    }
     let webhook = match &plan.webhook {
         Some(url) => Some(Webhook::spawn(url.clone(), RetryPolicy::default())?),
         None => None,
@@ -187,8 +213,12 @@ async fn run_loop(plan: TailPlan, state: Option<crate::live::LiveState>) -> anyh
                 if tokio::task::block_in_place(|| live.poll(now_micros())) > 0 {
                     dirty = true;
                 }
-                for (change, incident) in live.changes(now_micros()) {
-                    dirty = true;
+                let changes = live.changes(now_micros());
+                dirty |= !changes.is_empty();
+                if let (true, Some(e)) = (dirty, &exporter) {
+                    e.unsaved(now_micros());
+                }
+                for (change, incident) in changes {
                     let said = Announcement { reason: change.sentence(&incident), incident: &incident };
                     let tagged = tagged(change.event_name(), &said);
                     if let Some(w) = &webhook {
@@ -203,7 +233,12 @@ async fn run_loop(plan: TailPlan, state: Option<crate::live::LiveState>) -> anyh
                     if let Some(dir) = &plan.state_dir {
                         let state = live.state();
                         match tokio::task::block_in_place(|| checkpoint::write(dir, &state)) {
-                            Ok(()) => dirty = false,
+                            Ok(()) => {
+                                dirty = false;
+                                if let Some(e) = &exporter {
+                                    e.saved();
+                                }
+                            }
                             // Keep following and alerting; try again next time.
                             Err(e) => tracing::warn!("cannot write the checkpoint in {}: {e}", dir.display()),
                         }
