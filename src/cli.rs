@@ -38,7 +38,8 @@ Examples:
   faultline tail --from-start -o json sample-logs/gateway/gateway.jsonl
   faultline tail --state /tmp/fl-state 'sample-logs/nginx/api.log*'
   faultline tail --webhook https://example.com/hook sample-logs/nginx/api.log
-  faultline tail --metrics-listen 127.0.0.1:9184 --state /var/lib/faultline '/var/log/nginx/access.log*'";
+  faultline tail --metrics-listen 127.0.0.1:9184 --state /var/lib/faultline '/var/log/nginx/access.log*'
+  faultline tail --alertmanager http://127.0.0.1:9093 --alert-label service=payments api.log";
 
 /// `faultline query --help`: the table and command lines that work from the repo root.
 pub const QUERY_HELP: &str = "\
@@ -318,6 +319,15 @@ pub struct TailArgs {
     /// POST each incident event as JSON to this URL.
     #[arg(long, value_name = "URL")]
     pub webhook: Option<String>,
+
+    /// POST each open incident as an alert to this Alertmanager (its base URL, such as
+    /// http://127.0.0.1:9093); repeat for each member of a cluster.
+    #[arg(long, value_name = "URL")]
+    pub alertmanager: Vec<String>,
+
+    /// A label on every alert sent to Alertmanager (repeatable); `instance` is the host name unless set.
+    #[arg(long, value_name = "NAME=VALUE")]
+    pub alert_label: Vec<String>,
 
     /// Serve Prometheus metrics at http://ADDR/metrics (e.g. 127.0.0.1:9184, or :9184 for every interface).
     #[arg(long, value_name = "ADDR")]

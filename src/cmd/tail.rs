@@ -6,6 +6,7 @@
 use super::{Exit, Failure};
 use crate::cli::TailArgs;
 use crate::event::{format_ts, Micros};
+use crate::live::alertmanager::{self, Alert, Alertmanager};
 use crate::live::checkpoint;
 use crate::live::metrics::{self, Exporter};
 use crate::live::webhook::{RetryPolicy, Webhook};
@@ -180,6 +181,26 @@ async fn run_loop(
         Some(url) => Some(Webhook::spawn(url.clone(), RetryPolicy::default())?),
         None => None,
     };
+    let alerts = match plan.alertmanager.as_slice() {
+        [] => None,
+        urls => Some(Alertmanager::spawn(
+            urls,
+            plan.alert_labels.clone(),
+            RetryPolicy::default(),
+        )?),
+    };
+    if let Some(am) = &alerts {
+        // After a restart an incident still open fires again: Alertmanager
+        // may have let it expire while faultline was down.
+        for i in live.open_announcements() {
+            am.send(&Alert::persistent_5xx(
+                Change::Opened,
+                &i,
+                &Change::Opened.sentence(&i),
+            ));
+        }
+    }
+    let mut last_alert_refresh = Instant::now();
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sigint = signal(SignalKind::interrupt())?;
     let mut poll = interval(plan.poll.max(Duration::from_millis(10)));
@@ -224,10 +245,21 @@ async fn run_loop(
                     if let Some(w) = &webhook {
                         w.send(serde_json::to_vec(&tagged)?);
                     }
+                    if let Some(am) = &alerts {
+                        am.send(&Alert::persistent_5xx(change, &incident, &said.reason));
+                    }
                     match plan.output {
                         TailOutput::JsonLines => write_line(&mut stdout.lock(), &tagged)?,
                         TailOutput::Live => view.note(change, &incident),
                     }
+                }
+                // An open incident's alert carries its figures so far, refreshed
+                // as often as it is re-sent.
+                if let (Some(am), true) = (&alerts, last_alert_refresh.elapsed() >= alertmanager::RESEND) {
+                    if let Some(i) = live.open_incident(now_micros()) {
+                        am.send(&Alert::persistent_5xx(Change::Opened, &i, &Change::Opened.sentence(&i)));
+                    }
+                    last_alert_refresh = Instant::now();
                 }
                 if dirty && last_checkpoint.elapsed() >= plan.checkpoint_every {
                     if let Some(dir) = &plan.state_dir {
@@ -296,6 +328,9 @@ async fn run_loop(
     drop(out);
     if let Some(w) = webhook {
         w.close(Duration::from_secs(5)).await;
+    }
+    if let Some(am) = alerts {
+        am.close(Duration::from_secs(5)).await;
     }
     Ok(exit)
 }

@@ -1,6 +1,6 @@
 //! Live mode in one room: the follower (`follow`), the checkpoint
-//! (`checkpoint`), the live engine here, delivery (`webhook`) and the
-//! `/metrics` counters (`metrics`).
+//! (`checkpoint`), the live engine here, delivery (`webhook`,
+//! `alertmanager`) and the `/metrics` counters (`metrics`).
 //!
 //! The live engine: the follower's new lines go through the one ingestion
 //! engine ([`engine::parse_chunk`], the format detected with
@@ -13,6 +13,7 @@
 //! Everything here is synchronous and clock-free (the caller passes `now`),
 //! so tests drive it step by step; `cmd/tail.rs` adds tokio, signals and output.
 
+pub(crate) mod alertmanager;
 pub(crate) mod checkpoint;
 mod follow;
 pub(crate) mod metrics;
@@ -446,6 +447,21 @@ impl Live {
             }
         }
         out
+    }
+
+    /// The periods announced and not closed yet, with their figures as the
+    /// aggregate holds them: after a restart, what still fires.
+    pub(crate) fn open_announcements(&self) -> Vec<Incident> {
+        let all = self.announcements();
+        let closed: Vec<&str> = all
+            .iter()
+            .filter(|(c, _)| *c == Change::Closed)
+            .map(|(_, i)| i.start.as_str())
+            .collect();
+        all.iter()
+            .filter(|(c, i)| *c == Change::Opened && !closed.contains(&i.start.as_str()))
+            .map(|(_, i)| i.clone())
+            .collect()
     }
 
     /// The period still open (announced and not closed), with its figures so far.

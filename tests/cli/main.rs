@@ -2,6 +2,7 @@
 //! asserting exact values of reports, exit codes and stderr. One test binary;
 //! one module per subcommand.
 
+mod alertmanager;
 mod analyze;
 mod bounded;
 mod formats;

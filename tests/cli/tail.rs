@@ -325,7 +325,9 @@ pub(crate) fn incident_lines(t0: i64) -> String {
 
 /// A tiny HTTP server on 127.0.0.1 answering 503 to the first `failures`
 /// requests and 200 after; returns its URL and the bodies it accepted.
-fn webhook_receiver(failures: usize) -> (String, std::sync::mpsc::Receiver<(usize, Value)>) {
+pub(crate) fn webhook_receiver(
+    failures: usize,
+) -> (String, std::sync::mpsc::Receiver<(usize, Value)>) {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}/hook", listener.local_addr().unwrap());
     let (tx, rx) = std::sync::mpsc::channel();
