@@ -38,8 +38,8 @@ Examples:
   faultline tail --from-start -o json sample-logs/gateway/gateway.jsonl
   faultline tail --state /tmp/fl-state 'sample-logs/nginx/api.log*'
   faultline tail --webhook https://example.com/hook sample-logs/nginx/api.log
-  faultline tail --metrics-listen 127.0.0.1:9184 --state /var/lib/faultline '/var/log/nginx/access.log*'
-  faultline tail --alertmanager http://127.0.0.1:9093 --alert-label service=payments api.log";
+  faultline tail --metrics-listen :9184 'sample-logs/nginx/api.log*'
+  faultline tail --alertmanager http://am:9093 sample-logs/nginx/api.log";
 
 /// `faultline query --help`: the table and command lines that work from the repo root.
 pub const QUERY_HELP: &str = "\

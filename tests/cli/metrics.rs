@@ -4,7 +4,7 @@
 //! metrics` (Debian's `prometheus` package, installed by `.ci/run`) accepts
 //! every scrape. Every wait is on a condition with a deadline.
 
-use crate::tail::{append, lines, now_secs, sigterm, spawn_tail, wait_for, DEADLINE};
+use crate::tail::{append, lines, now_secs, sigterm, spawn_tail, tail_refuses, wait_for, DEADLINE};
 use crate::{debian_tool, http_get};
 use std::io::Write;
 use std::path::Path;
@@ -293,4 +293,88 @@ fn a_scan_of_100000_random_paths_stays_under_the_series_cap() {
     assert!(scrape.len() < 200_000, "{} bytes", scrape.len());
     promtool_accepts(&scrape);
     assert_eq!(sigterm(&mut child), 0);
+}
+
+#[test]
+fn the_readme_scrape_is_a_real_one() {
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let marker = "A scrape of `sample-logs/nginx/api.log`";
+    let at = readme.find(marker).expect("the README shows a scrape");
+    let rest = &readme[at..];
+    let start = rest.find("```text\n").unwrap() + "```text\n".len();
+    let block = &rest[start..start + rest[start..].find("```").unwrap()];
+
+    let log = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-logs/nginx/api.log");
+    let log = log.to_str().unwrap();
+    let report = crate::analyze(&[log], 0);
+    let (_, requests, malformed) = crate::counts(&report["summary"]);
+    let dir = tempfile::tempdir().unwrap();
+    let args = [
+        "--from-start",
+        "-o",
+        "json",
+        "--metrics-listen",
+        "127.0.0.1:0",
+        log,
+    ];
+    let mut child = spawn_tail(dir.path(), &args, &dir.path().join("out.jsonl"));
+    let addr = metrics_addr(dir.path());
+    let mut text = String::new();
+    wait_for("the whole sample log counted", || {
+        text = scrape(&addr);
+        lines_read(&text) == (requests as f64, malformed as f64)
+    });
+    for line in block.lines() {
+        assert!(
+            text.lines().any(|l| l == line),
+            "README line {line:?} is not in the scrape:\n{text}"
+        );
+    }
+    assert_eq!(sigterm(&mut child), 0);
+}
+
+#[test]
+fn bad_listen_addresses_and_alert_flags_are_usage_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    tail_refuses(d, &["--metrics-listen", "nowhere", "api.log"]).stderr(
+        "faultline: error: --metrics-listen nowhere: not an address to listen on, such as 127.0.0.1:9184 or :9184\n",
+    );
+    // A port already taken is refused before any work.
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let refused = tail_refuses(d, &["--metrics-listen", &addr, "api.log"]);
+    let err = String::from_utf8_lossy(&refused.get_output().stderr).to_string();
+    assert!(
+        err.starts_with(&format!(
+            "faultline: error: --metrics-listen {addr}: cannot listen there: "
+        )),
+        "{err}"
+    );
+    tail_refuses(d, &["--alertmanager", "am:9093", "api.log"])
+        .stderr("faultline: error: --alertmanager am:9093: not an http:// or https:// URL\n");
+    tail_refuses(d, &["--alert-label", "team=api", "api.log"]).stderr(
+        "faultline: error: --alert-label labels the alerts of --alertmanager, which is not given\n",
+    );
+    let am = ["--alertmanager", "http://127.0.0.1:9"];
+    for (label, why) in [
+        ("team", "not NAME=VALUE"),
+        (
+            "9team=api",
+            "a label name is letters, digits and _, not starting with a digit or __",
+        ),
+        (
+            "__team=api",
+            "a label name is letters, digits and _, not starting with a digit or __",
+        ),
+        (
+            "severity=low",
+            "alertname and severity are each alert's own",
+        ),
+        ("team=", "an empty value is no label in Alertmanager"),
+    ] {
+        tail_refuses(d, &[am[0], am[1], "--alert-label", label, "api.log"])
+            .stderr(format!("faultline: error: --alert-label {label}: {why}\n"));
+    }
 }

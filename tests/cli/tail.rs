@@ -64,7 +64,7 @@ pub(crate) fn sigterm(child: &mut Child) -> i32 {
 }
 
 /// `faultline tail ARGS` in `dir`, expected to stop at once with exit 2.
-fn tail_refuses(dir: &Path, args: &[&str]) -> assert_cmd::assert::Assert {
+pub(crate) fn tail_refuses(dir: &Path, args: &[&str]) -> assert_cmd::assert::Assert {
     faultline()
         .current_dir(dir)
         .arg("tail")
