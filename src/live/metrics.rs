@@ -168,9 +168,9 @@ impl Recorder {
         self.status.clear();
         let _ = write!(self.status, "{status}");
         self.requests.get([class, &self.status]).inc();
-        match &ev.path {
-            Some(p) => route::template_into(p, &mut self.route),
-            None => self.route.clear(),
+        self.route.clear();
+        if let Some(p) = &ev.path {
+            route::template_append(p, &mut self.route);
         }
         let method = ev.method.as_deref().unwrap_or_default();
         self.routes.get([method, &self.route, class]).inc();
