@@ -6,7 +6,7 @@
 //! `send_resolved`) show it fire and then resolve when the incident closes.
 
 use crate::tail::{
-    append, now_secs, output_events, sigterm, spawn_tail, webhook_receiver, DEADLINE,
+    append, now_secs, output_events, sigterm, spawn_tail, webhook_receiver, Running, DEADLINE,
 };
 use crate::{debian_tool, http_get};
 use serde_json::{json, Value};
@@ -33,9 +33,10 @@ fn free_port() -> u16 {
     l.local_addr().unwrap().port()
 }
 
-/// Starts Alertmanager in `dir`, routing every alert to `webhook` with its
-/// resolution, and waits until it is ready; `None` when it is not installed.
-fn start_alertmanager(dir: &Path, webhook: &str) -> Option<Alertmanager> {
+/// Starts Alertmanager in `dir` on `addr`, routing every alert to `webhook`
+/// with its resolution, and waits until it is ready; `None` when it is not
+/// installed.
+fn start_alertmanager(dir: &Path, addr: &str, webhook: &str) -> Option<Alertmanager> {
     let binary = debian_tool("prometheus-alertmanager", "prometheus-alertmanager")?;
     let config = dir.join("alertmanager.yml");
     std::fs::write(
@@ -46,7 +47,7 @@ fn start_alertmanager(dir: &Path, webhook: &str) -> Option<Alertmanager> {
         ),
     )
     .unwrap();
-    let addr = format!("127.0.0.1:{}", free_port());
+    let addr = addr.to_owned();
     let log = std::fs::File::create(dir.join("alertmanager.log")).unwrap();
     let child = Command::new(binary)
         .arg(format!("--config.file={}", config.display()))
@@ -126,7 +127,8 @@ fn secs(t: &Value) -> i64 {
 fn an_incident_fires_in_alertmanager_and_resolves_when_it_closes() {
     let dir = tempfile::tempdir().unwrap();
     let (hook, notifications) = webhook_receiver(0);
-    let Some(am) = start_alertmanager(dir.path(), &hook) else {
+    let addr = format!("127.0.0.1:{}", free_port());
+    let Some(am) = start_alertmanager(dir.path(), &addr, &hook) else {
         eprintln!(
             "SKIPPED: no prometheus-alertmanager and not root to install it \
              (apt-get install prometheus-alertmanager; .ci/run does it)"
@@ -159,7 +161,7 @@ fn an_incident_fires_in_alertmanager_and_resolves_when_it_closes() {
         "service=payments",
         "api.jsonl",
     ];
-    let mut child = spawn_tail(dir.path(), &args, &out);
+    let mut child = Running(spawn_tail(dir.path(), &args, &out));
     let uname = Command::new("uname").arg("-n").output().unwrap().stdout;
     let host = String::from_utf8(uname).unwrap().trim().to_owned();
     let labels = json!({
@@ -234,7 +236,7 @@ fn an_incident_fires_in_alertmanager_and_resolves_when_it_closes() {
     // No longer listed: resolved, minutes before it would have expired.
     assert_eq!(listed(&am), Vec::<Value>::new());
 
-    assert_eq!(sigterm(&mut child), 0);
+    assert_eq!(sigterm(&mut child.0), 0);
     let events: Vec<Value> = output_events(&out)
         .into_iter()
         .filter(|e| e["event"] != "summary")
@@ -246,4 +248,58 @@ fn an_incident_fires_in_alertmanager_and_resolves_when_it_closes() {
     assert_eq!(names, ["incident_opened", "incident_closed", "report"]);
     assert_eq!(events[1]["start"], json!(rfc3339(start)));
     assert_eq!(events[1]["end"], json!(rfc3339(end)));
+}
+
+#[test]
+fn an_alertmanager_that_is_down_gets_the_alert_once_it_is_up() {
+    if debian_tool("prometheus-alertmanager", "prometheus-alertmanager").is_none() {
+        eprintln!("SKIPPED: no prometheus-alertmanager and not root to install it");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (hook, notifications) = webhook_receiver(0);
+    let (log, out) = (dir.path().join("api.jsonl"), dir.path().join("out.jsonl"));
+    let t0 = now_secs();
+    append(&log, &failing_lines(t0));
+    // Nothing listens there yet: every push is refused and retried.
+    let addr = format!("127.0.0.1:{}", free_port());
+    let am_url = format!("http://{addr}");
+    let args = [
+        "--from-start",
+        "--poll",
+        "20ms",
+        "--bucket",
+        "1s",
+        "--for",
+        "3s",
+        "--max-gap",
+        "60",
+        "--lateness",
+        "500ms",
+        "-o",
+        "json",
+        "--alertmanager",
+        &am_url,
+        "api.jsonl",
+    ];
+    let mut child = Running(spawn_tail(dir.path(), &args, &out));
+    // Reading and announcing go on while Alertmanager is down.
+    crate::tail::wait_for("the incident announced on stdout", || {
+        output_events(&out)
+            .iter()
+            .any(|e| e["event"] == "incident_opened")
+    });
+    crate::tail::wait_for("a failed push and its retry on stderr", || {
+        std::fs::read_to_string(dir.path().join("stderr.txt"))
+            .unwrap_or_default()
+            .contains("failed")
+    });
+    let am = start_alertmanager(dir.path(), &addr, &hook).expect("installed");
+    let (_, first) = notifications
+        .recv_timeout(DEADLINE)
+        .expect("the retried push reaches Alertmanager");
+    assert_eq!(first["status"], "firing", "{first}");
+    assert_eq!(listed(&am).len(), 1);
+    assert_eq!(secs(&listed(&am)[0]["startsAt"]), t0 - 9);
+    assert_eq!(sigterm(&mut child.0), 0);
 }

@@ -4,7 +4,9 @@
 //! metrics` (Debian's `prometheus` package, installed by `.ci/run`) accepts
 //! every scrape. Every wait is on a condition with a deadline.
 
-use crate::tail::{append, lines, now_secs, sigterm, spawn_tail, tail_refuses, wait_for, DEADLINE};
+use crate::tail::{
+    append, lines, now_secs, sigterm, spawn_tail, tail_refuses, wait_for, Running, DEADLINE,
+};
 use crate::{debian_tool, http_get};
 use std::io::Write;
 use std::path::Path;
@@ -120,7 +122,7 @@ fn counts_equal_the_lines_appended_and_promtool_accepts_the_scrape() {
         "127.0.0.1:0",
         "api.log",
     ];
-    let mut child = spawn_tail(dir.path(), &args, &out);
+    let mut child = Running(spawn_tail(dir.path(), &args, &out));
     let addr = metrics_addr(dir.path());
     // Without a checkpoint it starts at the end: the 20 lines are not counted.
     wait_for("a first scrape", || {
@@ -202,19 +204,19 @@ fn counts_equal_the_lines_appended_and_promtool_accepts_the_scrape() {
     assert!(om.ends_with("# EOF\n"), "{om}");
     assert_eq!(http_get(&addr, "/nothing", &[]).0, 404);
     drop(stalled);
-    assert_eq!(sigterm(&mut child), 0);
+    assert_eq!(sigterm(&mut child.0), 0);
 
     // After a restart from the checkpoint the counters start again at 0, as
     // any exporter's do (Prometheus's rate() sees a counter reset), and count
     // only what this process reads.
     std::fs::write(dir.path().join("stderr.txt"), "").unwrap();
-    let mut child = spawn_tail(dir.path(), &args, &out);
+    let mut child = Running(spawn_tail(dir.path(), &args, &out));
     let addr = metrics_addr(dir.path());
     append(&log, &lines(121..=130));
     wait_for("10 more lines counted", || {
         lines_read(&scrape(&addr)) == (10.0, 0.0)
     });
-    assert_eq!(sigterm(&mut child), 0);
+    assert_eq!(sigterm(&mut child.0), 0);
 }
 
 #[test]
@@ -252,7 +254,7 @@ fn a_scan_of_100000_random_paths_stays_under_the_series_cap() {
         "127.0.0.1:0",
         "scan.log",
     ];
-    let mut child = spawn_tail(dir.path(), &args, &out);
+    let mut child = Running(spawn_tail(dir.path(), &args, &out));
     let addr = metrics_addr(dir.path());
     // A debug build on a busy machine: allow more than the usual deadline.
     let start = Instant::now();
@@ -292,7 +294,7 @@ fn a_scan_of_100000_random_paths_stays_under_the_series_cap() {
     assert_eq!(series(&scrape, "faultline_requests_total").len(), 3);
     assert!(scrape.len() < 200_000, "{} bytes", scrape.len());
     promtool_accepts(&scrape);
-    assert_eq!(sigterm(&mut child), 0);
+    assert_eq!(sigterm(&mut child.0), 0);
 }
 
 #[test]
@@ -318,7 +320,7 @@ fn the_readme_scrape_is_a_real_one() {
         "127.0.0.1:0",
         log,
     ];
-    let mut child = spawn_tail(dir.path(), &args, &dir.path().join("out.jsonl"));
+    let mut child = Running(spawn_tail(dir.path(), &args, &dir.path().join("out.jsonl")));
     let addr = metrics_addr(dir.path());
     let mut text = String::new();
     wait_for("the whole sample log counted", || {
@@ -331,7 +333,7 @@ fn the_readme_scrape_is_a_real_one() {
             "README line {line:?} is not in the scrape:\n{text}"
         );
     }
-    assert_eq!(sigterm(&mut child), 0);
+    assert_eq!(sigterm(&mut child.0), 0);
 }
 
 #[test]

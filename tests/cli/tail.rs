@@ -44,6 +44,17 @@ pub(crate) fn spawn_tail(dir: &Path, args: &[&str], out: &Path) -> Child {
         .unwrap()
 }
 
+/// A `tail` that is killed when dropped, so a failing test leaves no
+/// process behind (one that was stopped already is only reaped).
+pub(crate) struct Running(pub(crate) Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 pub(crate) fn sigterm(child: &mut Child) -> i32 {
     let ok = std::process::Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
