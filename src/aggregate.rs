@@ -326,6 +326,25 @@ pub(crate) fn split_route_key(key: &str) -> (Option<&str>, Option<&str>) {
     (method, rest.strip_prefix('+'))
 }
 
+/// The errors a request counts in `errors` (and in `/metrics`): its body's
+/// error, or for a bulk request's `errors` array the first one (a failed
+/// request counts once), or every item of a partially failed 202. The one
+/// place that rule lives.
+pub(crate) fn counted_errors<'b, 'a>(status: u16, body: &'b Body<'a>) -> &'b [ApiError<'a>] {
+    let partial = status == 202;
+    match body {
+        Body::Absent | Body::Unparsed => &[],
+        // A 202's single object counts only with a `code`: a job resource
+        // such as {"id": "job_1", "type": "export"} is not an error.
+        Body::Error(api) if partial && api.code.is_none() => &[],
+        Body::Error(api) => std::slice::from_ref(api),
+        // Every failed item of a bulk 202; a failed request counts once,
+        // by its first error, whatever its body lists.
+        Body::Errors(items) if partial => items,
+        Body::Errors(items) => &items[..1.min(items.len())],
+    }
+}
+
 impl Aggregate {
     pub(crate) fn new(config: AggConfig) -> Self {
         Aggregate {
@@ -515,21 +534,10 @@ impl Aggregate {
         // A 202's body is read only for the errors of a partial failure; any
         // other body it has is a success's, not an unparsed error body.
         let partial = status == 202;
-        let items: &[ApiError<'_>] = match &ev.body {
-            Body::Absent => &[],
-            Body::Unparsed => {
-                self.unparsed_bodies += u64::from(!partial);
-                &[]
-            }
-            // A 202's single object counts only with a `code`: a job resource
-            // such as {"id": "job_1", "type": "export"} is not an error.
-            Body::Error(api) if partial && api.code.is_none() => &[],
-            Body::Error(api) => std::slice::from_ref(api),
-            // Every failed item of a bulk 202; a failed request counts once,
-            // by its first error, whatever its body lists.
-            Body::Errors(items) if partial => items,
-            Body::Errors(items) => &items[..1.min(items.len())],
-        };
+        if matches!(ev.body, Body::Unparsed) && !partial {
+            self.unparsed_bodies += 1;
+        }
+        let items = counted_errors(status, &ev.body);
         if partial && !items.is_empty() {
             self.partial_failures += 1;
         }

@@ -37,8 +37,9 @@ Examples:
   faultline tail 'sample-logs/nginx/api.log*'
   faultline tail --from-start -o json sample-logs/gateway/gateway.jsonl
   faultline tail --state /tmp/fl-state 'sample-logs/nginx/api.log*'
-  faultline tail --webhook https://example.com/hook sample-logs/nginx/api.log
-  faultline tail --slo 99.9% -o json sample-logs/nginx/api.log";
+  faultline tail --slo 99.9% -o json sample-logs/nginx/api.log
+  faultline tail --metrics-listen :9184 'sample-logs/nginx/api.log*'
+  faultline tail --alertmanager http://am:9093 sample-logs/nginx/api.log";
 
 /// `faultline query --help`: the table and command lines that work from the repo root.
 pub const QUERY_HELP: &str = "\
@@ -445,6 +446,23 @@ pub struct TailArgs {
     /// POST each incident event as JSON to this URL.
     #[arg(long, value_name = "URL")]
     pub webhook: Option<String>,
+
+    /// POST each open incident as an alert to this Alertmanager (its base URL, such as
+    /// http://127.0.0.1:9093); repeat for each member of a cluster.
+    #[arg(long, value_name = "URL")]
+    pub alertmanager: Vec<String>,
+
+    /// A label on every alert sent to Alertmanager (repeatable); `instance` is the host name unless set.
+    #[arg(long, value_name = "NAME=VALUE")]
+    pub alert_label: Vec<String>,
+
+    /// Serve Prometheus metrics at http://ADDR/metrics (e.g. 127.0.0.1:9184, or :9184 for every interface).
+    #[arg(long, value_name = "ADDR")]
+    pub metrics_listen: Option<String>,
+
+    /// The most series each labelled metric keeps; later ones are counted under `__other__`.
+    #[arg(long, value_name = "N", default_value_t = 500, value_parser = clap::value_parser!(u32).range(1..))]
+    pub metrics_max_series: u32,
 
     /// Output [default: live on a terminal, json otherwise].
     #[arg(long, short, value_enum)]

@@ -320,6 +320,14 @@ pub(crate) struct TailPlan {
     pub(crate) bounds: Bounds,
     pub(crate) poll: Duration,
     pub(crate) webhook: Option<String>,
+    /// `--alertmanager`: the Alertmanagers to send alerts to.
+    pub(crate) alertmanager: Vec<String>,
+    /// The labels on every alert: `instance` and the `--alert-label`s.
+    pub(crate) alert_labels: std::collections::BTreeMap<String, String>,
+    /// `--metrics-listen`: where `/metrics` is served.
+    pub(crate) metrics_listen: Option<std::net::SocketAddr>,
+    /// `--metrics-max-series`.
+    pub(crate) metrics_max_series: usize,
     pub(crate) output: TailOutput,
     pub(crate) color: bool,
     /// The settings that shape a checkpoint's counts and announcements, as
@@ -371,6 +379,62 @@ fn shaping_settings(
     .collect()
 }
 
+/// The labels on every alert: `instance` (the host name unless given) and
+/// the `--alert-label NAME=VALUE`s, checked as Alertmanager checks them.
+#[cfg(unix)]
+fn alert_labels(args: &TailArgs) -> Result<std::collections::BTreeMap<String, String>, PlanError> {
+    if !args.alert_label.is_empty() && args.alertmanager.is_empty() {
+        return Err(PlanError::Usage(
+            "--alert-label labels the alerts of --alertmanager, which is not given".to_owned(),
+        ));
+    }
+    let mut labels = std::collections::BTreeMap::new();
+    for given in &args.alert_label {
+        let bad = |why: &str| PlanError::Usage(format!("--alert-label {given}: {why}"));
+        let (name, value) = given.split_once('=').ok_or_else(|| bad("not NAME=VALUE"))?;
+        let mut chars = name.chars();
+        let valid = chars
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !valid || name.starts_with("__") {
+            return Err(bad(
+                "a label name is letters, digits and _, not starting with a digit or __",
+            ));
+        }
+        if name == "alertname" || name == "severity" {
+            return Err(bad("alertname and severity are each alert's own"));
+        }
+        if value.is_empty() {
+            return Err(bad("an empty value is no label in Alertmanager"));
+        }
+        labels.insert(name.to_owned(), value.to_owned());
+    }
+    if !args.alertmanager.is_empty() && !labels.contains_key("instance") {
+        labels.insert("instance".to_owned(), crate::live::alertmanager::hostname());
+    }
+    Ok(labels)
+}
+
+/// `--metrics-listen`: `HOST:PORT` (`127.0.0.1:9184`, `[::1]:9184`,
+/// `localhost:9184`) or `:PORT` for every interface, as exporters take it.
+#[cfg(unix)]
+fn listen_addr(addr: &str) -> Result<std::net::SocketAddr, PlanError> {
+    use std::net::ToSocketAddrs;
+    let full = match addr.strip_prefix(':') {
+        Some(port) => format!("0.0.0.0:{port}"),
+        None => addr.to_owned(),
+    };
+    full.to_socket_addrs()
+        .ok()
+        .and_then(|mut a| a.next())
+        .ok_or_else(|| {
+            PlanError::Usage(format!(
+                "--metrics-listen {addr}: not an address to listen on, such as 127.0.0.1:9184 or :9184"
+            ))
+        })
+}
+
 #[cfg(unix)]
 pub(crate) fn tail(args: &TailArgs, env: &Env) -> Result<TailPlan, PlanError> {
     let micros = |us: i64| Duration::from_micros(us.max(0) as u64);
@@ -378,6 +442,13 @@ pub(crate) fn tail(args: &TailArgs, env: &Env) -> Result<TailPlan, PlanError> {
         if !(url.starts_with("http://") || url.starts_with("https://")) {
             return Err(PlanError::Usage(format!(
                 "--webhook {url}: not an http:// or https:// URL"
+            )));
+        }
+    }
+    for url in &args.alertmanager {
+        if !(url.starts_with("http://") || url.starts_with("https://")) {
+            return Err(PlanError::Usage(format!(
+                "--alertmanager {url}: not an http:// or https:// URL"
             )));
         }
     }
@@ -427,6 +498,13 @@ pub(crate) fn tail(args: &TailArgs, env: &Env) -> Result<TailPlan, PlanError> {
         },
         poll: micros(args.poll),
         webhook: args.webhook.clone(),
+        alertmanager: args.alertmanager.clone(),
+        alert_labels: alert_labels(args)?,
+        metrics_listen: match &args.metrics_listen {
+            Some(addr) => Some(listen_addr(addr)?),
+            None => None,
+        },
+        metrics_max_series: args.metrics_max_series as usize,
         output: match args.output {
             Some(TailOutputArg::Json) => TailOutput::JsonLines,
             Some(TailOutputArg::Live) => TailOutput::Live,

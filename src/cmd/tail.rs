@@ -1,11 +1,14 @@
 //! `faultline tail`: the live loop on tokio. Polls the files, announces
-//! incident changes (stdout and webhook), prints summaries, checkpoints, and
-//! on SIGINT/SIGTERM writes a last checkpoint and the final report.
+//! incident changes (stdout and webhook), prints summaries, checkpoints,
+//! serves `/metrics` beside it, and on SIGINT/SIGTERM writes a last
+//! checkpoint and the final report.
 
 use super::{Exit, Failure};
 use crate::cli::TailArgs;
 use crate::event::{format_ts, Micros};
+use crate::live::alertmanager::{self, Alert, Alertmanager};
 use crate::live::checkpoint;
+use crate::live::metrics::{self, Exporter};
 use crate::live::webhook::{RetryPolicy, Webhook};
 use crate::live::{Change, Live, LiveState};
 use crate::plan::{self, Env, TailOutput, TailPlan};
@@ -70,12 +73,21 @@ pub(crate) fn run(args: &TailArgs) -> Result<Exit, Failure> {
     if let Some(s) = &state {
         tracing::info!(files = s.follower.files.len(), "resuming from checkpoint");
     }
+    // Bound now, so that a port in use is a usage error before any work.
+    let listener = match plan.metrics_listen {
+        Some(addr) => Some(std::net::TcpListener::bind(addr).map_err(|e| {
+            Failure::usage(anyhow::anyhow!(
+                "--metrics-listen {addr}: cannot listen there: {e}"
+            ))
+        })?),
+        None => None,
+    };
     // Errors from here on (the runtime, signals, stdout) are I/O: exit 1.
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()?;
-    Ok(runtime.block_on(run_loop(plan, state))?)
+    Ok(runtime.block_on(run_loop(plan, state, listener))?)
 }
 
 /// A checkpoint's counts and announcements follow the settings it was made
@@ -138,7 +150,11 @@ fn write_line(out: &mut impl Write, value: &impl Serialize) -> anyhow::Result<()
     write().context("cannot write to stdout")
 }
 
-async fn run_loop(plan: TailPlan, state: Option<crate::live::LiveState>) -> anyhow::Result<Exit> {
+async fn run_loop(
+    plan: TailPlan,
+    state: Option<crate::live::LiveState>,
+    listener: Option<std::net::TcpListener>,
+) -> anyhow::Result<Exit> {
     // A fresh state directory gets its checkpoint right after the first poll:
     // it records where the existing files end, so a restart before any new
     // line does not start at their (then later) end and skip lines.
@@ -154,10 +170,47 @@ async fn run_loop(plan: TailPlan, state: Option<crate::live::LiveState>) -> anyh
     )
     .with_settings(plan.settings.clone())
     .with_slo(plan.slo);
+    let mut exporter: Option<std::sync::Arc<Exporter>> = None;
+    if let Some(listener) = listener {
+        // Says where, which matters with port 0 (any free port).
+        if let Ok(addr) = listener.local_addr() {
+            eprintln!("faultline: serving metrics at http://{addr}/metrics");
+        }
+        let (e, recorder) = Exporter::new(plan.metrics_max_series, plan.state_dir.is_some());
+        live = live.with_metrics(recorder);
+        metrics::server::spawn(listener, e.clone(), now_micros)?;
+        exporter = Some(e);
+    }
     let webhook = match &plan.webhook {
         Some(url) => Some(Webhook::spawn(url.clone(), RetryPolicy::default())?),
         None => None,
     };
+    let alerts = match plan.alertmanager.as_slice() {
+        [] => None,
+        urls => Some(Alertmanager::spawn(
+            urls,
+            plan.alert_labels.clone(),
+            RetryPolicy::default(),
+        )?),
+    };
+    if let Some(am) = &alerts {
+        // After a restart an incident still open fires again: Alertmanager
+        // may have let it expire while faultline was down.
+        for i in live.open_announcements() {
+            am.send(&Alert::persistent_5xx(
+                Change::Opened,
+                &i,
+                &Change::Opened.sentence(&i),
+            ));
+        }
+        if let Some(objective) = plan.slo {
+            for a in live.open_slo_alerts() {
+                let reason = format!("Firing since {} (sent again after a restart).", a.start);
+                am.send(&Alert::slo_alert(&a, objective.ratio(), &reason));
+            }
+        }
+    }
+    let mut last_alert_refresh = Instant::now();
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sigint = signal(SignalKind::interrupt())?;
     let mut poll = interval(plan.poll.max(Duration::from_millis(10)));
@@ -191,12 +244,19 @@ async fn run_loop(plan: TailPlan, state: Option<crate::live::LiveState>) -> anyh
                 if tokio::task::block_in_place(|| live.poll(now_micros())) > 0 {
                     dirty = true;
                 }
-                for (change, incident) in live.changes(now_micros()) {
-                    dirty = true;
+                let changes = live.changes(now_micros());
+                dirty |= !changes.is_empty();
+                if let (true, Some(e)) = (dirty, &exporter) {
+                    e.unsaved(now_micros());
+                }
+                for (change, incident) in changes {
                     let said = Announcement { reason: change.sentence(&incident), incident: &incident };
                     let tagged = tagged(change.event_name(), &said);
                     if let Some(w) = &webhook {
                         w.send(serde_json::to_vec(&tagged)?);
+                    }
+                    if let Some(am) = &alerts {
+                        am.send(&Alert::persistent_5xx(change, &incident, &said.reason));
                     }
                     match plan.output {
                         TailOutput::JsonLines => write_line(&mut stdout.lock(), &tagged)?,
@@ -209,16 +269,32 @@ async fn run_loop(plan: TailPlan, state: Option<crate::live::LiveState>) -> anyh
                     if let Some(w) = &webhook {
                         w.send(serde_json::to_vec(&tagged)?);
                     }
+                    if let Some(am) = &alerts {
+                        am.send(&Alert::slo_burn(&slo));
+                    }
                     match plan.output {
                         TailOutput::JsonLines => write_line(&mut stdout.lock(), &tagged)?,
                         TailOutput::Live => view.note_slo(&slo),
                     }
                 }
+                // An open incident's alert carries its figures so far, refreshed
+                // as often as it is re-sent.
+                if let (Some(am), true) = (&alerts, last_alert_refresh.elapsed() >= alertmanager::RESEND) {
+                    if let Some(i) = live.open_incident(now_micros()) {
+                        am.send(&Alert::persistent_5xx(Change::Opened, &i, &Change::Opened.sentence(&i)));
+                    }
+                    last_alert_refresh = Instant::now();
+                }
                 if dirty && last_checkpoint.elapsed() >= plan.checkpoint_every {
                     if let Some(dir) = &plan.state_dir {
                         let state = live.state();
                         match tokio::task::block_in_place(|| checkpoint::write(dir, &state)) {
-                            Ok(()) => dirty = false,
+                            Ok(()) => {
+                                dirty = false;
+                                if let Some(e) = &exporter {
+                                    e.saved();
+                                }
+                            }
                             // Keep following and alerting; try again next time.
                             Err(e) => tracing::warn!("cannot write the checkpoint in {}: {e}", dir.display()),
                         }
@@ -277,6 +353,9 @@ async fn run_loop(plan: TailPlan, state: Option<crate::live::LiveState>) -> anyh
     drop(out);
     if let Some(w) = webhook {
         w.close(Duration::from_secs(5)).await;
+    }
+    if let Some(am) = alerts {
+        am.close(Duration::from_secs(5)).await;
     }
     Ok(exit)
 }

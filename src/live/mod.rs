@@ -1,26 +1,31 @@
 //! Live mode in one room: the follower (`follow`), the checkpoint
-//! (`checkpoint`), the live engine here, and delivery (`webhook`).
+//! (`checkpoint`), the live engine here, delivery (`webhook`,
+//! `alertmanager`) and the `/metrics` counters (`metrics`).
 //!
 //! The live engine: the follower's new lines go through the one ingestion
 //! engine ([`engine::parse_chunk`], the format detected with
-//! [`engine::detect_format`]) into an aggregate; [`LiveState`] is what a
+//! [`engine::detect_format`]) into an aggregate, and into the metrics'
+//! [`metrics::Recorder`] beside it when `/metrics` is served (one parse feeds
+//! both, through [`Tee`]); [`LiveState`] is what a
 //! checkpoint holds; the SPEC §5 rule is applied to final buckets to decide
 //! what to announce.
 //!
 //! Everything here is synchronous and clock-free (the caller passes `now`),
 //! so tests drive it step by step; `cmd/tail.rs` adds tokio, signals and output.
 
+pub(crate) mod alertmanager;
 pub(crate) mod checkpoint;
 mod follow;
+pub(crate) mod metrics;
 pub(crate) mod webhook;
 
 use crate::aggregate::{AggConfig, Aggregate};
 use crate::engine::blocks::MAX_LINE;
-use crate::engine::{self, Chunk, InputOutcome, LineRules, TimeRange};
-use crate::event::Micros;
+use crate::engine::{self, Chunk, InputOutcome, LineRules, Sink, TimeRange};
+use crate::event::{Event, Micros};
 use crate::input::open::Compression;
 use crate::input::Source;
-use crate::parse::{Format, LineParser, ParseOptions};
+use crate::parse::{Format, LineParser, Malformed, ParseOptions};
 use crate::periods::{find_periods, BucketCount, DetectConfig, Period};
 use crate::report::{self, Incident, Report};
 use crate::slo::{Burn, BurnState, Counts, Objective, SloAlert, Transition, ALERTS};
@@ -249,6 +254,8 @@ pub(crate) struct Live {
     saved_slo: Option<BurnState>,
     /// Burn-rate changes found by `changes`, until `take_slo_changes`.
     slo_changes: Vec<SloChange>,
+    /// The `/metrics` counters, fed with the aggregate when they are served.
+    metrics: Option<metrics::Recorder>,
 }
 
 impl Live {
@@ -303,7 +310,22 @@ impl Live {
             slo: None,
             saved_slo,
             slo_changes: Vec::new(),
+            metrics: None,
         }
+    }
+
+    /// Feeds `recorder` with every line read from now on (with the
+    /// aggregate, from the same parse), and tells it whether an incident
+    /// announced before a restart is still open.
+    pub(crate) fn with_metrics(mut self, recorder: metrics::Recorder) -> Self {
+        recorder.incidents(0, self.incident_announced_open());
+        self.metrics = Some(recorder);
+        self
+    }
+
+    /// Whether an announced period is not closed yet.
+    fn incident_announced_open(&self) -> bool {
+        self.announced.values().any(|a| !a.closed)
     }
 
     /// Announces the burn-rate alerts of `objective` (`--slo`), resuming the
@@ -430,11 +452,18 @@ impl Live {
             sources,
             parsers,
             pending,
+            metrics,
             ..
         } = self;
         let n = follower.poll(
             &mut |source, before, chunk| match parsers.get_mut(&source) {
-                Some(parser) => observe(source, before, chunk, parser, agg, sources, &rules),
+                Some(parser) => {
+                    let mut sink = Tee {
+                        agg: &mut *agg,
+                        metrics: metrics.as_mut(),
+                    };
+                    observe(source, before, chunk, parser, &mut sink, sources, &rules)
+                }
                 None => pending.push((source, before, chunk_bytes(chunk))),
             },
         );
@@ -445,12 +474,16 @@ impl Live {
             }
             let chunk = bytes.as_deref().map_or(Chunk::TooLong, Chunk::Lines);
             if let Some(parser) = self.parsers.get_mut(&source) {
+                let mut sink = Tee {
+                    agg: &mut self.agg,
+                    metrics: self.metrics.as_mut(),
+                };
                 observe(
                     source,
                     before,
                     chunk,
                     parser,
-                    &mut self.agg,
+                    &mut sink,
                     &mut self.sources,
                     &rules,
                 );
@@ -510,6 +543,10 @@ impl Live {
                 entry.closed = true;
                 out.push((Change::Closed, p));
             }
+        }
+        if let Some(m) = &self.metrics {
+            let opened = out.iter().filter(|(c, _)| *c == Change::Opened).count();
+            m.incidents(opened as u64, self.incident_announced_open());
         }
         let changes = out
             .into_iter()
@@ -591,6 +628,21 @@ impl Live {
             }
         }
         out
+    }
+
+    /// The periods announced and not closed yet, with their figures as the
+    /// aggregate holds them: after a restart, what still fires.
+    pub(crate) fn open_announcements(&self) -> Vec<Incident> {
+        let all = self.announcements();
+        let closed: Vec<&str> = all
+            .iter()
+            .filter(|(c, _)| *c == Change::Closed)
+            .map(|(_, i)| i.start.as_str())
+            .collect();
+        all.iter()
+            .filter(|(c, i)| *c == Change::Opened && !closed.contains(&i.start.as_str()))
+            .map(|(_, i)| i.clone())
+            .collect()
     }
 
     /// The period still open (announced and not closed), with its figures so far.
@@ -701,12 +753,35 @@ fn chunk_bytes(chunk: Chunk<'_>) -> Option<Vec<u8>> {
     }
 }
 
+/// The live engine's sink: each line parsed once, counted into the
+/// aggregate and, when `/metrics` is served, into its counters.
+struct Tee<'a> {
+    agg: &'a mut Aggregate,
+    metrics: Option<&'a mut metrics::Recorder>,
+}
+
+impl Sink for Tee<'_> {
+    fn event(&mut self, ev: &Event<'_>, source: u32, line: u64) {
+        self.agg.observe(ev, source, line);
+        if let Some(m) = self.metrics.as_deref_mut() {
+            m.event(ev, source, line);
+        }
+    }
+
+    fn malformed(&mut self, source: u32, line: u64, reason: Malformed, text: &[u8]) {
+        self.agg.observe_malformed(source, line, reason, text);
+        if let Some(m) = self.metrics.as_deref_mut() {
+            m.malformed(source, line, reason, text);
+        }
+    }
+}
+
 fn observe(
     source: u32,
     before: u64,
     chunk: Chunk<'_>,
     parser: &mut LineParser,
-    agg: &mut Aggregate,
+    sink: &mut Tee<'_>,
     sources: &mut Vec<SourceMeta>,
     rules: &LineRules,
 ) {
@@ -714,7 +789,7 @@ fn observe(
     if sources.len() <= i {
         sources.resize(i + 1, SourceMeta::default());
     }
-    let count = engine::parse_chunk(chunk, source, before, parser, agg, rules);
+    let count = engine::parse_chunk(chunk, source, before, parser, sink, rules);
     sources[i].lines += count.counted;
 }
 

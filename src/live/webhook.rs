@@ -5,6 +5,9 @@
 //! 429, 5xx or a connection error the event is retried with exponential
 //! backoff and jitter, honouring `Retry-After`, until a deadline; then it is
 //! given up with a warning. Reports go through `tracing` (stderr).
+//!
+//! The delivery machinery here (the client, one attempt and what it came
+//! to, the jittered exponential backoff) is shared with `alertmanager`.
 
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -40,15 +43,50 @@ pub(crate) struct Webhook {
     task: tokio::task::JoinHandle<()>,
 }
 
+/// The HTTP client deliveries use.
+pub(crate) fn client(policy: &RetryPolicy) -> anyhow::Result<reqwest::Client> {
+    // reqwest is built without a bundled crypto provider; use ring's.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    Ok(reqwest::Client::builder()
+        .timeout(policy.request_timeout)
+        .user_agent(concat!("faultline/", env!("CARGO_PKG_VERSION")))
+        .build()?)
+}
+
+/// Exponential backoff with equal jitter: half of each delay fixed, half
+/// random, so the retries of many faultlines do not arrive together.
+pub(crate) struct Backoff {
+    delay: Duration,
+    first: Duration,
+    max: Duration,
+}
+
+impl Backoff {
+    pub(crate) fn new(policy: &RetryPolicy) -> Self {
+        Backoff {
+            delay: policy.first_delay,
+            first: policy.first_delay,
+            max: policy.max_delay,
+        }
+    }
+
+    /// The wait before the next try; each call doubles the next one, up to the maximum.
+    pub(crate) fn next(&mut self) -> Duration {
+        let jittered = self.delay / 2 + self.delay.mul_f64(fastrand::f64() / 2.0);
+        self.delay = self.delay.saturating_mul(2).min(self.max);
+        jittered
+    }
+
+    /// After a success: the next failure starts from the first delay again.
+    pub(crate) fn reset(&mut self) {
+        self.delay = self.first;
+    }
+}
+
 impl Webhook {
     /// Starts the delivery task. Must be called inside a tokio runtime.
     pub(crate) fn spawn(url: String, policy: RetryPolicy) -> anyhow::Result<Webhook> {
-        // reqwest is built without a bundled crypto provider; use ring's.
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let client = reqwest::Client::builder()
-            .timeout(policy.request_timeout)
-            .user_agent(concat!("faultline/", env!("CARGO_PKG_VERSION")))
-            .build()?;
+        let client = client(&policy)?;
         let (tx, rx) = mpsc::channel(QUEUE);
         let task = tokio::spawn(worker(client, url, rx, policy));
         Ok(Webhook { tx, task })
@@ -82,7 +120,7 @@ async fn worker(
 }
 
 /// What one attempt came to.
-enum Attempt {
+pub(crate) enum Attempt {
     Delivered,
     Retry {
         after: Option<Duration>,
@@ -91,7 +129,9 @@ enum Attempt {
     Fatal(String),
 }
 
-async fn attempt(client: &reqwest::Client, url: &str, body: &[u8]) -> Attempt {
+/// POSTs `body` (JSON) to `url` once: delivered, worth retrying (429, 5xx,
+/// no connection; with the `Retry-After` asked for), or refused for good.
+pub(crate) async fn attempt(client: &reqwest::Client, url: &str, body: &[u8]) -> Attempt {
     let sent = client
         .post(url)
         .header(reqwest::header::CONTENT_TYPE, "application/json")
@@ -137,7 +177,7 @@ fn next_wait(backoff: Duration, retry_after: Option<Duration>, left: Duration) -
 
 async fn deliver(client: &reqwest::Client, url: &str, body: Vec<u8>, policy: &RetryPolicy) {
     let started = Instant::now();
-    let mut delay = policy.first_delay;
+    let mut backoff = Backoff::new(policy);
     for tries in 1u32.. {
         let (after, why) = match attempt(client, url, &body).await {
             Attempt::Delivered => {
@@ -150,17 +190,13 @@ async fn deliver(client: &reqwest::Client, url: &str, body: Vec<u8>, policy: &Re
             }
             Attempt::Retry { after, why } => (after, why),
         };
-        // Equal jitter: half the delay fixed, half random, so retries of many
-        // faultlines do not arrive together.
-        let jittered = delay / 2 + delay.mul_f64(fastrand::f64() / 2.0);
         let left = policy.give_up_after.saturating_sub(started.elapsed());
-        let Some(wait) = next_wait(jittered, after, left) else {
+        let Some(wait) = next_wait(backoff.next(), after, left) else {
             tracing::warn!("webhook: giving up on an event after {tries} tries ({why})");
             return;
         };
         tracing::info!(tries, "webhook: {why}; retrying in {wait:?}");
         tokio::time::sleep(wait).await;
-        delay = delay.saturating_mul(2).min(policy.max_delay);
     }
 }
 

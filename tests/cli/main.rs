@@ -2,6 +2,7 @@
 //! asserting exact values of reports, exit codes and stderr. One test binary;
 //! one module per subcommand.
 
+mod alertmanager;
 mod analyze;
 mod bounded;
 mod export;
@@ -10,6 +11,7 @@ mod help_and_flags;
 mod html;
 mod markdown;
 mod merge;
+mod metrics;
 mod parallel;
 mod query;
 mod readme;
@@ -113,4 +115,54 @@ pub fn without_inputs(mut r: Value) -> Value {
         }
     }
     r
+}
+
+/// `binary` from Debian's `package`: on the PATH, or installed with apt-get
+/// when missing and this runs as root, as on a fresh CI machine (`.ci/run`
+/// installs it too). `None` when it is missing and cannot be installed.
+pub fn debian_tool(binary: &str, package: &str) -> Option<PathBuf> {
+    // One apt-get at a time: tests run in parallel and dpkg has one lock.
+    static APT: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let find = || {
+        std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
+            .map(|dir| dir.join(binary))
+            .find(|p| p.is_file())
+    };
+    let _apt = APT.lock().unwrap_or_else(|e| e.into_inner());
+    find().or_else(|| {
+        let out = std::process::Command::new("id").arg("-u").output().ok()?;
+        if out.stdout != b"0\n" {
+            return None;
+        }
+        let _ = std::process::Command::new("apt-get")
+            .args(["install", "-y", "-q", "--no-install-recommends", package])
+            .env("DEBIAN_FRONTEND", "noninteractive")
+            .status();
+        find()
+    })
+}
+
+/// `GET http://ADDR/PATH` with extra `headers` (HTTP/1.0, so the server
+/// closes the connection after its answer): the status and the body.
+pub fn http_get(addr: &str, path: &str, headers: &[(&str, &str)]) -> (u16, String) {
+    use std::io::{Read, Write};
+    let mut conn = std::net::TcpStream::connect(addr).expect("connects");
+    conn.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap();
+    let mut req = format!("GET {path} HTTP/1.0\r\nHost: {addr}\r\n");
+    for (k, v) in headers {
+        req.push_str(&format!("{k}: {v}\r\n"));
+    }
+    req.push_str("\r\n");
+    conn.write_all(req.as_bytes()).unwrap();
+    let mut resp = Vec::new();
+    conn.read_to_end(&mut resp).expect("reads the answer");
+    let resp = String::from_utf8(resp).expect("UTF-8");
+    let (head, body) = resp.split_once("\r\n\r\n").expect("a whole answer");
+    let status = head
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .expect("a status line");
+    (status, body.to_owned())
 }

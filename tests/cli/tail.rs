@@ -10,9 +10,9 @@ use std::path::Path;
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
-const DEADLINE: Duration = Duration::from_secs(30);
+pub(crate) const DEADLINE: Duration = Duration::from_secs(30);
 
-fn wait_for(what: &str, mut cond: impl FnMut() -> bool) {
+pub(crate) fn wait_for(what: &str, mut cond: impl FnMut() -> bool) {
     let start = Instant::now();
     while !cond() {
         assert!(start.elapsed() < DEADLINE, "timed out waiting for {what}");
@@ -21,7 +21,7 @@ fn wait_for(what: &str, mut cond: impl FnMut() -> bool) {
 }
 
 /// Starts `faultline tail ARGS` with stdout appended to `out`.
-fn spawn_tail(dir: &Path, args: &[&str], out: &Path) -> Child {
+pub(crate) fn spawn_tail(dir: &Path, args: &[&str], out: &Path) -> Child {
     let stdout = OpenOptions::new()
         .create(true)
         .append(true)
@@ -44,7 +44,18 @@ fn spawn_tail(dir: &Path, args: &[&str], out: &Path) -> Child {
         .unwrap()
 }
 
-fn sigterm(child: &mut Child) -> i32 {
+/// A `tail` that is killed when dropped, so a failing test leaves no
+/// process behind (one that was stopped already is only reaped).
+pub(crate) struct Running(pub(crate) Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+pub(crate) fn sigterm(child: &mut Child) -> i32 {
     let ok = std::process::Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
@@ -64,7 +75,7 @@ fn sigterm(child: &mut Child) -> i32 {
 }
 
 /// `faultline tail ARGS` in `dir`, expected to stop at once with exit 2.
-fn tail_refuses(dir: &Path, args: &[&str]) -> assert_cmd::assert::Assert {
+pub(crate) fn tail_refuses(dir: &Path, args: &[&str]) -> assert_cmd::assert::Assert {
     faultline()
         .current_dir(dir)
         .arg("tail")
@@ -101,7 +112,7 @@ fn checkpointed_twenty_lines(extra: &[&str]) -> (tempfile::TempDir, std::path::P
 }
 
 /// The checkpoint of `state` (zstd-compressed JSON), if there is a whole one.
-fn read_checkpoint(state: &Path) -> Option<Value> {
+pub(crate) fn read_checkpoint(state: &Path) -> Option<Value> {
     let bytes = std::fs::read(state.join("checkpoint.json.zst")).ok()?;
     serde_json::from_slice(&zstd::decode_all(&bytes[..]).ok()?).ok()
 }
@@ -114,13 +125,13 @@ fn write_checkpoint(state: &Path, value: &Value) {
 }
 
 /// Lines counted so far, as the checkpoint says.
-fn checkpointed_lines(state: &Path) -> u64 {
+pub(crate) fn checkpointed_lines(state: &Path) -> u64 {
     read_checkpoint(state)
         .and_then(|v| v["aggregate"]["lines"].as_u64())
         .unwrap_or(0)
 }
 
-fn output_events(out: &Path) -> Vec<Value> {
+pub(crate) fn output_events(out: &Path) -> Vec<Value> {
     std::fs::read_to_string(out)
         .unwrap_or_default()
         .lines()
@@ -129,7 +140,7 @@ fn output_events(out: &Path) -> Vec<Value> {
 }
 
 /// Combined lines with ids `ids`: every 10th a 503 with a body, every 7th a 404.
-fn lines(ids: std::ops::RangeInclusive<u32>) -> String {
+pub(crate) fn lines(ids: std::ops::RangeInclusive<u32>) -> String {
     ids.map(|id| {
         let (status, body) = match id {
             i if i % 10 == 0 => (503, r#""{\x22type\x22:\x22api_error\x22,\x22code\x22:\x22overloaded\x22}""#),
@@ -142,7 +153,7 @@ fn lines(ids: std::ops::RangeInclusive<u32>) -> String {
     .collect()
 }
 
-fn append(path: &Path, text: &str) {
+pub(crate) fn append(path: &Path, text: &str) {
     OpenOptions::new()
         .create(true)
         .append(true)
@@ -298,7 +309,7 @@ fn without_a_checkpoint_it_starts_at_the_end_of_existing_files() {
     assert_eq!(inputs, [10, 5]);
 }
 
-fn now_secs() -> i64 {
+pub(crate) fn now_secs() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
@@ -307,7 +318,7 @@ fn now_secs() -> i64 {
 
 /// JSON lines over 10 one-second buckets starting at `t0` (epoch seconds):
 /// 10 requests a second, 5 of them 503 in seconds 2 to 6.
-fn incident_lines(t0: i64) -> String {
+pub(crate) fn incident_lines(t0: i64) -> String {
     let mut s = String::new();
     for sec in 0..10i64 {
         for i in 0..10i64 {
@@ -325,7 +336,9 @@ fn incident_lines(t0: i64) -> String {
 
 /// A tiny HTTP server on 127.0.0.1 answering 503 to the first `failures`
 /// requests and 200 after; returns its URL and the bodies it accepted.
-fn webhook_receiver(failures: usize) -> (String, std::sync::mpsc::Receiver<(usize, Value)>) {
+pub(crate) fn webhook_receiver(
+    failures: usize,
+) -> (String, std::sync::mpsc::Receiver<(usize, Value)>) {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}/hook", listener.local_addr().unwrap());
     let (tx, rx) = std::sync::mpsc::channel();
@@ -769,7 +782,7 @@ fn a_w3c_log_resumed_mid_file_keeps_its_header() {
 
 /// JSON lines from `t0` (epoch seconds, a minute boundary) for 120 minutes,
 /// 20 requests a minute; every request of minutes 30 to 39 is a 503.
-fn slo_outage_lines(t0: i64) -> String {
+pub(crate) fn slo_outage_lines(t0: i64) -> String {
     let mut s = String::new();
     for m in 0..120i64 {
         for i in 0..20i64 {
