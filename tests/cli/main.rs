@@ -9,6 +9,7 @@ mod help_and_flags;
 mod html;
 mod markdown;
 mod parallel;
+mod portable_sql;
 mod query;
 mod readme;
 mod s3;
