@@ -1,6 +1,7 @@
 //! Portable SQL (SPEC §9): every shipped query in `queries/` gives the same
 //! rows on Polars SQL (`faultline query`) and on DuckDB over the same
-//! hive-partitioned Parquet dataset.
+//! hive-partitioned Parquet dataset, and `persistent-5xx-periods.sql` gives
+//! `analyze`'s incidents exactly.
 //!
 //! DuckDB is the Python package in `target/duckdb-venv` (`.ci/setup-duckdb`
 //! installs it, and these tests do too when it is missing): the `duckdb`
@@ -327,4 +328,79 @@ fn write_edges_log(path: &Path) {
         }
     }
     out.flush().unwrap();
+}
+
+/// `analyze`'s incidents as the query's columns.
+fn incidents(inputs: &[&Path]) -> Rows {
+    let mut c = faultline();
+    c.args(["analyze", "-o", "json", "--no-progress"])
+        .args(inputs);
+    let r: Value = serde_json::from_str(&stdout_of(&mut c)).unwrap();
+    let columns = ["start", "end", "bad_buckets", "requests", "errors_5xx"];
+    Rows {
+        columns: columns.iter().map(|c| (*c).to_owned()).collect(),
+        rows: r["incidents"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| columns.iter().map(|c| normal(&i[c])).collect())
+            .collect(),
+    }
+}
+
+/// The periods of `inputs` by `analyze`, Polars and DuckDB: all equal.
+fn periods_everywhere(inputs: &[&Path]) -> Rows {
+    let dir = tempfile::tempdir().unwrap();
+    make_dataset(dir.path(), inputs);
+    let by_analyze = incidents(inputs);
+    let by_duckdb = duckdb(dir.path(), &["persistent-5xx-periods"])
+        .pop()
+        .unwrap();
+    assert_eq!(by_duckdb, by_analyze, "DuckDB, then analyze");
+    let by_polars = polars("persistent-5xx-periods", inputs, &by_analyze.columns);
+    assert_eq!(by_polars, by_analyze, "Polars, then analyze");
+    by_analyze
+}
+
+fn period(start: &str, end: &str, bad: u64, requests: u64, errors: u64) -> Vec<Value> {
+    [
+        json!(start),
+        json!(end),
+        json!(bad),
+        json!(requests),
+        json!(errors),
+    ]
+    .iter()
+    .map(normal)
+    .collect()
+}
+
+#[test]
+fn persistent_5xx_periods_sql_gives_analyzes_incidents() {
+    let samples = root().join("sample-logs");
+    assert_eq!(
+        periods_everywhere(&[&samples]).rows,
+        [period(
+            "2026-11-24T10:35:00Z",
+            "2026-11-24T11:00:00Z",
+            24,
+            607,
+            184
+        )]
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let edges = dir.path().join("edges.jsonl");
+    write_edges_log(&edges);
+    assert_eq!(
+        periods_everywhere(&[&edges]).rows,
+        [
+            period("2026-11-24T08:10:00Z", "2026-11-24T08:15:00Z", 5, 100, 30),
+            // 20 + 20 + 40 + 0 + 3 × 20 requests; 6 + 6 + 2 + 3 × 6 5xx.
+            period("2026-11-24T08:30:00Z", "2026-11-24T08:37:00Z", 5, 140, 32),
+            period("2026-11-24T08:57:00Z", "2026-11-24T09:02:00Z", 5, 100, 30),
+            // 5 + 20 + 100 + 3 × 20 requests; 3 + 6 + 5 + 3 × 6 5xx.
+            period("2026-11-24T09:30:00Z", "2026-11-24T09:36:00Z", 6, 185, 32),
+        ]
+    );
 }
