@@ -2,9 +2,23 @@
 -- The API asks clients to back off exponentially: a client with many retries
 -- less than a second apart, or a short median gap, does not.
 WITH limited AS (
-  -- Seconds since the epoch, with the fraction: EXTRACT(EPOCH ...) reads the
-  -- same on Polars and DuckDB (DuckDB cannot cast a timestamp to a number).
-  SELECT client, ts, EXTRACT(EPOCH FROM ts) AS s
+  -- Seconds since the epoch, with the fraction, the same on Polars, DuckDB
+  -- and Spark: Spark has no EXTRACT(EPOCH ...) and DuckDB cannot cast a
+  -- timestamp to a number, so minutes since 1970 come from calendar fields
+  -- (days before the year with its leap days, day, hour, minute) and the
+  -- seconds of the minute from their text (no sub-second field is common).
+  SELECT
+    client,
+    ts,
+    CAST(
+      ((365 * (EXTRACT(YEAR FROM ts) - 1970)
+        + FLOOR((EXTRACT(YEAR FROM ts) - 1969) / 4)
+        - FLOOR((EXTRACT(YEAR FROM ts) - 1901) / 100)
+        + FLOOR((EXTRACT(YEAR FROM ts) - 1601) / 400)
+        + EXTRACT(DOY FROM ts) - 1) * 24
+       + EXTRACT(HOUR FROM ts)) * 60
+      + EXTRACT(MINUTE FROM ts)
+    AS BIGINT) * 60 + CAST(STRFTIME(ts, '%S.%f') AS DOUBLE) AS s
   FROM events
   WHERE status = 429
 ),

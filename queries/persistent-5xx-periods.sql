@@ -7,23 +7,37 @@
 -- from the one to the other, bad or not, hold at least 5 5xx; requests and
 -- errors_5xx count everything in that [start, end). `analyze` also says
 -- whether a period is ongoing, which depends on the clock: not here.
-WITH buckets AS (
-  -- One row per minute with traffic; `seen` is a time inside it (formatted
-  -- to the minute, the bucket's start). Polars divides by 60 as a product
-  -- with 1/60, DuckDB divides: the floors agree, a whole minute too.
+WITH minutes AS (
+  -- Minutes since 1970-01-01T00:00Z (the bucket index), from calendar
+  -- fields: the days before the year, leap days included, then the day,
+  -- hour and minute. Spark has no EXTRACT(EPOCH ...), so this is the one
+  -- way Polars, DuckDB and Spark all number minutes, in exact integers.
   SELECT
-    CAST(FLOOR(EXTRACT(EPOCH FROM ts) / 60) AS BIGINT) AS bucket,
-    MIN(ts) AS seen,
+    status,
+    CAST(
+      ((365 * (EXTRACT(YEAR FROM ts) - 1970)
+        + FLOOR((EXTRACT(YEAR FROM ts) - 1969) / 4)
+        - FLOOR((EXTRACT(YEAR FROM ts) - 1901) / 100)
+        + FLOOR((EXTRACT(YEAR FROM ts) - 1601) / 400)
+        + EXTRACT(DOY FROM ts) - 1) * 24
+       + EXTRACT(HOUR FROM ts)) * 60
+      + EXTRACT(MINUTE FROM ts)
+    AS BIGINT) AS bucket
+  FROM events
+),
+buckets AS (
+  -- One row per minute with traffic.
+  SELECT
+    bucket,
     COUNT(*) AS requests,
     SUM(CASE WHEN status >= 500 THEN 1 ELSE 0 END) AS errors_5xx
-  FROM events
-  GROUP BY CAST(FLOOR(EXTRACT(EPOCH FROM ts) / 60) AS BIGINT)
+  FROM minutes
+  GROUP BY bucket
 ),
 judged AS (
   -- Shares compared in integers, so that exactly 5 % and 50 % are bad.
   SELECT
     bucket,
-    seen,
     requests,
     errors_5xx,
     CASE
@@ -48,7 +62,6 @@ numbered AS (
   -- up to its last bad bucket.
   SELECT
     j.bucket,
-    j.seen,
     j.requests,
     j.errors_5xx,
     j.bad,
@@ -61,8 +74,6 @@ runs AS (
     run,
     MIN(CASE WHEN bad = 1 THEN bucket END) AS first_bucket,
     MAX(CASE WHEN bad = 1 THEN bucket END) AS last_bucket,
-    MIN(CASE WHEN bad = 1 THEN seen END) AS first_seen,
-    MAX(CASE WHEN bad = 1 THEN seen END) AS last_seen,
     SUM(bad) AS bad_buckets
   FROM numbered
   WHERE run > 0
@@ -77,15 +88,35 @@ totals AS (
   JOIN runs r ON r.run = n.run
   WHERE n.bucket <= r.last_bucket
   GROUP BY n.run
+),
+periods AS (
+  -- 5 buckets of 60 s from the first bad bucket's start to the last's end.
+  -- Their boundaries as times: minutes added to the epoch (UTC).
+  SELECT
+    TIMESTAMP '1970-01-01 00:00:00' + INTERVAL '1 minute' * r.first_bucket AS start_at,
+    TIMESTAMP '1970-01-01 00:00:00' + INTERVAL '1 minute' * (r.last_bucket + 1) AS end_at,
+    r.bad_buckets,
+    t.requests,
+    t.errors_5xx
+  FROM runs r
+  JOIN totals t ON t.run = r.run
+  WHERE r.last_bucket - r.first_bucket + 1 >= 5 AND t.errors_5xx >= 5
 )
+-- Times written as analyze writes them (2026-11-24T10:35:00Z), from calendar
+-- fields: Spark has no STRFTIME.
 SELECT
-  STRFTIME(r.first_seen, '%Y-%m-%dT%H:%M:00Z') AS "start",
-  STRFTIME(r.last_seen + INTERVAL '1 minute', '%Y-%m-%dT%H:%M:00Z') AS "end",
-  r.bad_buckets,
-  t.requests,
-  t.errors_5xx
-FROM runs r
-JOIN totals t ON t.run = r.run
--- 5 buckets of 60 s from the first bad bucket's start to the last's end.
-WHERE r.last_bucket - r.first_bucket + 1 >= 5 AND t.errors_5xx >= 5
-ORDER BY "start"
+  CONCAT(
+    CAST(CAST(start_at AS DATE) AS STRING), 'T',
+    LPAD(CAST(EXTRACT(HOUR FROM start_at) AS STRING), 2, '0'), ':',
+    LPAD(CAST(EXTRACT(MINUTE FROM start_at) AS STRING), 2, '0'), ':00Z'
+  ) AS "start",
+  CONCAT(
+    CAST(CAST(end_at AS DATE) AS STRING), 'T',
+    LPAD(CAST(EXTRACT(HOUR FROM end_at) AS STRING), 2, '0'), ':',
+    LPAD(CAST(EXTRACT(MINUTE FROM end_at) AS STRING), 2, '0'), ':00Z'
+  ) AS "end",
+  bad_buckets,
+  requests,
+  errors_5xx
+FROM periods
+ORDER BY start_at

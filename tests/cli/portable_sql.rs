@@ -7,6 +7,9 @@
 //! installs it, and these tests do too when it is missing): the `duckdb`
 //! crate's bundled C++ build would cost CI more than the tests.
 //!
+//! Spark SQL is compared too when `FAULTLINE_SPARK_PYTHON` names a Python
+//! with `pyspark` (too heavy for CI: about 500 MB and 10 s a session).
+//!
 //! Rows are compared after one normalisation, as the two engines print
 //! values their own way: every number is compared as an f64 (`3` and `3.0`
 //! are equal; no tolerance), and every string that reads as an RFC 3339
@@ -94,6 +97,9 @@ con.execute(f"CREATE VIEW events AS SELECT * FROM read_parquet('{glob}')")
 
 def cell(v):
     if isinstance(v, datetime.datetime):
+        # A TIMESTAMP without a zone is UTC, as the queries compute them.
+        if v.tzinfo is None:
+            v = v.replace(tzinfo=datetime.timezone.utc)
         return v.isoformat()
     if isinstance(v, decimal.Decimal):
         return float(v)
@@ -117,44 +123,131 @@ struct Rows {
     rows: Vec<Vec<Value>>,
 }
 
-/// Every file of `names` (in `queries/`) run on DuckDB over `dataset`.
-fn duckdb(dataset: &Path, names: &[&str]) -> Vec<Rows> {
-    let files: Vec<PathBuf> = names
-        .iter()
-        .map(|n| root().join("queries").join(format!("{n}.sql")))
-        .collect();
-    let out = std::process::Command::new(duckdb_python())
-        .arg("-c")
-        .arg(DUCKDB_RUNNER)
-        .arg(dataset)
-        .args(&files)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "DuckDB: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let all: Value = serde_json::from_slice(&out.stdout).unwrap();
-    files
-        .iter()
-        .map(|f| {
-            let r = &all[f.to_str().unwrap()];
-            Rows {
-                columns: r["columns"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|c| c.as_str().unwrap().to_owned())
-                    .collect(),
-                rows: r["rows"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|row| row.as_array().unwrap().iter().map(normal).collect())
-                    .collect(),
-            }
+/// Runs each SQL file on Spark with `events` the dataset as Spark reads it
+/// (`spark.read.parquet(DIR)`), in UTC, after the `strftime` definition of
+/// `queries/README.md`. Prints like [`DUCKDB_RUNNER`]; run with `TZ=UTC`,
+/// as PySpark gives times in the local zone without one.
+const SPARK_RUNNER: &str = r#"
+import datetime, decimal, json, sys
+from pyspark.sql import SparkSession
+
+dataset, prelude, files = sys.argv[1], sys.argv[2], sys.argv[3:]
+spark = (SparkSession.builder.master("local[2]")
+         .config("spark.sql.session.timeZone", "UTC")
+         .config("spark.sql.ansi.doubleQuotedIdentifiers", "true")
+         .config("spark.ui.enabled", "false")
+         .getOrCreate())
+spark.sparkContext.setLogLevel("ERROR")
+spark.read.parquet(dataset).createOrReplaceTempView("events")
+spark.sql(prelude)
+
+def cell(v):
+    if isinstance(v, datetime.datetime):
+        return v.replace(tzinfo=datetime.timezone.utc).isoformat()
+    if isinstance(v, decimal.Decimal):
+        return float(v)
+    return v
+
+out = {}
+for path in files:
+    with open(path) as f:
+        df = spark.sql(f.read())
+    out[path] = {
+        "columns": df.columns,
+        "rows": [[cell(v) for v in row] for row in df.collect()],
+    }
+json.dump(out, sys.stdout)
+"#;
+
+/// An engine that runs the SQL files through a Python runner script.
+struct Engine {
+    name: &'static str,
+    python: PathBuf,
+    runner: &'static str,
+    /// Arguments between the dataset and the files.
+    extra: Vec<String>,
+}
+
+impl Engine {
+    fn duckdb() -> Engine {
+        Engine {
+            name: "DuckDB",
+            python: duckdb_python(),
+            runner: DUCKDB_RUNNER,
+            extra: vec![],
+        }
+    }
+
+    /// Spark, when `FAULTLINE_SPARK_PYTHON` names a Python with pyspark.
+    fn spark() -> Option<Engine> {
+        let python = std::env::var_os("FAULTLINE_SPARK_PYTHON")?;
+        Some(Engine {
+            name: "Spark",
+            python: python.into(),
+            runner: SPARK_RUNNER,
+            extra: vec![spark_strftime()],
         })
+    }
+
+    /// Every file of `names` (in `queries/`) run over `dataset`.
+    fn run(&self, dataset: &Path, names: &[&str]) -> Vec<Rows> {
+        let files: Vec<PathBuf> = names
+            .iter()
+            .map(|n| root().join("queries").join(format!("{n}.sql")))
+            .collect();
+        let out = std::process::Command::new(&self.python)
+            .arg("-c")
+            .arg(self.runner)
+            .arg(dataset)
+            .args(&self.extra)
+            .args(&files)
+            .env("TZ", "UTC")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}: {}",
+            self.name,
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let all: Value = serde_json::from_slice(&out.stdout).unwrap();
+        files
+            .iter()
+            .map(|f| {
+                let r = &all[f.to_str().unwrap()];
+                Rows {
+                    columns: r["columns"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|c| c.as_str().unwrap().to_owned())
+                        .collect(),
+                    rows: r["rows"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|row| row.as_array().unwrap().iter().map(normal).collect())
+                        .collect(),
+                }
+            })
+            .collect()
+    }
+}
+
+/// The `strftime` definition Spark needs, as `queries/README.md` shows it.
+fn spark_strftime() -> String {
+    let doc = std::fs::read_to_string(root().join("queries/README.md")).unwrap();
+    let start = doc
+        .find("CREATE TEMPORARY FUNCTION strftime")
+        .expect("queries/README.md defines strftime for Spark");
+    let len = doc[start..].find("```").unwrap();
+    doc[start..start + len].trim().to_owned()
+}
+
+/// DuckDB, and Spark when set up.
+fn engines() -> Vec<Engine> {
+    std::iter::once(Engine::duckdb())
+        .chain(Engine::spark())
         .collect()
 }
 
@@ -205,31 +298,34 @@ fn shipped() -> Vec<String> {
         .collect()
 }
 
-/// Asserts every shipped query gives the same rows on both engines over the
-/// events of `inputs`; returns the names of those that gave none.
-fn same_rows_on_both(inputs: &[&Path]) -> BTreeSet<String> {
+/// Asserts every shipped query gives the same rows on Polars and DuckDB
+/// (and Spark, when set up) over the events of `inputs`; returns the names
+/// of those that gave none.
+fn same_rows_everywhere(inputs: &[&Path]) -> BTreeSet<String> {
     let dir = tempfile::tempdir().unwrap();
     make_dataset(dir.path(), inputs);
     let names = shipped();
     let names: Vec<&str> = names.iter().map(String::as_str).collect();
     let mut empty = BTreeSet::new();
-    for (name, duck) in names.iter().zip(duckdb(dir.path(), &names)) {
-        let pol = polars(name, inputs, &duck.columns);
-        assert_eq!(pol, duck, "{name}: Polars, then DuckDB");
-        if duck.rows.is_empty() {
-            empty.insert((*name).to_owned());
+    for engine in engines() {
+        for (name, theirs) in names.iter().zip(engine.run(dir.path(), &names)) {
+            let pol = polars(name, inputs, &theirs.columns);
+            assert_eq!(pol, theirs, "{name}: Polars, then {}", engine.name);
+            if theirs.rows.is_empty() {
+                empty.insert((*name).to_owned());
+            }
         }
     }
     empty
 }
 
 #[test]
-fn every_shipped_query_gives_the_same_rows_on_polars_and_duckdb() {
+fn every_shipped_query_gives_the_same_rows_on_every_engine() {
     // The sample logs (three formats, gzip, two hours) and the query tests'
     // events (nulls, fractions of seconds, 429s in bursts, a second day).
     let samples = root().join("sample-logs");
     let query_events = data().join("query.jsonl");
-    let empty = same_rows_on_both(&[&samples, &query_events]);
+    let empty = same_rows_everywhere(&[&samples, &query_events]);
     assert!(
         empty.is_empty(),
         "queries without rows prove nothing: {empty:?}"
@@ -240,7 +336,7 @@ fn every_shipped_query_gives_the_same_rows_on_polars_and_duckdb() {
     let dir = tempfile::tempdir().unwrap();
     let edges = dir.path().join("edges.jsonl");
     write_edges_log(&edges);
-    same_rows_on_both(&[&edges]);
+    same_rows_everywhere(&[&edges]);
 }
 
 /// Minutes after 2026-11-24T08:00:00Z, each with (requests, 5xx). Minutes
@@ -348,15 +444,18 @@ fn incidents(inputs: &[&Path]) -> Rows {
     }
 }
 
-/// The periods of `inputs` by `analyze`, Polars and DuckDB: all equal.
+/// The periods of `inputs` by `analyze`, Polars, DuckDB (and Spark): all equal.
 fn periods_everywhere(inputs: &[&Path]) -> Rows {
     let dir = tempfile::tempdir().unwrap();
     make_dataset(dir.path(), inputs);
     let by_analyze = incidents(inputs);
-    let by_duckdb = duckdb(dir.path(), &["persistent-5xx-periods"])
-        .pop()
-        .unwrap();
-    assert_eq!(by_duckdb, by_analyze, "DuckDB, then analyze");
+    for engine in engines() {
+        let theirs = engine
+            .run(dir.path(), &["persistent-5xx-periods"])
+            .pop()
+            .unwrap();
+        assert_eq!(theirs, by_analyze, "{}, then analyze", engine.name);
+    }
     let by_polars = polars("persistent-5xx-periods", inputs, &by_analyze.columns);
     assert_eq!(by_polars, by_analyze, "Polars, then analyze");
     by_analyze
