@@ -26,23 +26,25 @@ fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// The Python that has DuckDB, installed by `.ci/setup-duckdb` when missing.
+/// The Python that has DuckDB: what `.ci/setup-duckdb` prints, which installs
+/// it when missing. Once per test process, so tests do not install it twice
+/// at once.
 fn duckdb_python() -> PathBuf {
-    let python = root().join("target/duckdb-venv/bin/python");
-    let has_duckdb = |p: &Path| {
-        std::process::Command::new(p)
-            .args(["-c", "import duckdb"])
-            .output()
-            .is_ok_and(|o| o.status.success())
-    };
-    if !has_duckdb(&python) {
-        let ok = std::process::Command::new("bash")
-            .arg(root().join(".ci/setup-duckdb"))
-            .status()
-            .expect("bash runs");
-        assert!(ok.success(), ".ci/setup-duckdb could not install DuckDB");
-    }
-    python
+    static PYTHON: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    PYTHON
+        .get_or_init(|| {
+            let out = std::process::Command::new("bash")
+                .arg(root().join(".ci/setup-duckdb"))
+                .output()
+                .expect("bash runs");
+            assert!(
+                out.status.success(),
+                ".ci/setup-duckdb could not install DuckDB: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            PathBuf::from(String::from_utf8(out.stdout).unwrap().trim())
+        })
+        .clone()
 }
 
 /// Writes the events of `inputs` as a dataset under `dir`:
