@@ -8,9 +8,10 @@
 //! crate's bundled C++ build would cost CI more than the tests.
 //!
 //! Spark SQL is compared too when `FAULTLINE_SPARK_PYTHON` names a Python
-//! with `pyspark` (too heavy for CI: about 500 MB and 10 s a session).
+//! with `pyspark` (too heavy for CI: about 500 MB, and about a minute a
+//! Spark session on this 2-core machine).
 //!
-//! Rows are compared after one normalisation, as the two engines print
+//! Rows are compared after one normalisation, as the engines print
 //! values their own way: every number is compared as an f64 (`3` and `3.0`
 //! are equal; no tolerance), and every string that reads as an RFC 3339
 //! time as that instant (`2026-11-24T10:00:00+00:00` and
