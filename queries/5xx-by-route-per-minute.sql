@@ -8,4 +8,4 @@ SELECT
 FROM events
 WHERE status >= 500
 GROUP BY STRFTIME(ts, '%Y-%m-%dT%H:%M:00Z'), method, route
-ORDER BY minute, errors_5xx DESC, method, route
+ORDER BY minute, errors_5xx DESC, method NULLS LAST, route NULLS LAST

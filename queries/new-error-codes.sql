@@ -13,4 +13,4 @@ SELECT f.error_type, f.error_code, f.first_seen, f.requests
 FROM firsts f
 CROSS JOIN last_day d
 WHERE STRFTIME(f.first_seen, '%Y-%m-%d') = d.day
-ORDER BY f.first_seen, f.error_code
+ORDER BY f.first_seen, f.error_code, f.error_type NULLS LAST

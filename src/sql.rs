@@ -78,6 +78,7 @@ pub(crate) static SHIPPED: &[Shipped] = shipped![
     "hourly-error-rate",
     "new-error-codes",
     "top-messages-per-code",
+    "persistent-5xx-periods",
 ];
 
 impl Shipped {

@@ -13,6 +13,7 @@ mod markdown;
 mod merge;
 mod metrics;
 mod parallel;
+mod portable_sql;
 mod query;
 mod readme;
 mod s3;
