@@ -111,25 +111,8 @@ pub struct MergeArgs {
     #[arg(value_name = "FILE", required = true)]
     pub states: Vec<std::path::PathBuf>,
 
-    /// Output format [default: table on a terminal, json otherwise].
-    #[arg(long, short, value_enum)]
-    pub output: Option<OutputArg>,
-
-    /// Write the output to this file instead of stdout.
-    #[arg(long, value_name = "FILE")]
-    pub out: Option<std::path::PathBuf>,
-
-    /// With --output csv: which table to write [default: by_status].
-    #[arg(long, value_enum)]
-    pub table: Option<TableArg>,
-
-    /// Rows per table in the human view (the JSON keeps all rows).
-    #[arg(long, value_name = "N", default_value_t = 10)]
-    pub top: usize,
-
-    /// Exit with 3 when the verdict is escalate, 4 when it is no_data.
-    #[arg(long)]
-    pub exit_code: bool,
+    #[command(flatten)]
+    pub report: ReportArgs,
 
     /// Also write the merged state to FILE (merge in stages).
     #[arg(long, value_name = "FILE")]
@@ -335,20 +318,9 @@ pub struct KeysArgs {
     pub max_keys: u32,
 }
 
+/// How a report is written: `analyze` and `merge`.
 #[derive(Debug, Clone, Args)]
-pub struct AnalyzeArgs {
-    #[command(flatten)]
-    pub input: InputArgs,
-
-    #[command(flatten)]
-    pub detect: DetectArgs,
-
-    #[command(flatten)]
-    pub keys: KeysArgs,
-
-    #[command(flatten)]
-    pub slo: SloArgs,
-
+pub struct ReportArgs {
     /// Output format [default: table on a terminal, json otherwise].
     #[arg(long, short, value_enum)]
     pub output: Option<OutputArg>,
@@ -368,6 +340,24 @@ pub struct AnalyzeArgs {
     /// Exit with 3 when the verdict is escalate, 4 when it is no_data.
     #[arg(long)]
     pub exit_code: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct AnalyzeArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+
+    #[command(flatten)]
+    pub detect: DetectArgs,
+
+    #[command(flatten)]
+    pub keys: KeysArgs,
+
+    #[command(flatten)]
+    pub slo: SloArgs,
+
+    #[command(flatten)]
+    pub report: ReportArgs,
 
     /// Also write what was counted to FILE, for `faultline merge` (analyze
     /// where the logs are, merge the small states centrally).

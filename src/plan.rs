@@ -3,7 +3,8 @@
 
 use crate::aggregate::AggConfig;
 use crate::cli::{
-    AnalyzeArgs, FormatArg, MergeArgs, OutputArg, ParseArgs, RulesArgs, SloArgs, TableArg,
+    AnalyzeArgs, FormatArg, MergeArgs, OutputArg, ParseArgs, ReportArgs, RulesArgs, SloArgs,
+    TableArg,
 };
 #[cfg(feature = "query")]
 use crate::cli::{ExportArgs, QueryArgs, QueryOutputArg};
@@ -122,7 +123,7 @@ pub(crate) fn analyze(args: &AnalyzeArgs, env: &Env) -> Result<AnalyzePlan, Plan
 
     let detect = detect_config(&args.detect);
     let slo = objective(&args.slo)?;
-    let output = output_of(args.output, args.table, args.out.is_some(), env)?;
+    let output = output_of(&args.report, env)?;
     let threads = threads(args.threads);
     Ok(AnalyzePlan {
         sources,
@@ -136,9 +137,9 @@ pub(crate) fn analyze(args: &AnalyzeArgs, env: &Env) -> Result<AnalyzePlan, Plan
         detect,
         slo,
         output,
-        out: args.out.clone(),
-        top: args.top,
-        exit_code: args.exit_code,
+        out: args.report.out.clone(),
+        top: args.report.top,
+        exit_code: args.report.exit_code,
         save_state: args.save_state.clone(),
         threads,
         blocks: blocks(args.block_size),
@@ -148,12 +149,8 @@ pub(crate) fn analyze(args: &AnalyzeArgs, env: &Env) -> Result<AnalyzePlan, Plan
 }
 
 /// `-o` and `--table` of the report commands (`analyze`, `merge`).
-fn output_of(
-    output: Option<OutputArg>,
-    table: Option<TableArg>,
-    to_file: bool,
-    env: &Env,
-) -> Result<Output, PlanError> {
+fn output_of(r: &ReportArgs, env: &Env) -> Result<Output, PlanError> {
+    let (output, table, to_file) = (r.output, r.table, r.out.is_some());
     let output = match output {
         Some(OutputArg::Table) => Output::Table,
         Some(OutputArg::Json) => Output::Json,
@@ -193,10 +190,10 @@ pub(crate) fn merge(args: &MergeArgs, env: &Env) -> Result<MergePlan, PlanError>
     Ok(MergePlan {
         states: args.states.clone(),
         slo: objective(&args.slo)?,
-        output: output_of(args.output, args.table, args.out.is_some(), env)?,
-        out: args.out.clone(),
-        top: args.top,
-        exit_code: args.exit_code,
+        output: output_of(&args.report, env)?,
+        out: args.report.out.clone(),
+        top: args.report.top,
+        exit_code: args.report.exit_code,
         save_state: args.save_state.clone(),
         color: env.stdout_is_terminal && !env.no_color,
     })

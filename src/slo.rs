@@ -189,35 +189,15 @@ pub(crate) fn parse_objective(s: &str) -> Result<Objective, String> {
         Some(p) => (p.trim(), true),
         None => (t, false),
     };
-    let bad = || format!("--slo {s:?}: not an objective (like 99.9% or 0.999)");
-    let (int, frac) = num.split_once('.').unwrap_or((num, ""));
-    if (int.is_empty() && frac.is_empty())
-        || !int.bytes().all(|b| b.is_ascii_digit())
-        || !frac.bytes().all(|b| b.is_ascii_digit())
-    {
-        return Err(bad());
-    }
     // Digits of the ratio after the point: a percentage has two more.
     let places: u32 = if percent { 7 } else { 9 };
-    if frac.len() as u32 > places {
-        return Err(format!(
-            "--slo {s:?}: too many decimals (an objective is kept to a billionth)"
-        ));
-    }
-    let int: u64 = if int.is_empty() {
-        0
-    } else {
-        int.parse().map_err(|_| bad())?
-    };
-    let frac_val: u64 = if frac.is_empty() {
-        0
-    } else {
-        frac.parse().map_err(|_| bad())?
-    };
-    let ppb = int
-        .checked_mul(10u64.pow(places))
-        .and_then(|v| v.checked_add(frac_val * 10u64.pow(places - frac.len() as u32)))
-        .ok_or_else(bad)?;
+    let ppb = crate::units::parse_fixed(num, places).map_err(|too_many_decimals| {
+        if too_many_decimals {
+            format!("--slo {s:?}: too many decimals (an objective is kept to a billionth)")
+        } else {
+            format!("--slo {s:?}: not an objective (like 99.9% or 0.999)")
+        }
+    })?;
     if !percent && ppb > BILLION {
         return Err(format!(
             "--slo {s:?}: a ratio is below 1; for a percentage write {num}%"

@@ -41,6 +41,36 @@ pub(crate) fn parse_ratio_ppm_or_off(s: &str) -> Result<RatioOrOff, String> {
     parse_ratio_ppm(s).map(|ppm| RatioOrOff(Some(ppm)))
 }
 
+/// A decimal number `I.F` (digits only, either part may be empty but not
+/// both) as an integer scaled by 10^`places`, exactly, without floats.
+/// `Err(true)` when it has more than `places` decimals, `Err(false)` when
+/// it is not such a number or does not fit.
+pub(crate) fn parse_fixed(num: &str, places: u32) -> Result<u64, bool> {
+    let (int, frac) = num.split_once('.').unwrap_or((num, ""));
+    if int.is_empty() && frac.is_empty()
+        || !int.bytes().all(|b| b.is_ascii_digit())
+        || !frac.bytes().all(|b| b.is_ascii_digit())
+    {
+        return Err(false);
+    }
+    if frac.len() as u32 > places {
+        return Err(true);
+    }
+    let int: u64 = if int.is_empty() {
+        0
+    } else {
+        int.parse().map_err(|_| false)?
+    };
+    let frac_val: u64 = if frac.is_empty() {
+        0
+    } else {
+        frac.parse().map_err(|_| false)?
+    };
+    int.checked_mul(10u64.pow(places))
+        .and_then(|v| v.checked_add(frac_val * 10u64.pow(places - frac.len() as u32)))
+        .ok_or(false)
+}
+
 /// Parses a ratio into parts per million: `0.05` or `5%`, exactly, without floats.
 pub(crate) fn parse_ratio_ppm(s: &str) -> Result<u64, String> {
     let t = s.trim();
@@ -48,29 +78,8 @@ pub(crate) fn parse_ratio_ppm(s: &str) -> Result<u64, String> {
         Some(p) => (p.trim(), 4u32),
         None => (t, 6u32),
     };
-    let bad = || format!("{s:?}: not a ratio (like 0.05 or 5%)");
-    let (int, frac) = num.split_once('.').unwrap_or((num, ""));
-    if int.is_empty() && frac.is_empty()
-        || !int.bytes().all(|b| b.is_ascii_digit())
-        || !frac.bytes().all(|b| b.is_ascii_digit())
-        || frac.len() as u32 > scale_exp
-    {
-        return Err(bad());
-    }
-    let int: u64 = if int.is_empty() {
-        0
-    } else {
-        int.parse().map_err(|_| bad())?
-    };
-    let frac_val: u64 = if frac.is_empty() {
-        0
-    } else {
-        frac.parse().map_err(|_| bad())?
-    };
-    let ppm = int
-        .checked_mul(10u64.pow(scale_exp))
-        .and_then(|v| v.checked_add(frac_val * 10u64.pow(scale_exp - frac.len() as u32)))
-        .ok_or_else(bad)?;
+    let ppm =
+        parse_fixed(num, scale_exp).map_err(|_| format!("{s:?}: not a ratio (like 0.05 or 5%)"))?;
     if ppm > 1_000_000 {
         return Err(format!("{s:?}: a ratio is at most 1 (100%)"));
     }

@@ -5,9 +5,11 @@ use super::{Exit, Failure};
 use crate::aggregate::Aggregate;
 use crate::cli::AnalyzeArgs;
 use crate::engine::{self, InputOutcome};
+use crate::periods::DetectConfig;
 use crate::plan::{self, AnalyzePlan, Env, Output};
 use crate::render::{self, table::TableOptions};
 use crate::report::{self, Level, Report};
+use crate::slo::Objective;
 use crate::state::SavedState;
 use anyhow::Context;
 use std::io::{BufWriter, Write};
@@ -23,23 +25,53 @@ pub(crate) fn run(args: &AnalyzeArgs) -> Result<Exit, Failure> {
         "analyze"
     );
     let (agg, outcomes) = analyze(&plan);
-    let mut report = report::build(&agg, &outcomes, &plan.detect);
-    report.slo = plan.slo.map(|o| report::slo(&agg, o));
+    conclude(
+        agg,
+        &outcomes,
+        &Conclusion {
+            detect: &plan.detect,
+            slo: plan.slo,
+            save_state: plan.save_state.as_deref(),
+            view: View {
+                output: plan.output,
+                top: plan.top,
+                color: plan.color,
+            },
+            out: plan.out.as_deref(),
+            exit_code: plan.exit_code,
+        },
+    )
+}
+
+/// What `analyze` and `merge` do with the merged aggregate.
+pub(crate) struct Conclusion<'a> {
+    pub(crate) detect: &'a DetectConfig,
+    pub(crate) slo: Option<Objective>,
+    pub(crate) save_state: Option<&'a Path>,
+    pub(crate) view: View,
+    pub(crate) out: Option<&'a Path>,
+    pub(crate) exit_code: bool,
+}
+
+/// The report (with the SLO replay when asked), input errors on stderr, the
+/// state when asked, the output, and the exit code.
+pub(crate) fn conclude(
+    agg: Aggregate,
+    outcomes: &[InputOutcome],
+    c: &Conclusion<'_>,
+) -> Result<Exit, Failure> {
+    let mut report = report::build(&agg, outcomes, c.detect);
+    report.slo = c.slo.map(|o| report::slo(&agg, o));
     for e in &report.summary.input_errors {
         eprintln!("faultline: {}: {}", e.path, e.error);
     }
-    if let Some(path) = &plan.save_state {
-        SavedState::new(agg, &outcomes, &plan.detect)
+    if let Some(path) = c.save_state {
+        SavedState::new(agg, outcomes, c.detect)
             .save(path)
             .with_context(|| format!("{}: cannot write the state", path.display()))?;
     }
-    let view = View {
-        output: plan.output,
-        top: plan.top,
-        color: plan.color,
-    };
-    emit(&view, &report, plan.out.as_deref())?;
-    Ok(exit_of(plan.exit_code, &report))
+    emit(&c.view, &report, c.out)?;
+    Ok(exit_of(c.exit_code, &report))
 }
 
 /// How a report is shown: what `analyze` and `merge` share.

@@ -327,6 +327,12 @@ fn the_readme_scrape_is_a_real_one() {
         text = scrape(&addr);
         lines_read(&text) == (requests as f64, malformed as f64)
     });
+    // The counters of a line are bumped one after another, and a scrape
+    // reads them one after another: under load one scrape can fall between.
+    wait_for("the README's counts in a scrape", || {
+        text = scrape(&addr);
+        block.lines().all(|line| text.lines().any(|l| l == line))
+    });
     for line in block.lines() {
         assert!(
             text.lines().any(|l| l == line),
