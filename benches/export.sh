@@ -14,9 +14,10 @@ LINES=${BENCH_LINES:-5900000}
 mkdir -p "$DIR"
 command -v /usr/bin/time >/dev/null || { echo "needs GNU time (apt-get install time)" >&2; exit 2; }
 cargo build --release --quiet --bin faultline --example gen_samples
-FL=target/release/faultline
+T=${CARGO_TARGET_DIR:-target}
+FL=$T/release/faultline
 LOG="$DIR/combined.log"
-[ -s "$LOG" ] || target/release/examples/gen_samples --lines "$LINES" --out "$LOG"
+[ -s "$LOG" ] || "$T"/release/examples/gen_samples --lines "$LINES" --out "$LOG"
 cat "$LOG" > /dev/null # warm the page cache
 
 # run NAME CMD...: one run, "wall_s rss_MiB", output to $DIR/NAME.out
