@@ -54,6 +54,17 @@ fn series<'a>(scrape: &'a str, metric: &str) -> Vec<(&'a str, f64)> {
         .collect()
 }
 
+/// Whether a scrape saw `requests` request lines in every per-request
+/// metric. A line's counters are bumped one after another and a scrape
+/// reads them one after another, so one scrape can fall between them: tests
+/// wait for a settled one rather than for `faultline_lines_total` alone.
+fn settled(scrape: &str, requests: f64) -> bool {
+    let sum = |metric: &str| -> f64 { series(scrape, metric).iter().map(|(_, v)| v).sum() };
+    lines_read(scrape).0 == requests
+        && sum("faultline_requests_total") == requests
+        && sum("faultline_route_requests_total") == requests
+}
+
 fn lines_read(scrape: &str) -> (f64, f64) {
     (
         value(scrape, r#"faultline_lines_total{result="request"}"#).unwrap_or(-1.0),
@@ -138,7 +149,7 @@ fn counts_equal_the_lines_appended_and_promtool_accepts_the_scrape() {
     let mut text = String::new();
     wait_for("101 lines counted", || {
         text = scrape(&addr);
-        lines_read(&text) == (100.0, 1.0)
+        lines_read(&text) == (100.0, 1.0) && settled(&text, 100.0)
     });
     let (ok, missing, down) = statuses_of(21..=120);
     let v = |s: &str| value(&text, s);
@@ -260,7 +271,7 @@ fn a_scan_of_100000_random_paths_stays_under_the_series_cap() {
     let start = Instant::now();
     let scrape = loop {
         let s = scrape(&addr);
-        if lines_read(&s) == (f64::from(LINES), 0.0) {
+        if lines_read(&s) == (f64::from(LINES), 0.0) && settled(&s, f64::from(LINES)) {
             break s;
         }
         assert!(
@@ -325,7 +336,7 @@ fn the_readme_scrape_is_a_real_one() {
     let mut text = String::new();
     wait_for("the whole sample log counted", || {
         text = scrape(&addr);
-        lines_read(&text) == (requests as f64, malformed as f64)
+        lines_read(&text) == (requests as f64, malformed as f64) && settled(&text, requests as f64)
     });
     // The counters of a line are bumped one after another, and a scrape
     // reads them one after another: under load one scrape can fall between.
