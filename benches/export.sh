@@ -16,8 +16,10 @@ command -v /usr/bin/time >/dev/null || { echo "needs GNU time (apt-get install t
 cargo build --release --quiet --bin faultline --example gen_samples
 T=${CARGO_TARGET_DIR:-target}
 FL=$T/release/faultline
-LOG="$DIR/combined.log"
-[ -s "$LOG" ] || "$T"/release/examples/gen_samples --lines "$LINES" --out "$LOG"
+# Starts on 2026-01-01 so that no line is in the future: results must not
+# depend on when the steps run.
+LOG="$DIR/combined-2026-01-01.log"
+[ -s "$LOG" ] || "$T"/release/examples/gen_samples --lines "$LINES" --start 1767225600 --out "$LOG"
 cat "$LOG" > /dev/null # warm the page cache
 
 # run NAME CMD...: one run, "wall_s rss_MiB", output to $DIR/NAME.out
