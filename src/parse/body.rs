@@ -84,19 +84,29 @@ pub(crate) fn from_text(text: &[u8], strict: bool) -> Body<'_> {
         return Body::Absent;
     }
     match t[0] {
-        b'{' => {
-            let mut de = serde_json::Deserializer::from_slice(t);
-            match Fields::seed(true)
-                .deserialize(&mut de)
-                .and_then(|f| de.end().map(|()| f))
-            {
-                Ok(fields) => fields.into_body(),
-                Err(_) => Body::Unparsed,
-            }
-        }
+        // One UTF-8 check of the whole body, so that serde_json does not
+        // check each string again; invalid text goes the byte route, which
+        // fails it where it fails.
+        b'{' => match std::str::from_utf8(t) {
+            Ok(text) => read_object(&mut serde_json::Deserializer::from_str(text)),
+            Err(_) => read_object(&mut serde_json::Deserializer::from_slice(t)),
+        },
         b'<' => Body::Unparsed,
         _ if strict => Body::Unparsed,
         _ => Body::Absent,
+    }
+}
+
+/// The body object `de` holds, and nothing after it.
+fn read_object<'de, R: serde_json::de::Read<'de>>(
+    de: &mut serde_json::Deserializer<R>,
+) -> Body<'de> {
+    match Fields::seed(true)
+        .deserialize(&mut *de)
+        .and_then(|f| de.end().map(|()| f))
+    {
+        Ok(fields) => fields.into_body(),
+        Err(_) => Body::Unparsed,
     }
 }
 
