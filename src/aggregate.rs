@@ -484,8 +484,12 @@ impl Aggregate {
         bucket.errors_4xx += u64::from(is4);
         bucket.errors_5xx += u64::from(is5);
         let client = ev.client.as_deref().unwrap_or(ABSENT);
-        let agent = ev.user_agent.as_deref().unwrap_or(ABSENT);
-        if sampled(ev.ts, &self.scratch_key, client) {
+        let in_sample = sampled(ev.ts, &self.scratch_key, client);
+        // Only the sampled requests and the 5xx count their user agent: the
+        // others leave it undecoded (`Event::agent`).
+        let agent = if in_sample || is5 { ev.agent() } else { None };
+        let agent = agent.as_deref().unwrap_or(ABSENT);
+        if in_sample {
             bucket.sampled += 1;
             bucket
                 .routes_all

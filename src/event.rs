@@ -87,6 +87,11 @@ pub(crate) struct Event<'a> {
     pub(crate) bytes: Option<u64>,
     pub(crate) duration_ms: Option<f64>,
     pub(crate) user_agent: Option<Cow<'a, str>>,
+    /// A combined-format user agent left as the line wrote it (escaped),
+    /// when the parser was told to leave it: `analyze` needs it only for the
+    /// 5xx and the sampled requests, and decoding it for every line was a
+    /// good part of a line's cost. Read either through [`Event::agent`].
+    pub(crate) user_agent_raw: Option<&'a [u8]>,
     pub(crate) body: Body<'a>,
     /// The status the upstream (target, backend) answered, when a load
     /// balancer or proxy logs it apart from its own (SPEC §4).
@@ -107,6 +112,7 @@ impl Event<'_> {
             bytes: None,
             duration_ms: None,
             user_agent: None,
+            user_agent_raw: None,
             body: Body::Absent,
             upstream_status: None,
             request_id: None,
@@ -115,10 +121,19 @@ impl Event<'_> {
 }
 
 impl Event<'_> {
+    /// The user agent, decoded now when the parser left it raw.
+    pub(crate) fn agent(&self) -> Option<Cow<'_, str>> {
+        match self.user_agent_raw {
+            Some(raw) => crate::parse::clf::agent_text(raw),
+            None => self.user_agent.as_deref().map(Cow::Borrowed),
+        }
+    }
+
     /// The same event, owning its text.
     #[cfg(test)]
     pub(crate) fn into_owned(self) -> Event<'static> {
         let own = |s: Option<Cow<'_, str>>| s.map(|s| Cow::Owned(s.into_owned()));
+        let user_agent = own(self.agent());
         Event {
             ts: self.ts,
             client: own(self.client),
@@ -127,7 +142,8 @@ impl Event<'_> {
             status: self.status,
             bytes: self.bytes,
             duration_ms: self.duration_ms,
-            user_agent: own(self.user_agent),
+            user_agent,
+            user_agent_raw: None,
             body: self.body.into_owned(),
             upstream_status: self.upstream_status,
             request_id: own(self.request_id),

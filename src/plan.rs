@@ -105,7 +105,9 @@ pub(crate) fn analyze(args: &AnalyzeArgs, env: &Env) -> Result<AnalyzePlan, Plan
     let sources = resolve(&paths)?;
 
     // Reports name clients and user agents in what changed (SPEC §11).
-    let parse = parse_options(&input.parse)?;
+    let mut parse = parse_options(&input.parse)?;
+    // The aggregate decodes a user agent only for the lines that count it.
+    parse.lazy_agent = true;
     let time = |s: &Option<String>, flag: &str| {
         s.as_deref()
             .map(|t| {
@@ -242,6 +244,7 @@ fn parse_options(p: &ParseArgs) -> Result<ParseOptions, PlanError> {
         fields,
         log_format,
         details: true,
+        lazy_agent: false,
     })
 }
 

@@ -20,6 +20,9 @@ pub(crate) struct ClfParser {
     bodies: body::RecentBodies,
     /// Whether to decode the client, user agent and duration (the line is checked the same either way).
     details: bool,
+    /// With `details`: leave the user agent raw in `Event::user_agent_raw`
+    /// for whoever needs it to decode it.
+    lazy_agent: bool,
 }
 
 impl Default for ClfParser {
@@ -49,7 +52,14 @@ impl ClfParser {
             times: ClfTimeCache::default(),
             bodies: body::RecentBodies::default(),
             details,
+            lazy_agent: false,
         }
+    }
+
+    /// The same parser, leaving user agents raw (see `Event::agent`).
+    pub(crate) fn with_lazy_agent(mut self, lazy: bool) -> Self {
+        self.lazy_agent = lazy;
+        self
     }
 
     /// Parses one line; also says whether it carried a referer and user agent.
@@ -108,8 +118,10 @@ impl ClfParser {
             (next_field(line, &mut pos)?, next_field(line, &mut pos)?)
         {
             *flavor = Flavor::Combined;
-            if self.details {
-                ev.user_agent = non_dash(text(ua));
+            if self.details && self.lazy_agent {
+                ev.user_agent_raw = Some(ua);
+            } else if self.details {
+                ev.user_agent = agent_text(ua);
             }
         } else {
             pos = after_bytes;
@@ -371,6 +383,11 @@ pub(super) fn split_request(raw: &[u8]) -> (Option<Cow<'_, str>>, Option<Cow<'_,
         text(&target[..end])
     });
     (method, path)
+}
+
+/// A raw (escaped) user agent field as the event's user agent.
+pub(crate) fn agent_text(raw: &[u8]) -> Option<Cow<'_, str>> {
+    non_dash(text(raw))
 }
 
 pub(super) fn non_dash(s: Cow<'_, str>) -> Option<Cow<'_, str>> {

@@ -173,6 +173,10 @@ pub(crate) struct ParseOptions {
     /// `query` shows them; reports never use them, and decoding them is a
     /// good part of a line's cost. Lines are checked the same either way.
     pub(crate) details: bool,
+    /// With `details`: leave combined-format user agents raw
+    /// (`Event::agent` decodes them). Only for readers that go through
+    /// `Event::agent` (`analyze`).
+    pub(crate) lazy_agent: bool,
 }
 
 impl Default for ParseOptions {
@@ -182,6 +186,7 @@ impl Default for ParseOptions {
             fields: FieldMap::default(),
             log_format: None,
             details: true,
+            lazy_agent: false,
         }
     }
 }
@@ -297,9 +302,9 @@ pub(crate) enum LineParser {
 impl LineParser {
     pub(crate) fn new(format: Format, opts: &ParseOptions) -> Self {
         match format {
-            Format::Combined | Format::Common => {
-                LineParser::Clf(ClfParser::with_details(opts.details))
-            }
+            Format::Combined | Format::Common => LineParser::Clf(
+                ClfParser::with_details(opts.details).with_lazy_agent(opts.lazy_agent),
+            ),
             Format::Json | Format::Caddy | Format::Traefik => {
                 LineParser::Json(Box::new(JsonParser::new(opts.fields.clone(), opts.details)))
             }

@@ -338,3 +338,34 @@ fn ingress_nginx_upstream_status_and_request_id() {
     );
     assert_eq!((plain.upstream_status, plain.request_id), (None, None));
 }
+
+/// A run long enough for `RecentBodies` to stop remembering while bodies
+/// do not repeat and to start again when they do: every event reads as a
+/// fresh parser reads its line. And with `lazy_agent`, `Event::agent` gives
+/// the user agent the eager parser decodes.
+#[test]
+fn unique_then_repeated_bodies_and_lazy_agents_read_as_fresh() {
+    let mut shared = ClfParser::default().with_lazy_agent(true);
+    for i in 0..12_000u32 {
+        let message = if (i / 2500) % 2 == 0 {
+            format!("No such customer: 'cus_{i:08}'")
+        } else {
+            format!("repeated {}", i % 3)
+        };
+        let body = if i % 2 == 0 {
+            format!(
+                r#"{{\x22error\x22:{{\x22code\x22:\x22c\x22,\x22message\x22:\x22{message}\x22}}}}"#
+            )
+        } else {
+            format!(r#"{{\"code\":\"c\",\"message\":\"{message} \\\"q\\\"\"}}"#)
+        };
+        let agent = ["curl/8", "-", r"say \x22hi\x22", "UA\\xFF"][(i % 4) as usize];
+        let l = format!(
+            r#"203.0.113.7 - - [25/Nov/2026:06:00:00 +0000] "GET /v1/x HTTP/1.1" 404 12 "-" "{agent}" 0.004 "{body}""#
+        );
+        let fresh = parse(&l).unwrap();
+        let (lazy, _) = shared.parse(l.as_bytes()).unwrap();
+        assert_eq!(lazy.agent(), fresh.user_agent, "{l}");
+        assert_eq!(lazy.into_owned(), fresh, "{l}");
+    }
+}

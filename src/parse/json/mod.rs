@@ -166,6 +166,9 @@ pub(crate) struct JsonParser {
     body_text: String,
     /// The error bodies read lately, by their raw text.
     bodies: body::RecentBodies,
+    /// The body objects read lately, by their raw text (apart from the
+    /// strings: one raw text means one thing in each).
+    object_bodies: body::RecentBodies,
     times: stream::TimeCache,
     /// The reference route's document, for events to borrow from.
     #[cfg(test)]
@@ -182,6 +185,7 @@ impl JsonParser {
             caps: Vec::new(),
             body_text: String::new(),
             bodies: body::RecentBodies::default(),
+            object_bodies: body::RecentBodies::default(),
             times: stream::TimeCache::default(),
             #[cfg(test)]
             doc: Value::Null,
@@ -221,11 +225,16 @@ impl JsonParser {
         ev.request_id = r.request_id;
         let mut escaped_body = None;
         let mut raw_body = None;
+        let mut object_body = None;
         if crate::event::reads_body(status) {
             ev.body = match r.body {
                 None => Body::Absent,
                 Some(stream::Cap::BodyRaw(raw)) => {
                     raw_body = Some(*raw);
+                    Body::Absent
+                }
+                Some(stream::Cap::BodyObj(raw)) => {
+                    object_body = Some(*raw);
                     Body::Absent
                 }
                 Some(stream::Cap::Str(Cow::Borrowed(s))) => body::from_text(s.as_bytes(), true),
@@ -240,7 +249,14 @@ impl JsonParser {
         }
         self.caps = recycle(caps);
         if let Some(raw) = raw_body {
-            ev.body = self.bodies.read(raw.as_bytes(), scan::unescape, true);
+            ev.body = self.bodies.read(raw.as_bytes(), scan::unescape_json, true);
+        } else if let Some(raw) = object_body {
+            // The object's text is the body's: copied, not unescaped.
+            ev.body = self.object_bodies.read(
+                raw.as_bytes(),
+                |raw, out| out.extend_from_slice(raw),
+                true,
+            );
         } else if let Some(text) = escaped_body {
             self.body_text = text;
             let this: &'a Self = self;

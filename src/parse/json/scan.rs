@@ -3,8 +3,9 @@
 //! plain lines that make up nearly every log.
 //!
 //! It answers [`Scan::Fallback`] whenever a line holds anything it does not
-//! decide by itself — a `\u` escape, an escaped key, a number with an
-//! exponent, an object where a body is wanted, a syntax error, deep nesting —
+//! decide by itself — a lone surrogate escape, an escaped key, a number with
+//! an exponent, a body object that also holds wanted keys, a syntax error,
+//! deep nesting —
 //! and the line then goes through the serde reader ([`super::stream`]),
 //! which decides. So it only has to be right on what it accepts, and the
 //! property test in `json/tests.rs` holds it to the `Value` route.
@@ -41,6 +42,67 @@ pub(crate) fn unescape(raw: &[u8], out: &mut Vec<u8>) {
         i = at + 2;
     }
     out.extend_from_slice(&raw[i.min(raw.len())..]);
+}
+
+/// Appends the text of a raw JSON string that [`Scanner::scan_string`]
+/// accepted to `out`, `\u` escapes included (the scanner only accepts them
+/// as serde_json does: four hex digits, surrogates in pairs).
+pub(crate) fn unescape_json(raw: &[u8], out: &mut Vec<u8>) {
+    let mut i = 0;
+    while let Some(off) = memchr::memchr(b'\\', &raw[i..]) {
+        out.extend_from_slice(&raw[i..i + off]);
+        let at = i + off;
+        if raw.get(at + 1) == Some(&b'u') {
+            if let Some((c, len)) = unicode_escape(&raw[at..]) {
+                let mut buf = [0u8; 4];
+                out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+                i = at + len;
+                continue;
+            }
+        }
+        out.push(match raw.get(at + 1) {
+            Some(b'b') => 0x08,
+            Some(b'f') => 0x0c,
+            Some(b'n') => b'\n',
+            Some(b'r') => b'\r',
+            Some(b't') => b'\t',
+            Some(c) => *c,
+            None => b'\\',
+        });
+        i = at + 2;
+    }
+    out.extend_from_slice(&raw[i.min(raw.len())..]);
+}
+
+/// The four hex digits after `\u` at the start of `raw`.
+fn hex4(raw: &[u8]) -> Option<u32> {
+    let digits = raw.get(2..6)?;
+    digits
+        .iter()
+        .try_fold(0u32, |n, &d| Some(n * 16 + char::from(d).to_digit(16)?))
+}
+
+/// The character a `\uXXXX` escape (or a `\uD8xx\uDCxx` surrogate pair)
+/// at the start of `raw` stands for, and the escape's length. None where
+/// serde_json fails the string: a bad digit, a lone or reversed surrogate.
+fn unicode_escape(raw: &[u8]) -> Option<(char, usize)> {
+    let first = hex4(raw)?;
+    match first {
+        0xD800..=0xDBFF => {
+            let rest = raw.get(6..)?;
+            if !rest.starts_with(b"\\u") {
+                return None;
+            }
+            let second = hex4(rest)?;
+            if !(0xDC00..=0xDFFF).contains(&second) {
+                return None;
+            }
+            let c = 0x10000 + ((first - 0xD800) << 10) + (second - 0xDC00);
+            char::from_u32(c).map(|c| (c, 12))
+        }
+        0xDC00..=0xDFFF => None,
+        _ => char::from_u32(first).map(|c| (c, 6)),
+    }
 }
 
 /// Nesting the scanner follows before leaving a line to serde (whose own limit is 128).
@@ -157,6 +219,14 @@ impl<'a> Scanner<'a> {
                 Some(Cap::BodyRaw(&self.text[start..end]))
             }
             b'"' => Some(Cap::Str(self.string()?)),
+            // A body object is checked here and read from its raw text
+            // (`RecentBodies` again), not left with the whole line to serde:
+            // production bodies are objects more often than strings.
+            b'{' if node.is_body() && node.is_leaf() => {
+                let start = self.pos;
+                self.object(None, &mut [])?;
+                Some(Cap::BodyObj(&self.text[start..self.pos]))
+            }
             b'{' if node.is_body() => None,
             b'{' => {
                 self.object(Some(node), caps)?;
@@ -275,13 +345,13 @@ impl<'a> Scanner<'a> {
             return Some(Cow::Borrowed(raw));
         }
         let mut out = Vec::with_capacity(raw.len());
-        unescape(raw.as_bytes(), &mut out);
+        unescape_json(raw.as_bytes(), &mut out);
         String::from_utf8(out).ok().map(Cow::Owned)
     }
 
     /// Checks a string at `pos` and passes over it: the range of its raw
-    /// text, and whether it holds escapes (simple ones only: `\u` and
-    /// anything else odd go to serde).
+    /// text, and whether it holds escapes (`\u` ones as serde_json takes
+    /// them; anything else odd goes to serde).
     fn scan_string(&mut self) -> Step<(usize, usize, bool)> {
         self.eat(b'"')?;
         let start = self.pos;
@@ -295,11 +365,16 @@ impl<'a> Scanner<'a> {
                 }
                 b'\\' => {
                     match self.b.get(self.pos + 1)? {
-                        b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => {}
+                        b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => {
+                            self.pos += 2;
+                        }
+                        b'u' => {
+                            let (_, len) = unicode_escape(&self.b[self.pos..])?;
+                            self.pos += len;
+                        }
                         _ => return None,
                     }
                     escaped = true;
-                    self.pos += 2;
                 }
                 _ => return None,
             }

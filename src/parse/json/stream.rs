@@ -106,6 +106,11 @@ impl Node {
         self.body
     }
 
+    /// Whether no wanted key lies below this one.
+    pub(crate) fn is_leaf(&self) -> bool {
+        self.children.is_empty()
+    }
+
     /// Whether only the body field reads this key.
     pub(crate) fn is_only_body(&self) -> bool {
         self.body && !self.other
@@ -145,6 +150,8 @@ pub(crate) enum Cap<'a> {
     Obj(Option<Box<Body<'a>>>),
     /// The raw (still escaped) text of a string only the body field reads.
     BodyRaw(&'a str),
+    /// The raw text of a body object the scanner checked (no wanted keys in it).
+    BodyObj(&'a str),
 }
 
 /// What [`KeyTree::resolve`] found; the body text is left to the caller, which

@@ -302,8 +302,19 @@ fn plain_lines_take_the_scanner_and_odd_ones_fall_back() {
     };
     let plain = r#"{"time":"2026-11-24T09:00:00.000Z","status":503,"path":"/v1/x","response_body":"{\"code\":\"c\"}","n":[1,{"a":null}],"f":-0.5}"#;
     assert_eq!(scan(plain), scan::Scan::Done);
+    // `\u` escapes and body objects stay on the scanner (production lines
+    // are full of both).
+    for fine in [
+        r#"{"a":"\u0041\ud83d\ude00","user_agent":"B\u00fcndler"}"#,
+        r#"{"status":404,"response_body":{"error":{"type":"t","code":"c","n":[1,{"x":2}]}}}"#,
+    ] {
+        assert_eq!(scan(fine), scan::Scan::Done, "{fine}");
+    }
     for odd in [
-        r#"{"a":"\u0041"}"#,
+        r#"{"a":"\ud800"}"#,
+        r#"{"a":"\udc00\ud800"}"#,
+        r#"{"a":"\u00g1"}"#,
+        r#"{"response_body":{"detail":{"ratio":1e-3}}}"#,
         r#"{"a":1e5}"#,
         r#"{"a\n":1}"#,
         "[1]",
@@ -333,6 +344,13 @@ fn one_pass_reader_on_repeated_and_dotted_keys() {
         r#"{"ts":"2026-11-25T10:00:00Z","status":500,"path":"/v1/\u00e9","user_agent":["curl/8",2]}"#,
         r#"{"ts":1764064800.25,"status":"503","bytes":-0,"duration":0.5}"#,
         r#"{"ts":1764064800,"status":503.0,"request":{"headers":{"User-Agent":[["ua"]]}}}"#,
+        // Body objects and `\u` escapes in and around bodies.
+        r#"{"ts":"2026-11-25T10:00:00Z","status":404,"response_body":{"error":{"type":"invalid_request_error","code":"resource_missing","param":"id","message":"No such customer: 'cus_9aZ3kLp0' \u2014 Kunde \u00abJ\u00fcrgen\u00bb \ud83d\ude80"}}}"#,
+        r#"{"ts":"2026-11-25T10:00:00Z","status":400,"response_body":{"type":"t","code":"c","message":"\"quoted\" \u0022too\u0022","detail":{"n":[1,2.5,-0]}},"response_body":{"code":"last"}}"#,
+        r#"{"ts":"2026-11-25T10:00:00Z","status":500,"response_body":"{\"type\":\"t\",\"message\":\"caf\u00e9 \\u00e9\"}"}"#,
+        r#"{"ts":"2026-11-25T10:00:00Z","status":500,"response_body":"{\"type\":\"t\",\"message\":\"\u0022broken\"}"}"#,
+        r#"{"ts":"2026-11-25T10:00:00Z","status":503,"response_body":{"errors":[{"code":"a"},{"type":"b","message":"\ud83d\ude00"}]}}"#,
+        r#"{"ts":"2026-11-25T10:00:00Z","status":503,"response_body":{}}"#,
     ];
     for line in lines {
         let want = JsonParser::new(FieldMap::default(), true)
@@ -402,5 +420,36 @@ fn numbers_beyond_i64_and_u64_are_no_time_no_count_no_duration() {
             (ev.ts, ev.bytes, ev.duration_ms),
             (1_747_652_829_000_000, None, None)
         );
+    }
+}
+
+/// One parser over many lines, as a worker reads them: bodies that repeat
+/// (answered from `RecentBodies`) and bodies that never do (which turn the
+/// remembering off for a while) read as a fresh parser reads each line.
+#[test]
+fn a_long_run_of_bodies_reads_as_each_line_alone() {
+    let mut shared = JsonParser::new(FieldMap::default(), true);
+    for i in 0..20_000u32 {
+        let message = if (i / 3000) % 2 == 0 {
+            format!("No such customer: 'cus_{i:08}'")
+        } else {
+            format!("repeated {}", i % 3)
+        };
+        let line = match i % 3 {
+            0 => format!(
+                r#"{{"ts":"2026-11-25T10:00:00Z","status":404,"response_body":{{"error":{{"code":"c","message":"{message}"}}}}}}"#
+            ),
+            1 => format!(
+                r#"{{"ts":"2026-11-25T10:00:00Z","status":404,"response_body":"{{\"code\":\"c\",\"message\":\"{message} \\u00e9\"}}"}}"#
+            ),
+            _ => format!(
+                r#"{{"ts":"2026-11-25T10:00:00Z","status":200,"response_body":{{"code":"{message}"}}}}"#
+            ),
+        };
+        let alone = JsonParser::new(FieldMap::default(), true)
+            .parse(line.as_bytes())
+            .map(Event::into_owned);
+        let got = shared.parse(line.as_bytes()).map(Event::into_owned);
+        assert_eq!(got, alone, "{line}");
     }
 }
