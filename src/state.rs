@@ -245,11 +245,16 @@ impl SavedState {
                 })
             }
         };
-        let value: serde_json::Value =
+        // The version first, without building the document as a tree (a
+        // state is megabytes): the other fields are skipped, not kept.
+        #[derive(Deserialize)]
+        struct Version {
+            faultline_state: Option<u64>,
+        }
+        let version: Version =
             serde_json::from_slice(&bytes).map_err(|e| damaged(e.to_string()))?;
-        let found = value
-            .get("faultline_state")
-            .and_then(serde_json::Value::as_u64)
+        let found = version
+            .faultline_state
             .ok_or_else(|| damaged("not a faultline state".to_owned()))?;
         if found != u64::from(VERSION) {
             return Err(StateError::Version {
@@ -258,7 +263,7 @@ impl SavedState {
             });
         }
         let state: SavedState =
-            serde_json::from_value(value).map_err(|e| damaged(e.to_string()))?;
+            serde_json::from_slice(&bytes).map_err(|e| damaged(e.to_string()))?;
         state.check().map_err(damaged)?;
         Ok(state)
     }
