@@ -24,24 +24,10 @@ pub(crate) enum Scan {
 }
 
 /// Appends the text of a raw JSON string that [`Scanner::scan_string`]
-/// accepted (so only simple escapes) to `out`.
+/// accepted (so only simple escapes) to `out`: [`unescape_json`], which
+/// finds no `\u` in it.
 pub(crate) fn unescape(raw: &[u8], out: &mut Vec<u8>) {
-    let mut i = 0;
-    while let Some(off) = memchr::memchr(b'\\', &raw[i..]) {
-        out.extend_from_slice(&raw[i..i + off]);
-        let at = i + off;
-        out.push(match raw.get(at + 1) {
-            Some(b'b') => 0x08,
-            Some(b'f') => 0x0c,
-            Some(b'n') => b'\n',
-            Some(b'r') => b'\r',
-            Some(b't') => b'\t',
-            Some(c) => *c,
-            None => b'\\',
-        });
-        i = at + 2;
-    }
-    out.extend_from_slice(&raw[i.min(raw.len())..]);
+    unescape_json(raw, out);
 }
 
 /// Appends the text of a raw JSON string that [`Scanner::scan_string`]
