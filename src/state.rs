@@ -313,32 +313,42 @@ pub(crate) struct Merged {
     pub(crate) detect: DetectConfig,
 }
 
-/// Merges `states` (path, state), which must have been made with equal
+/// Merges the state files at `paths`, which must have been made with equal
 /// settings. Inputs that two states both name (every host of a fleet logs
 /// to `/var/log/nginx/access.log`) are kept apart: each is then named
 /// `STATE-FILE:PATH`.
-pub(crate) fn merge(states: Vec<(PathBuf, SavedState)>) -> Result<Merged, StateError> {
-    let Some((first_path, first)) = states.first() else {
+///
+/// Two passes, so memory holds one state at a time besides the total,
+/// however many hosts: the first reads every state's settings and inputs
+/// (the order of all inputs must be known before any aggregate is
+/// renumbered), the second merges their aggregates one by one. A state
+/// that changed in between is refused.
+pub(crate) fn merge_files(paths: &[PathBuf]) -> Result<Merged, StateError> {
+    let mut heads: Vec<(Settings, Vec<SavedInput>)> = Vec::with_capacity(paths.len());
+    for path in paths {
+        let s = SavedState::load(path)?;
+        heads.push((s.settings, s.inputs));
+    }
+    let Some(((settings, _), first_path)) = heads.first().zip(paths.first()) else {
         return Err(StateError::Damaged {
             path: PathBuf::new(),
             why: "no state".to_owned(),
         });
     };
-    let settings = first.settings;
-    let first_path = first_path.clone();
-    for (path, s) in &states {
-        let diff = settings.differences(&s.settings);
+    let settings = *settings;
+    for ((s, _), path) in heads.iter().zip(paths) {
+        let diff = settings.differences(s);
         if !diff.is_empty() {
             return Err(StateError::Settings {
                 path: path.clone(),
-                first: first_path,
+                first: first_path.clone(),
                 diff: diff.join(", "),
             });
         }
     }
     let mut seen = std::collections::HashMap::<&str, usize>::new();
-    for (_, s) in &states {
-        for i in &s.inputs {
+    for (_, inputs) in &heads {
+        for i in inputs {
             *seen.entry(i.path.as_str()).or_default() += 1;
         }
     }
@@ -350,8 +360,8 @@ pub(crate) fn merge(states: Vec<(PathBuf, SavedState)>) -> Result<Merged, StateE
 
     // Every input with its state and its index there, in `analyze`'s order.
     let mut all: Vec<(usize, u32, InputOutcome)> = Vec::new();
-    for (k, (path, s)) in states.iter().enumerate() {
-        for (i, input) in s.inputs.iter().enumerate() {
+    for (k, ((_, inputs), path)) in heads.iter().zip(paths).enumerate() {
+        for (i, input) in inputs.iter().enumerate() {
             let mut input = input.clone();
             if shared.contains(&input.path) {
                 input.path = format!("{}:{}", path.display(), input.path);
@@ -364,9 +374,9 @@ pub(crate) fn merge(states: Vec<(PathBuf, SavedState)>) -> Result<Merged, StateE
         }
     }
     all.sort_by_cached_key(|(k, i, o)| (crate::input::sort_key(&o.source), *k, *i));
-    let mut index: Vec<Vec<u32>> = states
+    let mut index: Vec<Vec<u32>> = heads
         .iter()
-        .map(|(_, s)| vec![0; s.inputs.len()])
+        .map(|(_, inputs)| vec![0; inputs.len()])
         .collect();
     for (new, (k, i, _)) in all.iter().enumerate() {
         index[*k][*i as usize] = new as u32;
@@ -378,7 +388,14 @@ pub(crate) fn merge(states: Vec<(PathBuf, SavedState)>) -> Result<Merged, StateE
         until: settings.until,
         max_keys: settings.max_keys,
     });
-    for (k, (_, s)) in states.into_iter().enumerate() {
+    for (k, path) in paths.iter().enumerate() {
+        let s = SavedState::load(path)?;
+        if s.settings != heads[k].0 || s.inputs != heads[k].1 {
+            return Err(StateError::Damaged {
+                path: path.clone(),
+                why: "it changed while being merged".to_owned(),
+            });
+        }
         let mut agg = s.aggregate;
         agg.remap_sources(|i| index[k][i as usize]);
         total.merge(agg);

@@ -5,18 +5,13 @@ use super::analyze::{conclude, Conclusion, View};
 use super::{Exit, Failure};
 use crate::cli::MergeArgs;
 use crate::plan::{self, Env};
-use crate::state::{self, SavedState};
+use crate::state;
 
 pub(crate) fn run(args: &MergeArgs) -> Result<Exit, Failure> {
     let plan = plan::merge(args, &Env::current()).map_err(Failure::usage)?;
     // Every state is read and checked before anything is printed: a damaged
     // one, or one made with other settings, is a usage error (exit 2).
-    let mut states = Vec::with_capacity(plan.states.len());
-    for path in &plan.states {
-        let s = SavedState::load(path).map_err(Failure::usage)?;
-        states.push((path.clone(), s));
-    }
-    let merged = state::merge(states).map_err(Failure::usage)?;
+    let merged = state::merge_files(&plan.states).map_err(Failure::usage)?;
     conclude(
         merged.aggregate,
         &merged.outcomes,
