@@ -6,9 +6,9 @@
 //! The run: every input gets a content fingerprint; inputs whose content the
 //! dataset's manifest already holds are skipped, and a plain file that grew
 //! since it was exported adds only its new lines. The rest are read by the
-//! one engine into a spill (as `query` does), whose lazy `events` table a
-//! Polars streaming sink writes partitioned by hour into a staging
-//! directory. The staged files are then published (renamed into place, or
+//! one engine into a spill (as `query` does), whose lazy `events` table
+//! Polars' streaming engine hands back in batches, cut by hour into files in
+//! a staging directory. The staged files are then published (renamed into place, or
 //! uploaded to S3), and only then is the manifest, which names them,
 //! replaced — so the manifest is the commit: a run that dies before it left
 //! files no manifest names, and the next export deletes them.
@@ -82,7 +82,7 @@ pub(crate) fn open(dest: &Destination) -> anyhow::Result<Opened> {
     Ok(Opened { lock, manifest })
 }
 
-/// Runs an export: fingerprints, the spill, the partitioned sink, publish,
+/// Runs an export: fingerprints, the spill, the hourly files, publish,
 /// manifest.
 pub(crate) fn run(job: &ExportJob<'_>, opened: Opened) -> anyhow::Result<ExportOutcome> {
     let dest = job.dest;

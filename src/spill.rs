@@ -1,12 +1,11 @@
 //! Event chunks written as Parquet files, so that no command holds every
 //! event in memory (SPEC §8).
 //!
-//! `query` spills each chunk its workers build into a temporary directory
-//! ([`SpillDir`], removed when dropped, on error too) and scans the files
-//! back lazily. The writer ([`ChunkWriter`]) knows nothing of temporary
-//! directories or of `query`: it writes one frame as one Parquet file at a
-//! path relative to its directory, so `export` (SPEC §9) can write its
-//! `date=…/hour=…/` dataset with it too.
+//! `query` and `export` spill each chunk their workers build into a
+//! temporary directory ([`SpillDir`], removed when dropped, on error too)
+//! and scan the files back lazily. The writer ([`ChunkWriter`]) knows
+//! nothing of temporary directories: it writes one frame as one Parquet
+//! file at a path relative to its directory.
 
 use polars::prelude::*;
 use std::fs::{File, OpenOptions};

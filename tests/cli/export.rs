@@ -9,9 +9,15 @@ use std::path::Path;
 /// Inputs of three formats and compressions, with malformed lines.
 const INPUTS: [&str; 3] = ["query.jsonl", "combined.log.zst", "formats/alb.log"];
 
+/// `faultline export --out DIR`, inputs to add.
+fn export_into(dir: &Path) -> assert_cmd::Command {
+    let mut c = faultline();
+    c.args(["export", "--no-progress", "--out"]).arg(dir);
+    c
+}
+
 pub(crate) fn export(dir: &Path, inputs: &[&str]) -> String {
-    let out = faultline()
-        .args(["export", "--no-progress", "--out", dir.to_str().unwrap()])
+    let out = export_into(dir)
         .args(inputs)
         .assert()
         .success()
@@ -164,8 +170,7 @@ fn exporting_again_adds_only_what_is_new() {
     // The same content under another name is the same content.
     let copy = tmp.path().join("api.log.1");
     std::fs::copy(&grown, &copy).unwrap();
-    let out = faultline()
-        .args(["export", "--no-progress", "--out", dir.to_str().unwrap()])
+    let out = export_into(&dir)
         .arg(&copy)
         .assert()
         .success()
@@ -181,14 +186,8 @@ fn exporting_again_adds_only_what_is_new() {
     // The file grew: its second half is added, and the dataset now holds
     // what one export of the whole file would.
     std::fs::write(&grown, all.join("\n") + "\n").unwrap();
-    let out = faultline()
-        .args([
-            "export",
-            "--no-progress",
-            "--out",
-            dir.to_str().unwrap(),
-            grown_arg,
-        ])
+    let out = export_into(&dir)
+        .arg(grown_arg)
         .assert()
         .success()
         .get_output()
@@ -253,14 +252,8 @@ fn leftovers_of_an_interrupted_export_are_swept_and_never_read() {
     };
     let want = format!("n\n{}\n", query_rows(&["query.jsonl"]).height());
     assert_eq!(count(&dir), want);
-    let out = faultline()
-        .args([
-            "export",
-            "--no-progress",
-            "--out",
-            dir.to_str().unwrap(),
-            "events.jsonl",
-        ])
+    let out = export_into(&dir)
+        .arg("events.jsonl")
         .assert()
         .success()
         .get_output()
@@ -322,14 +315,8 @@ fn bad_datasets_and_inputs_are_usage_errors() {
     export(&dir, &["query.jsonl"]);
     let before = files(&dir);
     std::fs::write(dir.join("_faultline_manifest.json"), "{\"runs\": [").unwrap();
-    faultline()
-        .args([
-            "export",
-            "--no-progress",
-            "--out",
-            dir.to_str().unwrap(),
-            "events.jsonl",
-        ])
+    export_into(&dir)
+        .arg("events.jsonl")
         .assert()
         .code(2)
         .stderr(predicates::str::contains(
