@@ -180,14 +180,24 @@ fn find_timestamp(line: &[u8]) -> Option<usize> {
 /// The client is the last address of what stands before `ident user [`:
 /// an IP, a host name, an X-Forwarded-For list, or a vhost followed by those.
 fn client_of(prefix: &[u8]) -> Result<&[u8], Malformed> {
-    let mut tokens = prefix
-        .split(|b| b.is_ascii_whitespace())
-        .filter(|t| !t.is_empty());
-    let count = tokens.clone().count();
-    if count < 3 {
-        return Err(Malformed::NoClient);
+    // The third word from the end, found from the end (this runs on every line).
+    let mut end = prefix.len();
+    let mut word = (0, 0);
+    for _ in 0..3 {
+        while end > 0 && prefix[end - 1].is_ascii_whitespace() {
+            end -= 1;
+        }
+        if end == 0 {
+            return Err(Malformed::NoClient);
+        }
+        let mut start = end;
+        while start > 0 && !prefix[start - 1].is_ascii_whitespace() {
+            start -= 1;
+        }
+        word = (start, end);
+        end = start;
     }
-    let client_part = tokens.nth(count - 3).ok_or(Malformed::NoClient)?;
+    let client_part = &prefix[word.0..word.1];
     // The last whitespace-separated token before ident may still end a quoted
     // or comma-separated list: take its last address.
     let last = client_part
@@ -483,11 +493,31 @@ mod tests;
 mod client_check {
     use super::*;
 
+    /// The reference reading: split the prefix into words, take the third from the end.
+    fn split_client(prefix: &[u8]) -> Option<&[u8]> {
+        let words: Vec<&[u8]> = prefix
+            .split(|b| b.is_ascii_whitespace())
+            .filter(|t| !t.is_empty())
+            .collect();
+        let part = *words.get(words.len().checked_sub(3)?)?;
+        Some(
+            part.split(|&b| b == b',' || b == b'"')
+                .rfind(|t| !t.is_empty())
+                .unwrap_or(part),
+        )
+    }
+
     proptest::proptest! {
         /// The quick check agrees with the full reading of the client.
         #[test]
         fn has_client_agrees_with_client_of(prefix in "[a-z0-9 ,\"\t-]{0,24}") {
             proptest::prop_assert_eq!(has_client(prefix.as_bytes()), client_of(prefix.as_bytes()).is_ok());
+        }
+
+        /// Reading the words from the end finds what splitting the whole prefix finds.
+        #[test]
+        fn client_of_agrees_with_splitting(prefix in "[a-z0-9 ,\"\t\n-]{0,30}") {
+            proptest::prop_assert_eq!(client_of(prefix.as_bytes()).ok(), split_client(prefix.as_bytes()));
         }
     }
 }

@@ -376,26 +376,19 @@ impl<'a> Scanner<'a> {
     }
 
     /// Passes over string bytes up to a quote, backslash or control byte,
-    /// eight at a time while none of them is one.
+    /// sixteen at a time while none of them is one (the loop is written so
+    /// that the compiler turns it into SIMD compares: one SSE2 step per
+    /// sixteen bytes on x86_64).
     fn run(&mut self) {
-        const ONES: u64 = 0x0101_0101_0101_0101;
-        const HIGHS: u64 = 0x8080_8080_8080_8080;
-        while let Some(chunk) = self.b.get(self.pos..self.pos + 8) {
-            let mut word = [0u8; 8];
-            word.copy_from_slice(chunk);
-            let x = u64::from_le_bytes(word);
-            let zero_in = |v: u64| v.wrapping_sub(ONES) & !v & HIGHS;
-            // A byte < 0x20, == '"' or == '\\' sets its high bit here (bytes
-            // >= 0x80 are never stops, so they are masked out).
-            let stops = (x.wrapping_sub(0x20 * ONES)
-                | zero_in(x ^ (b'"' as u64 * ONES))
-                | zero_in(x ^ (b'\\' as u64 * ONES)))
-                & !x
-                & HIGHS;
+        while let Some(chunk) = self.b.get(self.pos..self.pos + 16) {
+            let mut stops = 0u8;
+            for &c in chunk {
+                stops |= u8::from(c < 0x20) | u8::from(c == b'"') | u8::from(c == b'\\');
+            }
             if stops != 0 {
                 break;
             }
-            self.pos += 8;
+            self.pos += 16;
         }
         while self.pos < self.b.len() && !STOPS[usize::from(self.b[self.pos])] {
             self.pos += 1;
