@@ -10,6 +10,7 @@
 //! parsed `Value` (a property test checks it): the last of duplicate keys
 //! wins, numbers and booleans become their JSON text.
 
+use super::json::Scanner;
 use crate::event::{ApiError, Body};
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, Visitor};
 #[cfg(test)]
@@ -88,7 +89,8 @@ pub(crate) fn from_text(text: &[u8], strict: bool) -> Body<'_> {
         // check each string again; invalid text goes the byte route, which
         // fails it where it fails.
         b'{' => match std::str::from_utf8(t) {
-            Ok(text) => read_object(&mut serde_json::Deserializer::from_str(text)),
+            Ok(text) => scan_object(text)
+                .unwrap_or_else(|| read_object(&mut serde_json::Deserializer::from_str(text))),
             Err(_) => read_object(&mut serde_json::Deserializer::from_slice(t)),
         },
         b'<' => Body::Unparsed,
@@ -107,6 +109,86 @@ fn read_object<'de, R: serde_json::de::Read<'de>>(
     {
         Ok(fields) => fields.into_body(),
         Err(_) => Body::Unparsed,
+    }
+}
+
+/// The body object `text` holds, read in one pass by the JSON scanner, for
+/// the shapes nearly every body has: the four fields as strings or null,
+/// flat or in an `error` object. `None` leaves the text to serde, which
+/// decides everything else: a number or boolean among the four fields
+/// (serde's text of it), an `errors` member, an escaped key, anything the
+/// scanner leaves to serde. No copy of the text, no allocation unless a
+/// field holds escapes.
+fn scan_object(text: &str) -> Option<Body<'_>> {
+    let mut s = Scanner::new(text);
+    let (own, wrapped) = scan_members(&mut s, true)?;
+    s.ws();
+    if !s.at_end() {
+        return None;
+    }
+    // As `Fields::into_body`: the `error` object when the last `error` was one.
+    let inner = match wrapped {
+        Some(Some(inner)) => inner,
+        _ => own,
+    };
+    Some(if inner.error_type.is_some() || inner.code.is_some() {
+        Body::Error(inner)
+    } else {
+        Body::Unparsed
+    })
+}
+
+/// The members of the object at the scanner: its four fields and, at the
+/// top, what its last `error` member held (`Some(None)` when not an object).
+type Members<'a> = (ApiError<'a>, Option<Option<ApiError<'a>>>);
+
+fn scan_members<'a>(s: &mut Scanner<'a>, top: bool) -> Option<Members<'a>> {
+    let mut own = ApiError::default();
+    let mut wrapped = None;
+    s.eat(b'{')?;
+    s.ws();
+    if s.eat(b'}').is_some() {
+        return Some((own, wrapped));
+    }
+    loop {
+        s.ws();
+        let key = s.plain_string()?;
+        s.ws();
+        s.eat(b':')?;
+        s.ws();
+        // The last of duplicate keys wins, as in `FieldsSeed`.
+        match key {
+            "type" => own.error_type = scan_scalar(s)?,
+            "code" => own.code = scan_scalar(s)?,
+            "param" => own.param = scan_scalar(s)?,
+            "message" => own.message = scan_scalar(s)?,
+            "error" if top => {
+                wrapped = Some(if s.peek()? == b'{' {
+                    Some(scan_members(s, false)?.0)
+                } else {
+                    s.skip()?;
+                    None
+                });
+            }
+            "errors" if top => return None,
+            _ => s.skip()?,
+        }
+        s.ws();
+        if s.eat(b',').is_none() {
+            s.eat(b'}')?;
+            return Some((own, wrapped));
+        }
+    }
+}
+
+/// A field's value as [`Scalar`] reads it, for strings, null, arrays and
+/// objects; `None` (serde decides) for numbers and booleans.
+fn scan_scalar<'a>(s: &mut Scanner<'a>) -> Option<Option<Cow<'a, str>>> {
+    match s.peek()? {
+        b'"' => s.string().map(Some),
+        b'n' => s.literal(b"null").map(|()| None),
+        b'{' | b'[' => s.skip().map(|()| None),
+        _ => None,
     }
 }
 
@@ -672,6 +754,10 @@ mod tests {
             Just("-3".to_string()),
             Just("1.5e3".to_string()),
             Just("1e400".to_string()),
+            Just("-2.5E+3".to_string()),
+            Just("0e-0".to_string()),
+            Just("1E-400".to_string()),
+            Just("[1e5,-1E400]".to_string()),
             Just("18446744073709551616".to_string()),
             Just("[1,{\"a\":2}]".to_string()),
             Just("[{\"code\":\"c\",\"param\":\"items.0.q\"},1,{\"type\":\"t\"}]".to_string()),

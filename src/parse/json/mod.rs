@@ -7,6 +7,7 @@ mod stream;
 /// Undoes the simple escapes of a JSON string's raw text (the envoy parser's
 /// container wrapper uses it).
 pub(crate) use scan::unescape;
+pub(crate) use scan::Scanner;
 
 #[cfg(test)]
 mod reference;

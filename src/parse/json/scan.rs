@@ -109,12 +109,7 @@ static STOPS: [bool; 256] = {
 
 /// Scans `text` (one line, already valid UTF-8) into `caps`.
 pub(crate) fn read<'a>(plan: &KeyTree, text: &'a str, caps: &mut [Option<Cap<'a>>]) -> Scan {
-    let mut s = Scanner {
-        text,
-        b: text.as_bytes(),
-        pos: 0,
-        depth: 0,
-    };
+    let mut s = Scanner::new(text);
     s.ws();
     if s.peek() != Some(b'{') {
         return Scan::Fallback;
@@ -129,7 +124,9 @@ pub(crate) fn read<'a>(plan: &KeyTree, text: &'a str, caps: &mut [Option<Cap<'a>
     Scan::Done
 }
 
-struct Scanner<'a> {
+/// The scanner: also the fast path of the error body reader
+/// (`parse::body`), which walks a body object with its steps.
+pub(crate) struct Scanner<'a> {
     text: &'a str,
     b: &'a [u8],
     pos: usize,
@@ -140,17 +137,31 @@ struct Scanner<'a> {
 type Step<T = ()> = Option<T>;
 
 impl<'a> Scanner<'a> {
-    fn peek(&self) -> Option<u8> {
+    pub(crate) fn new(text: &'a str) -> Self {
+        Scanner {
+            text,
+            b: text.as_bytes(),
+            pos: 0,
+            depth: 0,
+        }
+    }
+
+    /// Whether the whole text has been read.
+    pub(crate) fn at_end(&self) -> bool {
+        self.pos == self.b.len()
+    }
+
+    pub(crate) fn peek(&self) -> Option<u8> {
         self.b.get(self.pos).copied()
     }
 
-    fn ws(&mut self) {
+    pub(crate) fn ws(&mut self) {
         while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
             self.pos += 1;
         }
     }
 
-    fn eat(&mut self, byte: u8) -> Step {
+    pub(crate) fn eat(&mut self, byte: u8) -> Step {
         (self.peek() == Some(byte)).then(|| self.pos += 1)
     }
 
@@ -279,9 +290,11 @@ impl<'a> Scanner<'a> {
     }
 
     /// Checks and passes over any value.
-    fn skip(&mut self) -> Step {
+    pub(crate) fn skip(&mut self) -> Step {
         match self.peek()? {
-            b'"' => self.string().map(drop),
+            // Checked, not decoded: `scan_string` accepts only escapes
+            // that decode to valid text.
+            b'"' => self.scan_string().map(drop),
             b'{' => self.object(None, &mut []),
             b'[' => self.first_str().map(drop),
             b'n' => self.literal(b"null"),
@@ -291,14 +304,14 @@ impl<'a> Scanner<'a> {
         }
     }
 
-    fn literal(&mut self, word: &[u8]) -> Step {
+    pub(crate) fn literal(&mut self, word: &[u8]) -> Step {
         self.b[self.pos..]
             .starts_with(word)
             .then(|| self.pos += word.len())
     }
 
-    /// A number's text. Exponents and very long numbers go to serde, which
-    /// knows when one is out of range.
+    /// A number's text. Very long numbers go to serde; serde_json says
+    /// whether one with an exponent is in range.
     fn number(&mut self) -> Step<&'a str> {
         let start = self.pos;
         self.eat(b'-');
@@ -317,14 +330,30 @@ impl<'a> Scanner<'a> {
         if self.eat(b'.').is_some() && digits(self) == 0 {
             return None;
         }
-        if matches!(self.peek(), Some(b'e' | b'E')) || self.pos - start > 300 {
+        let exponent = matches!(self.peek(), Some(b'e' | b'E'));
+        if exponent {
+            self.pos += 1;
+            if matches!(self.peek(), Some(b'+' | b'-')) {
+                self.pos += 1;
+            }
+            if digits(self) == 0 {
+                return None;
+            }
+        }
+        if self.pos - start > 300 {
             return None;
         }
-        Some(&self.text[start..self.pos])
+        let text = &self.text[start..self.pos];
+        // An exponent can put a number out of a float's range (`1e400`),
+        // which fails the whole text in serde_json: ask it.
+        if exponent && serde_json::from_str::<serde_json::Number>(text).is_err() {
+            return None;
+        }
+        Some(text)
     }
 
     /// A string, borrowed when it has no escapes, else unescaped.
-    fn string(&mut self) -> Step<Cow<'a, str>> {
+    pub(crate) fn string(&mut self) -> Step<Cow<'a, str>> {
         let (start, end, escaped) = self.scan_string()?;
         let raw = &self.text[start..end];
         if !escaped {
@@ -368,7 +397,7 @@ impl<'a> Scanner<'a> {
     }
 
     /// A key: only plain strings (an escaped key goes to serde).
-    fn plain_string(&mut self) -> Step<&'a str> {
+    pub(crate) fn plain_string(&mut self) -> Step<&'a str> {
         match self.string()? {
             Cow::Borrowed(s) => Some(s),
             Cow::Owned(_) => None,

@@ -174,6 +174,9 @@ fn json_line() -> impl Strategy<Value = String> {
         Just("1764064800".to_string()),
         Just("1.5".to_string()),
         Just("1e400".to_string()),
+        Just("5.03e2".to_string()),
+        Just("-2.5E+3".to_string()),
+        Just("1E-400".to_string()),
         Just("\"2026-11-25T10:00:00Z\"".to_string()),
         Just("\"500\"".to_string()),
         Just("\"-\"".to_string()),
@@ -307,6 +310,9 @@ fn plain_lines_take_the_scanner_and_odd_ones_fall_back() {
     for fine in [
         r#"{"a":"\u0041\ud83d\ude00","user_agent":"B\u00fcndler"}"#,
         r#"{"status":404,"response_body":{"error":{"type":"t","code":"c","n":[1,{"x":2}]}}}"#,
+        // Exponents too, once serde_json says they are in range.
+        r#"{"response_body":{"detail":{"ratio":1e-3}}}"#,
+        r#"{"a":1e5,"b":-2.5E+3}"#,
     ] {
         assert_eq!(scan(fine), scan::Scan::Done, "{fine}");
     }
@@ -314,8 +320,8 @@ fn plain_lines_take_the_scanner_and_odd_ones_fall_back() {
         r#"{"a":"\ud800"}"#,
         r#"{"a":"\udc00\ud800"}"#,
         r#"{"a":"\u00g1"}"#,
-        r#"{"response_body":{"detail":{"ratio":1e-3}}}"#,
-        r#"{"a":1e5}"#,
+        r#"{"a":1e400}"#,
+        r#"{"a":1e}"#,
         r#"{"a\n":1}"#,
         "[1]",
         r#"{"a":1,}"#,
