@@ -108,6 +108,8 @@ pub(crate) fn analyze(args: &AnalyzeArgs, env: &Env) -> Result<AnalyzePlan, Plan
     let mut parse = parse_options(&input.parse)?;
     // The aggregate decodes a user agent only for the lines that count it.
     parse.lazy_agent = true;
+    // Nor does it read request times.
+    parse.durations = false;
     let time = |s: &Option<String>, flag: &str| {
         s.as_deref()
             .map(|t| {
@@ -245,6 +247,7 @@ fn parse_options(p: &ParseArgs) -> Result<ParseOptions, PlanError> {
         log_format,
         details: true,
         lazy_agent: false,
+        durations: true,
     })
 }
 

@@ -23,6 +23,8 @@ pub(crate) struct ClfParser {
     /// With `details`: leave the user agent raw in `Event::user_agent_raw`
     /// for whoever needs it to decode it.
     lazy_agent: bool,
+    /// With `details`: read `$request_time` into `Event::duration_ms`.
+    durations: bool,
 }
 
 impl Default for ClfParser {
@@ -53,7 +55,14 @@ impl ClfParser {
             bodies: body::RecentBodies::default(),
             details,
             lazy_agent: false,
+            durations: true,
         }
+    }
+
+    /// The same parser, reading request times or not (see `ParseOptions::durations`).
+    pub(crate) fn with_durations(mut self, durations: bool) -> Self {
+        self.durations = durations;
+        self
     }
 
     /// The same parser, leaving user agents raw (see `Event::agent`).
@@ -137,7 +146,11 @@ impl ClfParser {
                 Field::Quoted(q) => last_quoted = Some(q),
                 Field::Bare(b) => {
                     (before_last, last_bare) = (last_bare, b);
-                    if self.details && ev.duration_ms.is_none() && b.contains(&b'.') {
+                    if self.details
+                        && self.durations
+                        && ev.duration_ms.is_none()
+                        && b.contains(&b'.')
+                    {
                         if let Some(secs) = parse_decimal(b) {
                             ev.duration_ms = Some(secs * 1000.0);
                         }
@@ -306,31 +319,70 @@ fn next_field<'a>(line: &'a [u8], pos: &mut usize) -> Result<Option<Field<'a>>, 
 
 /// The unescaped quote that closes a field opened before `from`: one followed
 /// by a space, a tab or the end of the line.
+///
+/// Past the first quote or backslash, found by a SIMD substring search
+/// for `"` followed by a space, so escaped
+/// quotes (`\"` or `\x22` every few bytes of a JSON body) do not stop it:
+/// reading the escapes byte by byte from `from` cost more than the rest of
+/// the line. A quote is escaped when an odd run of backslashes stands before
+/// it, which is what reading the escapes from `from` gives (the first
+/// backslash of a run always starts an escape). Quotes before a tab or at
+/// the end of the line are checked apart.
 fn closing_quote(line: &[u8], from: usize) -> Option<usize> {
-    let mut i = from;
-    // memchr while the text is plain; a byte loop once escapes show up, since
-    // escaped bodies (`\x22` every few bytes) would stop memchr every time.
-    loop {
-        let at = i + memchr::memchr2(b'"', b'\\', line.get(i..)?)?;
-        if line[at] == b'"' {
-            if line.get(at + 1).is_none_or(|b| *b == b' ' || *b == b'\t') {
-                return Some(at);
-            }
-            i = at + 1;
-            continue;
-        }
-        i = at + 2;
-        while i < line.len() {
-            match line[i] {
-                b'\\' => i += 2,
-                b'"' if line.get(i + 1).is_none_or(|b| *b == b' ' || *b == b'\t') => {
-                    return Some(i);
-                }
-                _ => i += 1,
-            }
-        }
-        return None;
+    // Most fields are plain (a user agent, `-`): their first quote or
+    // backslash is the closing quote, and memchr finds it quickest.
+    let first = from + memchr::memchr2(b'"', b'\\', line.get(from..)?)?;
+    if line[first] == b'"'
+        && line
+            .get(first + 1)
+            .is_none_or(|b| *b == b' ' || *b == b'\t')
+    {
+        return Some(first);
     }
+    static QUOTE_SPACE: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"\" "));
+    let mut i = from;
+    loop {
+        let rest = line.get(i..)?;
+        let space = QUOTE_SPACE.find(rest).map(|at| i + at);
+        let at = match (
+            quote_tab_or_end(line, i, space.unwrap_or(line.len())),
+            space,
+        ) {
+            (Some(other), _) => other,
+            (None, Some(space)) => space,
+            (None, None) => return None,
+        };
+        if !escaped(line, from, at) {
+            return Some(at);
+        }
+        i = at + 1;
+    }
+}
+
+/// The first quote in `line[from..limit]` followed by a tab, or else the
+/// line's last byte if it is a quote in that range.
+fn quote_tab_or_end(line: &[u8], from: usize, limit: usize) -> Option<usize> {
+    let tab = memchr::memchr_iter(b'\t', &line[from..limit])
+        .map(|t| from + t)
+        .find(|&t| t > from && line[t - 1] == b'"')
+        .map(|t| t - 1);
+    tab.or_else(|| {
+        let last = line.len().checked_sub(1)?;
+        (from <= last && last < limit && line[last] == b'"').then_some(last)
+    })
+}
+
+/// Whether the byte at `at` is escaped: an odd run of backslashes stands
+/// right before it, counted no further back than `from`.
+fn escaped(line: &[u8], from: usize, at: usize) -> bool {
+    line[from..at]
+        .iter()
+        .rev()
+        .take_while(|b| **b == b'\\')
+        .count()
+        % 2
+        == 1
 }
 
 /// nginx's `$request_id` (32 hex digits) or a similar hex id; a long
@@ -504,6 +556,22 @@ mod tests;
 mod client_check {
     use super::*;
 
+    /// The reference reading of a quoted field's end: escapes read from the
+    /// start, one byte at a time.
+    fn closing_quote_reference(line: &[u8], from: usize) -> Option<usize> {
+        let mut i = from;
+        while i < line.len() {
+            match line[i] {
+                b'\\' => i += 2,
+                b'"' if line.get(i + 1).is_none_or(|b| *b == b' ' || *b == b'\t') => {
+                    return Some(i)
+                }
+                _ => i += 1,
+            }
+        }
+        None
+    }
+
     /// The reference unescaping: a run copied at a time, escapes read one by one.
     fn unescape_reference(raw: &[u8]) -> Vec<u8> {
         let mut out = Vec::new();
@@ -568,6 +636,16 @@ mod client_check {
         #[test]
         fn has_client_agrees_with_client_of(prefix in "[a-z0-9 ,\"\t-]{0,24}") {
             proptest::prop_assert_eq!(has_client(prefix.as_bytes()), client_of(prefix.as_bytes()).is_ok());
+        }
+
+        /// The substring search finds the quote that reading the escapes one by one finds.
+        #[test]
+        fn closing_quote_agrees_with_reading_escapes(
+            text in proptest::collection::vec(proptest::sample::select(b"ab \t\"\\x2".to_vec()), 0..50),
+            from in 0usize..6,
+        ) {
+            let from = from.min(text.len());
+            proptest::prop_assert_eq!(closing_quote(&text, from), closing_quote_reference(&text, from));
         }
 
         /// Unescaping into room made up front gives what the reference gives, after any prefix.

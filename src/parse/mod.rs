@@ -177,6 +177,10 @@ pub(crate) struct ParseOptions {
     /// (`Event::agent` decodes them). Only for readers that go through
     /// `Event::agent` (`analyze`).
     pub(crate) lazy_agent: bool,
+    /// With `details`: read an access log's `$request_time`. Reports never
+    /// use it, and parsing a float on every line costs (`analyze` turns it
+    /// off); JSON durations cost nothing apart and are always read.
+    pub(crate) durations: bool,
 }
 
 impl Default for ParseOptions {
@@ -187,6 +191,7 @@ impl Default for ParseOptions {
             log_format: None,
             details: true,
             lazy_agent: false,
+            durations: true,
         }
     }
 }
@@ -303,7 +308,9 @@ impl LineParser {
     pub(crate) fn new(format: Format, opts: &ParseOptions) -> Self {
         match format {
             Format::Combined | Format::Common => LineParser::Clf(
-                ClfParser::with_details(opts.details).with_lazy_agent(opts.lazy_agent),
+                ClfParser::with_details(opts.details)
+                    .with_lazy_agent(opts.lazy_agent)
+                    .with_durations(opts.durations),
             ),
             Format::Json | Format::Caddy | Format::Traefik => {
                 LineParser::Json(Box::new(JsonParser::new(opts.fields.clone(), opts.details)))
