@@ -89,12 +89,13 @@ impl ClfParser {
         flavor: &mut Flavor,
     ) -> Result<Event<'a>, Malformed> {
         let open = find_timestamp(line).ok_or(Malformed::NoTimestamp)?;
+        let fields = LineText::new(line);
         let ts = self
             .times
             .parse(&line[open + 1..open + 27])
             .ok_or(Malformed::BadTime)?;
         let client = if self.details {
-            non_dash(text(client_of(&line[..open])?))
+            non_dash(fields.text(client_of(&line[..open])?))
         } else if has_client(&line[..open]) {
             None
         } else {
@@ -117,7 +118,7 @@ impl ClfParser {
         let mut ev = Event::new(ts, status);
         ev.client = client;
         ev.bytes = bytes;
-        let (method, path) = split_request(request);
+        let (method, path) = split_request_with(request, |raw| fields.text(raw));
         ev.method = method;
         ev.path = path;
 
@@ -163,7 +164,7 @@ impl ClfParser {
         if is_request_id(last_bare) {
             if let Ok(upstream) = parse_status(before_last) {
                 ev.upstream_status = Some(upstream);
-                ev.request_id = Some(text(last_bare));
+                ev.request_id = Some(fields.text(last_bare));
             }
         }
         if crate::event::reads_body(status) {
@@ -422,6 +423,14 @@ fn parse_decimal(s: &[u8]) -> Option<f64> {
 /// `METHOD target PROTO`, read leniently: `-` or empty is no request at all;
 /// missing protocol, extra spaces and unknown methods are fine.
 pub(super) fn split_request(raw: &[u8]) -> (Option<Cow<'_, str>>, Option<Cow<'_, str>>) {
+    split_request_with(raw, text)
+}
+
+/// [`split_request`], the method and path made text by `text`.
+fn split_request_with<'a>(
+    raw: &'a [u8],
+    text: impl Fn(&'a [u8]) -> Cow<'a, str>,
+) -> (Option<Cow<'a, str>>, Option<Cow<'a, str>>) {
     let req = raw.trim_ascii();
     if req.is_empty() || req == b"-" {
         return (None, None);
@@ -445,6 +454,45 @@ pub(super) fn split_request(raw: &[u8]) -> (Option<Cow<'_, str>>, Option<Cow<'_,
         text(&target[..end])
     });
     (method, path)
+}
+
+/// A line checked once as UTF-8, with where its first backslash is, so
+/// that its fields before that backslash (the client, method, path) become
+/// text without a check of their own: the checks and backslash searches per
+/// field cost more than one pass over the line.
+struct LineText<'a> {
+    line: &'a [u8],
+    /// The line as text, when it is valid UTF-8.
+    text: Option<&'a str>,
+    /// The offset of the first backslash (the line's length if none).
+    first_escape: usize,
+}
+
+impl<'a> LineText<'a> {
+    fn new(line: &'a [u8]) -> Self {
+        LineText {
+            line,
+            text: std::str::from_utf8(line).ok(),
+            first_escape: memchr::memchr(b'\\', line).unwrap_or(line.len()),
+        }
+    }
+
+    /// `field`, a slice of the line, as [`text`] makes it.
+    fn text(&self, field: &'a [u8]) -> Cow<'a, str> {
+        // The field's offset in the line; `None` if it is not a slice of it.
+        let start = (field.as_ptr() as usize).checked_sub(self.line.as_ptr() as usize);
+        let end = start.and_then(|s| s.checked_add(field.len()));
+        if let (Some(line), Some(start), Some(end)) = (self.text, start, end) {
+            if end <= self.first_escape {
+                // Without escapes `text` is the bytes themselves; a field cut
+                // at ASCII delimiters is whole characters (`get` checks it).
+                if let Some(s) = line.get(start..end) {
+                    return Cow::Borrowed(s);
+                }
+            }
+        }
+        text(field)
+    }
 }
 
 /// A raw (escaped) user agent field as the event's user agent.
@@ -636,6 +684,18 @@ mod client_check {
         #[test]
         fn has_client_agrees_with_client_of(prefix in "[a-z0-9 ,\"\t-]{0,24}") {
             proptest::prop_assert_eq!(has_client(prefix.as_bytes()), client_of(prefix.as_bytes()).is_ok());
+        }
+
+        /// A field cut from a checked line reads as `text` reads it on its own.
+        #[test]
+        fn line_text_agrees_with_text(
+            line in proptest::collection::vec(proptest::sample::select(b"a /\\x\"2\xc3\xa9\xff".to_vec()), 0..40),
+            a in 0usize..40,
+            b in 0usize..40,
+        ) {
+            let (a, b) = (a.min(line.len()), b.min(line.len()));
+            let field = &line[a.min(b)..a.max(b)];
+            proptest::prop_assert_eq!(LineText::new(&line).text(field), text(field));
         }
 
         /// The substring search finds the quote that reading the escapes one by one finds.
