@@ -94,6 +94,20 @@ fn unicode_escape(raw: &[u8]) -> Option<(char, usize)> {
 /// Nesting the scanner follows before leaving a line to serde (whose own limit is 128).
 const MAX_DEPTH: usize = 64;
 
+/// The high bit of each byte of `word` (little-endian) that is a quote, a
+/// backslash or a control byte. Only the lowest one is sure (borrows make
+/// false ones above a true one, never below), which is the one wanted.
+fn word_stops(word: u64) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let zero_in = |v: u64| v.wrapping_sub(ONES) & !v & HIGHS;
+    (word.wrapping_sub(0x20 * ONES)
+        | zero_in(word ^ (u64::from(b'"') * ONES))
+        | zero_in(word ^ (u64::from(b'\\') * ONES)))
+        & !word
+        & HIGHS
+}
+
 /// Bytes that end a plain run inside a string: the quote, a backslash, controls.
 static STOPS: [bool; 256] = {
     let mut t = [false; 256];
@@ -415,12 +429,39 @@ impl<'a> Scanner<'a> {
                 stops |= u8::from(c < 0x20) | u8::from(c == b'"') | u8::from(c == b'\\');
             }
             if stops != 0 {
-                break;
+                // Where: the first stop of the first word that has one.
+                for word in chunk.chunks_exact(8) {
+                    let mut bytes = [0u8; 8];
+                    bytes.copy_from_slice(word);
+                    let found = word_stops(u64::from_le_bytes(bytes));
+                    if found != 0 {
+                        self.pos += (found.trailing_zeros() / 8) as usize;
+                        return;
+                    }
+                    self.pos += 8;
+                }
+                return;
             }
             self.pos += 16;
         }
         while self.pos < self.b.len() && !STOPS[usize::from(self.b[self.pos])] {
             self.pos += 1;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    proptest::proptest! {
+        /// The lowest stop a word's bits give is the first stop byte.
+        #[test]
+        fn word_stops_finds_the_first_stop(bytes in proptest::array::uniform8(proptest::sample::select(vec![0u8, 0x1f, 0x20, b'"', b'\\', b'a', 0x7f, 0x80, 0xc3, 0xff, 0x21, 0x5b, 0x5d]))) {
+            let want = bytes.iter().position(|b| STOPS[usize::from(*b)]);
+            let found = word_stops(u64::from_le_bytes(bytes));
+            let got = (found != 0).then(|| (found.trailing_zeros() / 8) as usize);
+            proptest::prop_assert_eq!(got, want);
         }
     }
 }
