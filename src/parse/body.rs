@@ -4,11 +4,14 @@
 //! failed item).
 //!
 //! [`from_text`] is on the hot path (a third of the lines of a busy API's log
-//! are errors), so it reads the body with a serde visitor that borrows the
-//! four strings from the text and skips everything else, rather than building
-//! a `serde_json::Value`. It gives exactly what [`from_value`] gives on the
-//! parsed `Value` (a property test checks it): the last of duplicate keys
-//! wins, numbers and booleans become their JSON text.
+//! are errors), so it reads the body in one pass with the JSON-lines scanner
+//! (`json::Scanner`), borrowing the four strings from the text and skipping
+//! everything else; what the scanner leaves (numbers among the four fields,
+//! `errors` arrays, escaped keys, anything invalid) goes to a serde visitor
+//! that does the same. Neither builds a `serde_json::Value`, and both give
+//! exactly what [`from_value`] gives on the parsed `Value` (a property test
+//! checks it): the last of duplicate keys wins, numbers and booleans become
+//! their JSON text.
 
 use super::json::Scanner;
 use crate::event::{ApiError, Body};
@@ -151,13 +154,8 @@ fn scan_members<'a>(s: &mut Scanner<'a>, top: bool) -> Option<Members<'a>> {
         return Some((own, wrapped));
     }
     loop {
-        s.ws();
-        let key = s.plain_string()?;
-        s.ws();
-        s.eat(b':')?;
-        s.ws();
         // The last of duplicate keys wins, as in `FieldsSeed`.
-        match key {
+        match s.key()? {
             "type" => own.error_type = scan_scalar(s)?,
             "code" => own.code = scan_scalar(s)?,
             "param" => own.param = scan_scalar(s)?,

@@ -3,8 +3,8 @@
 //! plain lines that make up nearly every log.
 //!
 //! It answers [`Scan::Fallback`] whenever a line holds anything it does not
-//! decide by itself — a lone surrogate escape, an escaped key, a number with
-//! an exponent, a body object that also holds wanted keys, a syntax error,
+//! decide by itself — a lone surrogate escape, an escaped key, a number
+//! out of a float's range, a body object that also holds wanted keys, a syntax error,
 //! deep nesting —
 //! and the line then goes through the serde reader ([`super::stream`]),
 //! which decides. So it only has to be right on what it accepts, and the
@@ -192,11 +192,7 @@ impl<'a> Scanner<'a> {
             return Some(());
         }
         loop {
-            self.ws();
-            let key = self.plain_string()?;
-            self.ws();
-            self.eat(b':')?;
-            self.ws();
+            let key = self.key()?;
             match node.and_then(|n| n.child(key)) {
                 Some(child) => {
                     // A repeated key replaces everything the earlier one gave.
@@ -410,8 +406,19 @@ impl<'a> Scanner<'a> {
         }
     }
 
+    /// A member's key and its colon, with the whitespace around them; the
+    /// scanner is left at the value.
+    pub(crate) fn key(&mut self) -> Step<&'a str> {
+        self.ws();
+        let key = self.plain_string()?;
+        self.ws();
+        self.eat(b':')?;
+        self.ws();
+        Some(key)
+    }
+
     /// A key: only plain strings (an escaped key goes to serde).
-    pub(crate) fn plain_string(&mut self) -> Step<&'a str> {
+    fn plain_string(&mut self) -> Step<&'a str> {
         match self.string()? {
             Cow::Borrowed(s) => Some(s),
             Cow::Owned(_) => None,
