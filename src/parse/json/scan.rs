@@ -408,6 +408,7 @@ impl<'a> Scanner<'a> {
 
     /// A member's key and its colon, with the whitespace around them; the
     /// scanner is left at the value.
+    #[inline]
     pub(crate) fn key(&mut self) -> Step<&'a str> {
         self.ws();
         let key = self.plain_string()?;
