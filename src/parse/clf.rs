@@ -592,10 +592,27 @@ fn unescape_to(raw: &[u8], out: &mut Vec<u8>) {
 }
 
 fn hex_byte(hi: u8, lo: u8) -> Option<u8> {
-    let h = (hi as char).to_digit(16)?;
-    let l = (lo as char).to_digit(16)?;
-    Some((h * 16 + l) as u8)
+    let (h, l) = (HEX[usize::from(hi)], HEX[usize::from(lo)]);
+    (h | l < 16).then_some(h << 4 | l)
 }
+
+/// The value of each hex digit; 0xFF for any other byte (a table: `\x22`
+/// comes a few dozen times in every escaped body).
+const HEX: [u8; 256] = {
+    let mut t = [0xFF; 256];
+    let mut i = 0;
+    while i < 10 {
+        t[b'0' as usize + i] = i as u8;
+        i += 1;
+    }
+    let mut i = 0;
+    while i < 6 {
+        t[b'a' as usize + i] = 10 + i as u8;
+        t[b'A' as usize + i] = 10 + i as u8;
+        i += 1;
+    }
+    t
+};
 
 #[cfg(test)]
 mod tests;
@@ -618,6 +635,19 @@ mod client_check {
             }
         }
         None
+    }
+
+    #[test]
+    fn hex_byte_reads_every_pair_as_to_digit_does() {
+        for hi in 0..=255u8 {
+            for lo in 0..=255u8 {
+                let want = (hi as char)
+                    .to_digit(16)
+                    .zip((lo as char).to_digit(16))
+                    .map(|(h, l)| (h * 16 + l) as u8);
+                assert_eq!(hex_byte(hi, lo), want, "{hi} {lo}");
+            }
+        }
     }
 
     /// The reference unescaping: a run copied at a time, escapes read one by one.
