@@ -321,17 +321,17 @@ fn next_field<'a>(line: &'a [u8], pos: &mut usize) -> Result<Option<Field<'a>>, 
 /// The unescaped quote that closes a field opened before `from`: one followed
 /// by a space, a tab or the end of the line.
 ///
-/// Past the first quote or backslash, found by a SIMD substring search
-/// for `"` followed by a space, so escaped
-/// quotes (`\"` or `\x22` every few bytes of a JSON body) do not stop it:
-/// reading the escapes byte by byte from `from` cost more than the rest of
-/// the line. A quote is escaped when an odd run of backslashes stands before
-/// it, which is what reading the escapes from `from` gives (the first
-/// backslash of a run always starts an escape). Quotes before a tab or at
-/// the end of the line are checked apart.
+/// A plain field ends at its first quote or backslash (memchr). One with
+/// escapes ends where a SIMD substring search for `"` followed by a space
+/// says, so that escaped quotes (`\"` or `\x22` every few bytes of a JSON
+/// body) do not stop the search: reading the escapes byte by byte from
+/// `from` cost more than the rest of the line. A quote is escaped when an
+/// odd run of backslashes stands before it, which is what reading the
+/// escapes from `from` gives (the first backslash of a run always starts an
+/// escape). Quotes before a tab or at the end of the line are checked apart.
+/// Every search starts past the last, so a line is read a bounded number of
+/// times whatever it holds.
 fn closing_quote(line: &[u8], from: usize) -> Option<usize> {
-    // Most fields are plain (a user agent, `-`): their first quote or
-    // backslash is the closing quote, and memchr finds it quickest.
     let first = from + memchr::memchr2(b'"', b'\\', line.get(from..)?)?;
     if line[first] == b'"'
         && line
@@ -342,10 +342,15 @@ fn closing_quote(line: &[u8], from: usize) -> Option<usize> {
     }
     static QUOTE_SPACE: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
         std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"\" "));
+    let find_space = |i: usize| QUOTE_SPACE.find(line.get(i..)?).map(|at| i + at);
     let mut i = from;
+    // The next `" ` at or after `i`; searched again only once `i` passes it
+    // (escaped quotes before a tab would otherwise make the search quadratic).
+    let mut space = find_space(i);
     loop {
-        let rest = line.get(i..)?;
-        let space = QUOTE_SPACE.find(rest).map(|at| i + at);
+        if space.is_some_and(|s| s < i) {
+            space = find_space(i);
+        }
         let at = match (
             quote_tab_or_end(line, i, space.unwrap_or(line.len())),
             space,
@@ -618,7 +623,7 @@ const HEX: [u8; 256] = {
 mod tests;
 
 #[cfg(test)]
-mod client_check {
+mod fast_paths {
     use super::*;
 
     /// The reference reading of a quoted field's end: escapes read from the
@@ -662,9 +667,10 @@ mod client_check {
                 i += 1;
                 continue;
             }
-            let hex = (i + 3 < raw.len())
-                .then(|| hex_byte(raw[i + 2], raw[i + 3]))
-                .flatten();
+            let digit = |at: usize| raw.get(at).and_then(|d| (*d as char).to_digit(16));
+            let hex = digit(i + 2)
+                .zip(digit(i + 3))
+                .map(|(h, l)| (h * 16 + l) as u8);
             match (next, hex) {
                 (Some(b'x' | b'X'), Some(h)) => {
                     out.push(h);

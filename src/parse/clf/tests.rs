@@ -369,3 +369,17 @@ fn unique_then_repeated_bodies_and_lazy_agents_read_as_fresh() {
         assert_eq!(lazy.into_owned(), fresh, "{l}");
     }
 }
+
+/// A body of escaped quotes each followed by a tab (none closes the field)
+/// ends at the one real closing quote, read in one pass: each search starts
+/// past the last, so this long line takes no longer than a plain one.
+#[test]
+fn many_escaped_quotes_before_tabs_end_at_the_real_quote() {
+    let body = "\\\"\t".repeat(100_000);
+    let line = format!(
+        r#"1.2.3.4 - - [24/Nov/2026:09:00:00 +0000] "GET /x HTTP/1.1" 500 12 "-" "ua" "{body}" "x""#
+    );
+    let ev = ok(&line);
+    assert_eq!(ev.status, 500);
+    assert_eq!(ev.body, Body::Absent, "the last quoted field is \"x\"");
+}

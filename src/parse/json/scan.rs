@@ -4,10 +4,9 @@
 //!
 //! It answers [`Scan::Fallback`] whenever a line holds anything it does not
 //! decide by itself — a lone surrogate escape, an escaped key, a number
-//! out of a float's range, a body object that also holds wanted keys, a syntax error,
-//! deep nesting —
-//! and the line then goes through the serde reader ([`super::stream`]),
-//! which decides. So it only has to be right on what it accepts, and the
+//! out of a float's range, a body object that also holds wanted keys, a
+//! syntax error, deep nesting — and the line then goes through the serde
+//! reader ([`super::stream`]), which decides. So it only has to be right on what it accepts, and the
 //! property test in `json/tests.rs` holds it to the `Value` route.
 
 use super::as_str_value;
@@ -426,10 +425,12 @@ impl<'a> Scanner<'a> {
         }
     }
 
-    /// Passes over string bytes up to a quote, backslash or control byte,
+    /// Passes over string bytes up to a quote, backslash or control byte:
     /// sixteen at a time while none of them is one (the loop is written so
     /// that the compiler turns it into SIMD compares: one SSE2 step per
-    /// sixteen bytes on x86_64).
+    /// sixteen bytes on x86_64), then the first stop of the sixteen found a
+    /// word at a time ([`word_stops`]); the last few bytes of the text one
+    /// by one.
     fn run(&mut self) {
         while let Some(chunk) = self.b.get(self.pos..self.pos + 16) {
             let mut stops = 0u8;
@@ -448,6 +449,9 @@ impl<'a> Scanner<'a> {
                     }
                     self.pos += 8;
                 }
+                // Not reached: both steps test the same bytes. Were it
+                // reached, the scanner would stand on a plain byte and leave
+                // the text to serde.
                 return;
             }
             self.pos += 16;
