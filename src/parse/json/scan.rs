@@ -6,8 +6,9 @@
 //! decide by itself — a lone surrogate escape, an escaped key, a number
 //! out of a float's range, a body object that also holds wanted keys, a
 //! syntax error, deep nesting — and the line then goes through the serde
-//! reader ([`super::stream`]), which decides. So it only has to be right on what it accepts, and the
-//! property test in `json/tests.rs` holds it to the `Value` route.
+//! reader ([`super::stream`]), which decides. So it only has to be right on
+//! what it accepts, and the property test in `json/tests.rs` holds it to the
+//! `Value` route.
 
 use super::as_str_value;
 use super::stream::{Cap, KeyTree, Node};
