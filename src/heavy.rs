@@ -60,6 +60,80 @@ impl Counts for u64 {
 /// HyperLogLog precision: 2^12 registers, about 1.6 % standard error.
 const HLL_LG_K: u8 = 12;
 
+/// Tables of at most this many keys (each bucket's breakdowns) keep no hash
+/// index and find the lightest key by a scan: a run of a few days at
+/// one-minute buckets holds thousands of them, and an index and a bucket
+/// queue cost more memory than the keys (and are no faster for 16).
+const SMALL_CAP: usize = 16;
+
+/// Slots by the weight they were filed under (see the module doc). Either
+/// form hands out the record of least weight, and of those the one filed
+/// last, so a table evicts the same key whichever it uses.
+#[derive(Debug, Clone)]
+enum Queue {
+    /// One vector of records per weight (large tables).
+    Buckets(BTreeMap<u64, Vec<u32>>),
+    /// The records in the order they were filed (small tables).
+    Scan(Vec<(u64, u32)>),
+}
+
+impl Queue {
+    fn new(small: bool) -> Self {
+        if small {
+            Queue::Scan(Vec::new())
+        } else {
+            Queue::Buckets(BTreeMap::new())
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        match self {
+            Queue::Buckets(b) => b.is_empty(),
+            Queue::Scan(v) => v.is_empty(),
+        }
+    }
+
+    fn clear(&mut self) {
+        match self {
+            Queue::Buckets(b) => b.clear(),
+            Queue::Scan(v) => v.clear(),
+        }
+    }
+
+    fn file(&mut self, weight: u64, i: u32) {
+        match self {
+            Queue::Buckets(b) => b.entry(weight).or_default().push(i),
+            Queue::Scan(v) => v.push((weight, i)),
+        }
+    }
+
+    /// Takes out the record of least weight, the last filed among equals.
+    fn take_lightest(&mut self) -> Option<(u64, u32)> {
+        match self {
+            Queue::Buckets(b) => loop {
+                let mut lightest = b.first_entry()?;
+                let filed = *lightest.key();
+                let taken = lightest.get_mut().pop();
+                if lightest.get().is_empty() {
+                    lightest.remove();
+                }
+                if let Some(i) = taken {
+                    return Some((filed, i));
+                }
+            },
+            Queue::Scan(v) => {
+                let mut at = None;
+                for (k, &(w, _)) in v.iter().enumerate() {
+                    if at.is_none_or(|a: usize| w <= v[a].0) {
+                        at = Some(k);
+                    }
+                }
+                at.map(|a| v.remove(a))
+            }
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 struct Slot<K, V> {
     key: K,
@@ -92,22 +166,25 @@ pub(crate) struct Row<'a, K, V> {
 pub(crate) struct Table<K, V> {
     cap: usize,
     /// Slot numbers, found by the hash and key of their slot: the keys live
-    /// only in `slots`.
+    /// only in `slots`. Empty in small tables, which scan their slots.
     index: HashTable<u32>,
     hasher: RandomState,
     slots: Vec<Slot<K, V>>,
     /// Slots by weight (see the module doc); empty until the first
     /// eviction, and after a merge.
-    queue: BTreeMap<u64, Vec<u32>>,
+    queue: Queue,
     /// Whether a key was ever evicted (or dropped by a merge): until then
     /// every count is exact.
     capped: bool,
     /// Whether the table reports a distinct count.
     counts_distinct: bool,
+    /// Whether the table scans its slots (at most [`SMALL_CAP`] keys)
+    /// instead of keeping an index and a bucket queue.
+    small: bool,
     /// Every key ever admitted, once the table is capped (until then the
     /// keys held are every key seen, and the sketch is built from them at
     /// the first eviction).
-    distinct: Option<HllSketch>,
+    distinct: Option<Box<HllSketch>>,
 }
 
 impl<K: std::fmt::Debug, V: std::fmt::Debug> std::fmt::Debug for Table<K, V> {
@@ -142,8 +219,8 @@ impl<K: Ord, V> Table<K, V> {
     }
 }
 
-fn new_sketch() -> Option<HllSketch> {
-    HllSketch::new(HLL_LG_K, HllType::Hll8).ok()
+fn new_sketch() -> Option<Box<HllSketch>> {
+    HllSketch::new(HLL_LG_K, HllType::Hll8).ok().map(Box::new)
 }
 
 impl<K, V> Table<K, V>
@@ -153,14 +230,16 @@ where
 {
     /// A table of at most `cap` keys (at least one).
     pub(crate) fn new(cap: usize) -> Self {
+        let cap = cap.max(1);
         Table {
-            cap: cap.max(1),
+            cap,
             index: HashTable::new(),
             hasher: RandomState::default(),
             slots: Vec::new(),
-            queue: BTreeMap::new(),
+            queue: Queue::new(cap <= SMALL_CAP),
             capped: false,
             counts_distinct: false,
+            small: cap <= SMALL_CAP,
             distinct: None,
         }
     }
@@ -174,7 +253,7 @@ where
     }
 
     /// The distinct-count sketch: the one kept, or one of the keys held.
-    fn sketch(&self) -> Option<HllSketch> {
+    fn sketch(&self) -> Option<Box<HllSketch>> {
         if !self.counts_distinct {
             return None;
         }
@@ -214,6 +293,22 @@ where
         }
     }
 
+    /// Whether the table scans its slots instead of keeping an index.
+    fn small(&self) -> bool {
+        self.small
+    }
+
+    /// A small table in the large tables' form, for tests that hold the
+    /// two forms to each other.
+    #[cfg(test)]
+    pub(crate) fn indexed(cap: usize) -> Self {
+        Table {
+            queue: Queue::new(false),
+            small: false,
+            ..Table::new(cap)
+        }
+    }
+
     /// Where `key` is held, if it is.
     fn find<Q>(&self, key: &Q, hash: u64) -> Option<usize>
     where
@@ -221,9 +316,24 @@ where
         Q: Eq + ?Sized,
     {
         let slots = &self.slots;
+        if self.small() {
+            return slots
+                .iter()
+                .position(|s| s.hash == hash && s.key.borrow() == key);
+        }
         self.index
             .find(hash, |&i| slots[i as usize].key.borrow() == key)
             .map(|&i| i as usize)
+    }
+
+    /// Files slot `i` (hashed `hash`) in the index of a large table.
+    fn index_slot(&mut self, hash: u64, i: usize) {
+        if self.small() {
+            return;
+        }
+        let slots = &self.slots;
+        self.index
+            .insert_unique(hash, i as u32, |&j| slots[j as usize].hash);
     }
 
     /// Counts an observation of `key` with `f`, admitting the key (and
@@ -285,9 +395,7 @@ where
                 value: V::default(),
                 error: 0,
             });
-            let slots = &self.slots;
-            self.index
-                .insert_unique(hash, i as u32, |&j| slots[j as usize].hash);
+            self.index_slot(hash, i);
             return i;
         }
         if self.distinct.is_none() {
@@ -306,16 +414,14 @@ where
         slot.hash = hash;
         slot.value = V::default();
         slot.error = min;
-        let slots = &self.slots;
-        self.index
-            .insert_unique(hash, i as u32, |&j| slots[j as usize].hash);
+        self.index_slot(hash, i);
         self.capped = true;
         i
     }
 
     /// Files slot `i` under `weight` in the queue.
     fn file(&mut self, weight: u64, i: u32) {
-        self.queue.entry(weight).or_default().push(i);
+        self.queue.file(weight, i);
     }
 
     /// The slot of least weight, and that weight. The table is full.
@@ -325,13 +431,7 @@ where
                 self.file(self.slots[i].weight(), i as u32);
             }
         }
-        while let Some(mut lightest) = self.queue.first_entry() {
-            let filed = *lightest.key();
-            let taken = lightest.get_mut().pop();
-            if lightest.get().is_empty() {
-                lightest.remove();
-            }
-            let Some(i) = taken else { continue };
+        while let Some((filed, i)) = self.queue.take_lightest() {
             let now = self.slots[i as usize].weight();
             if now == filed {
                 return (i as usize, now);
@@ -397,9 +497,7 @@ where
                         error: s.error.saturating_add(mine_floor),
                         ..s
                     });
-                    let slots = &self.slots;
-                    self.index
-                        .insert_unique(hash, i, |&j| slots[j as usize].hash);
+                    self.index_slot(hash, i as usize);
                 }
             }
         }
@@ -413,6 +511,7 @@ where
                 b.weight().cmp(&a.weight()).then_with(|| a.key.cmp(&b.key))
             });
             self.slots.truncate(self.cap);
+            self.slots.shrink_to(self.cap);
             let unique = self.reindex();
             debug_assert!(unique, "a merge holds each key once");
         }
@@ -423,7 +522,7 @@ where
                     u.update(&a);
                     u.update(&b);
                 }
-                union.map(|u| u.to_sketch(HllType::Hll8))
+                union.map(|u| Box::new(u.to_sketch(HllType::Hll8)))
             }
             _ => None,
         };
@@ -435,12 +534,19 @@ where
         for i in 0..self.slots.len() {
             let hash = self.hasher.hash_one(&self.slots[i].key);
             self.slots[i].hash = hash;
-            if self.find(&self.slots[i].key, hash).is_some() {
+            // Among the slots before `i`: those are the ones indexed so far.
+            let key = &self.slots[i].key;
+            let twice = if self.small() {
+                self.slots[..i]
+                    .iter()
+                    .any(|s| s.hash == hash && &s.key == key)
+            } else {
+                self.find(key, hash).is_some()
+            };
+            if twice {
                 return false;
             }
-            let slots = &self.slots;
-            self.index
-                .insert_unique(hash, i as u32, |&j| slots[j as usize].hash);
+            self.index_slot(hash, i);
         }
         true
     }
@@ -476,7 +582,7 @@ impl<K: Serialize + Ord, V: Serialize> Serialize for Table<K, V> {
             capped: self.capped,
             counts_distinct: self.counts_distinct,
             rows: self.sorted_rows(),
-            distinct: self.distinct.as_ref().map(HllSketch::serialize),
+            distinct: self.distinct.as_deref().map(HllSketch::serialize),
         }
         .serialize(s)
     }
@@ -503,10 +609,9 @@ where
             ));
         }
         let distinct = match saved.distinct {
-            Some(bytes) => Some(
-                HllSketch::deserialize(&bytes)
-                    .map_err(|_| D::Error::custom("a table's distinct-count sketch is damaged"))?,
-            ),
+            Some(bytes) => Some(Box::new(HllSketch::deserialize(&bytes).map_err(|_| {
+                D::Error::custom("a table's distinct-count sketch is damaged")
+            })?)),
             None => None,
         };
         let mut table = Table {
@@ -523,9 +628,10 @@ where
                     error,
                 })
                 .collect(),
-            queue: BTreeMap::new(),
+            queue: Queue::new(saved.cap <= SMALL_CAP),
             capped: saved.capped,
             counts_distinct: saved.counts_distinct,
+            small: saved.cap <= SMALL_CAP,
             distinct,
         };
         if !table.reindex() {

@@ -85,6 +85,36 @@ proptest! {
         assert_bounds(&merged, &s);
     }
 
+    /// A small table (no index, the lightest found by a scan) keeps the
+    /// same keys, counts and errors as the indexed form with its bucket
+    /// queue, through evictions and a merge: which key is evicted among
+    /// equally light ones decides what a report shows.
+    #[test]
+    fn small_tables_evict_as_indexed_ones_do(
+        s in stream(),
+        cap in 1usize..=16,
+        cut in 0usize..1500,
+    ) {
+        let cut = cut.min(s.len());
+        let count = |mut t: Table<u32, u64>, part: &[u32]| {
+            for k in part {
+                t.update(k, |n| *n += 1);
+            }
+            t
+        };
+        let mut small = count(Table::new(cap), &s[..cut]);
+        let mut indexed = count(Table::indexed(cap), &s[..cut]);
+        prop_assert!(small.small() && !indexed.small());
+        prop_assert!(small == indexed);
+        small.merge(count(Table::new(cap), &s[cut..]));
+        indexed.merge(count(Table::indexed(cap), &s[cut..]));
+        prop_assert!(small == indexed);
+        // And on after the merge, which rebuilds the queue.
+        let small = count(small, &s[..cut]);
+        let indexed = count(indexed, &s[..cut]);
+        prop_assert!(small == indexed);
+    }
+
     #[test]
     fn saved_tables_load_equal(s in stream(), cap in 1usize..64) {
         let t = fill(cap, &s);
