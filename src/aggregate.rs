@@ -621,30 +621,7 @@ impl Aggregate {
         }
         self.errors.merge(other.errors);
         self.routes.merge(other.routes);
-        for (index, theirs) in other.buckets {
-            match self.buckets.get_mut(&index) {
-                None => {
-                    self.buckets.insert(index, theirs);
-                }
-                Some(mine) => {
-                    mine.requests += theirs.requests;
-                    mine.errors_4xx += theirs.errors_4xx;
-                    mine.errors_5xx += theirs.errors_5xx;
-                    mine.statuses_5xx.add_counts(theirs.statuses_5xx);
-                    mine.routes_5xx.merge(theirs.routes_5xx);
-                    mine.errors_5xx_by_key.merge(theirs.errors_5xx_by_key);
-                    for e in theirs.examples {
-                        keep_earliest(&mut mine.examples, e);
-                    }
-                    mine.clients_5xx.merge(theirs.clients_5xx);
-                    mine.agents_5xx.merge(theirs.agents_5xx);
-                    mine.sampled += theirs.sampled;
-                    mine.routes_all.merge(theirs.routes_all);
-                    mine.clients_all.merge(theirs.clients_all);
-                    mine.agents_all.merge(theirs.agents_all);
-                }
-            }
-        }
+        merge_buckets(&mut self.buckets, other.buckets);
         self.samples.extend(other.samples);
         self.samples.sort();
         self.samples.truncate(MAX_SAMPLES);
@@ -738,12 +715,53 @@ impl<K: Eq + std::hash::Hash, H: std::hash::BuildHasher> AddCounts for HashMap<K
     }
 }
 
+/// Adds the buckets of `theirs` into `mine`.
+pub(crate) fn merge_buckets(
+    mine: &mut FastMap<i64, BucketStats>,
+    theirs: impl IntoIterator<Item = (i64, BucketStats)>,
+) {
+    for (index, theirs) in theirs {
+        match mine.get_mut(&index) {
+            None => {
+                mine.insert(index, theirs);
+            }
+            Some(mine) => mine.merge(theirs),
+        }
+    }
+}
+
+impl BucketStats {
+    /// Adds `theirs`, the same bucket counted elsewhere, into this one.
+    fn merge(&mut self, theirs: BucketStats) {
+        self.requests += theirs.requests;
+        self.errors_4xx += theirs.errors_4xx;
+        self.errors_5xx += theirs.errors_5xx;
+        self.statuses_5xx.add_counts(theirs.statuses_5xx);
+        self.routes_5xx.merge(theirs.routes_5xx);
+        self.errors_5xx_by_key.merge(theirs.errors_5xx_by_key);
+        for e in theirs.examples {
+            keep_earliest(&mut self.examples, e);
+        }
+        self.clients_5xx.merge(theirs.clients_5xx);
+        self.agents_5xx.merge(theirs.agents_5xx);
+        self.sampled += theirs.sampled;
+        self.routes_all.merge(theirs.routes_all);
+        self.clients_all.merge(theirs.clients_all);
+        self.agents_all.merge(theirs.agents_all);
+    }
+}
+
 /// Adds `example` to `kept`, which stays the earliest [`MAX_EXAMPLES`] in order.
 pub(crate) fn keep_earliest(kept: &mut Vec<FailedRequest>, example: FailedRequest) {
     let at = kept.partition_point(|e| *e < example);
     if at < MAX_EXAMPLES {
+        // Room for exactly the few kept: there are thousands of buckets.
+        if kept.len() >= MAX_EXAMPLES {
+            kept.truncate(MAX_EXAMPLES - 1);
+        } else if kept.capacity() == 0 {
+            kept.reserve_exact(MAX_EXAMPLES);
+        }
         kept.insert(at, example);
-        kept.truncate(MAX_EXAMPLES);
     }
 }
 

@@ -235,3 +235,81 @@ fn times_outside_the_range_are_malformed() {
     );
     assert_eq!(agg.buckets.len(), 2, "no bucket from a time out of range");
 }
+
+/// A time-ordered log read by one worker in many small blocks: buckets are
+/// handed over to the shared map as the minutes pass, and none is split, so
+/// even the capped breakdowns (40 clients and user agents a minute, 16 kept)
+/// are exactly what one aggregate reading line by line holds.
+#[test]
+fn handed_over_buckets_of_an_ordered_log_equal_one_reader() {
+    let mut text = String::new();
+    for minute in 0..6 {
+        for n in 0..40 {
+            let status = if n % 4 == 0 { 200 } else { 503 };
+            text.push_str(&format!(
+                "10.1.{minute}.{n} - - [25/Nov/2026:10:{minute:02}:{:02} +0000] \"GET /v1/items/it_{n} HTTP/1.1\" {status} 12 \"-\" \"agent-{n}\"\n",
+                n % 60
+            ));
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ordered.log");
+    std::fs::write(&path, text).unwrap();
+    let want = reference(&path, 4096);
+    // About two lines a block: a hand-over every 16 lines or so.
+    let got = parallel(
+        &path,
+        1,
+        Blocks {
+            size: 200,
+            max_line: 4096,
+        },
+    );
+    assert_eq!(got, want);
+    let capped = &want.0["buckets"];
+    assert!(
+        capped.to_string().contains("\"capped\":true"),
+        "the test needs capped tables"
+    );
+}
+
+/// What a hand-over moves: the buckets not counted in since the last one;
+/// a bucket counted in again later is merged with its shared part at the end.
+#[test]
+fn a_hand_over_moves_only_cold_buckets() {
+    let shared = Mutex::new(FastMap::default());
+    let mut worker = Worker::new(Aggregate::new(CONFIG), &shared);
+    let mut parser = LineParser::new(Format::Combined, &ParseOptions::default());
+    let mut feed = |worker: &mut Worker<'_>, minute: u32, n: u64| {
+        let line = format!(
+            "10.0.0.1 - - [25/Nov/2026:10:{minute:02}:00 +0000] \"GET /x HTTP/1.1\" 500 1 \"-\" \"ua\""
+        );
+        let ev = parser.parse(line.as_bytes()).unwrap();
+        worker.event(&ev, 0, n);
+    };
+    let chunks = |worker: &mut Worker<'_>| {
+        for _ in 0..HAND_OVER_EVERY {
+            worker.end_chunk(0, 0);
+        }
+    };
+    let minute = |m: i64| 29_926_680 + m; // 2026-11-25T10:00Z in minutes
+    feed(&mut worker, 0, 1);
+    feed(&mut worker, 1, 2);
+    chunks(&mut worker); // both counted in this period: both stay
+    assert_eq!(worker.agg.buckets.len(), 2);
+    feed(&mut worker, 1, 3);
+    chunks(&mut worker); // minute 0 is cold now
+    assert!(shared.lock().unwrap().contains_key(&minute(0)));
+    assert_eq!(
+        worker.agg.buckets.keys().copied().collect::<Vec<_>>(),
+        [minute(1)]
+    );
+    feed(&mut worker, 0, 4); // minute 0 again, after its hand-over
+    chunks(&mut worker);
+    chunks(&mut worker);
+    assert!(worker.agg.buckets.is_empty());
+    let shared = shared.into_inner().unwrap();
+    assert_eq!(shared[&minute(0)].errors_5xx, 2);
+    assert_eq!(shared[&minute(0)].examples.len(), 2);
+    assert_eq!(shared[&minute(1)].errors_5xx, 2);
+}
