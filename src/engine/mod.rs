@@ -414,9 +414,9 @@ const HAND_OVER_EVERY: u32 = 8;
 
 /// A worker's aggregate in a batch run. Every [`HAND_OVER_EVERY`] chunks it
 /// hands the buckets it did not count in since the last hand-over to a map
-/// the workers share. A bucket's breakdowns take 10 to 20 KB, and a few days
-/// at one-minute buckets are thousands of buckets: this way they are held
-/// once, not once per worker, until the end. A bucket counted in again
+/// the workers share. A full bucket's breakdowns take 10 to 15 KB, and a
+/// few days at one-minute buckets are thousands of buckets: this way they
+/// are held once, not once per worker, until the end. A bucket counted in again
 /// after its hand-over (lines out of order, or two workers on the same
 /// minute) is merged with the shared one at the end, as the workers'
 /// aggregates always were; a time-ordered input read by one worker never
