@@ -12,6 +12,9 @@ use crate::route;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 
+mod breakdowns;
+pub(crate) use breakdowns::Breakdowns;
+
 /// The maps counted into on every line: foldhash is several times faster than
 /// the default SipHash here, and still seeded per process.
 pub(crate) type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
@@ -142,24 +145,18 @@ pub(crate) struct BucketStats {
     pub(crate) errors_4xx: u64,
     pub(crate) errors_5xx: u64,
     pub(crate) statuses_5xx: BTreeMap<u16, u64>,
-    /// 5xx per route key (see [`route_key_of_path`]), bounded.
-    pub(crate) routes_5xx: Table<String, u64>,
-    /// 5xx per error key, for 5xx responses whose body gave an error, bounded.
-    pub(crate) errors_5xx_by_key: Table<ErrorKey, u64>,
     /// The earliest [`MAX_EXAMPLES`] 5xx requests, by (ts, source, line).
     pub(crate) examples: Vec<FailedRequest>,
-    /// What changed (SPEC §11) compares these across an incident and the
-    /// time before it: 5xx per client and user agent (`-` when absent) ...
-    pub(crate) clients_5xx: Table<String, u64>,
-    pub(crate) agents_5xx: Table<String, u64>,
-    /// ... and requests per route key, client and user agent, for a
-    /// baseline without 5xx: a deterministic sample of one request in
-    /// [`SAMPLE_ONE_IN`] (by a hash of its time, route and client), because
-    /// counting every request three more times cost a third of the parse.
+    /// Requests in the bucket's deterministic sample: one request in
+    /// [`SAMPLE_ONE_IN`] (by a hash of its time, route and client) is
+    /// counted in the breakdowns of all requests, because counting every
+    /// request three more times cost a third of the parse.
     pub(crate) sampled: u64,
-    pub(crate) routes_all: Table<String, u64>,
-    pub(crate) clients_all: Table<String, u64>,
-    pub(crate) agents_all: Table<String, u64>,
+    /// 5xx and sampled requests by route, error, client and user agent,
+    /// bounded; frozen once the bucket is cold (see [`Breakdowns`]). Saved
+    /// as the tables' fields beside the others.
+    #[serde(flatten)]
+    pub(crate) breakdowns: Breakdowns,
 }
 
 /// One line in this many is counted in the buckets' request samples.
@@ -184,15 +181,9 @@ impl BucketStats {
             errors_4xx: 0,
             errors_5xx: 0,
             statuses_5xx: BTreeMap::new(),
-            routes_5xx: Table::new(config.bucket_keys()),
-            errors_5xx_by_key: Table::new(config.bucket_keys()),
             examples: Vec::new(),
             sampled: 0,
-            clients_5xx: Table::new(config.bucket_keys()),
-            agents_5xx: Table::new(config.bucket_keys()),
-            routes_all: Table::new(config.bucket_keys()),
-            clients_all: Table::new(config.bucket_keys()),
-            agents_all: Table::new(config.bucket_keys()),
+            breakdowns: Breakdowns::new(config.bucket_keys()),
         }
     }
 }
@@ -407,15 +398,16 @@ impl Aggregate {
             }
             // Every 5xx has a status and a route; some have an error key.
             let statuses = checked_sum(b.statuses_5xx.values().copied());
+            let t = b.breakdowns.tables();
             if statuses != Some(b.errors_5xx)
-                || !b.routes_5xx.counts_within(b.errors_5xx, true)
-                || !b.errors_5xx_by_key.counts_within(b.errors_5xx, false)
+                || !t.routes_5xx.counts_within(b.errors_5xx, true)
+                || !t.errors_5xx_by_key.counts_within(b.errors_5xx, false)
             {
                 return fail("a bucket's 5xx do not add up");
             }
             if b.sampled > b.requests
-                || !b.routes_all.counts_within(b.sampled, false)
-                || !b.clients_5xx.counts_within(b.errors_5xx, false)
+                || !t.routes_all.counts_within(b.sampled, false)
+                || !t.clients_5xx.counts_within(b.errors_5xx, false)
             {
                 return fail("a bucket's samples do not add up");
             }
@@ -491,19 +483,17 @@ impl Aggregate {
         let agent = agent.as_deref().unwrap_or(ABSENT);
         if in_sample {
             bucket.sampled += 1;
-            bucket
-                .routes_all
-                .update(self.scratch_key.as_str(), |n| *n += 1);
-            bucket.clients_all.update(client, |n| *n += 1);
-            bucket.agents_all.update(agent, |n| *n += 1);
+            let t = bucket.breakdowns.tables_mut();
+            t.routes_all.update(self.scratch_key.as_str(), |n| *n += 1);
+            t.clients_all.update(client, |n| *n += 1);
+            t.agents_all.update(agent, |n| *n += 1);
         }
         if is5 {
-            bucket.clients_5xx.update(client, |n| *n += 1);
-            bucket.agents_5xx.update(agent, |n| *n += 1);
             *bucket.statuses_5xx.entry(status).or_default() += 1;
-            bucket
-                .routes_5xx
-                .update(self.scratch_key.as_str(), |n| *n += 1);
+            let t = bucket.breakdowns.tables_mut();
+            t.clients_5xx.update(client, |n| *n += 1);
+            t.agents_5xx.update(agent, |n| *n += 1);
+            t.routes_5xx.update(self.scratch_key.as_str(), |n| *n += 1);
             // Only the earliest few are kept: most 5xx fail this comparison
             // and cost no allocation.
             let earlier = bucket.examples.len() < MAX_EXAMPLES
@@ -552,7 +542,8 @@ impl Aggregate {
             reuse(&mut key.code, api.code.as_deref());
             reuse(&mut key.param, api.param.as_deref());
             if is5 {
-                bucket.errors_5xx_by_key.update(&*key, |n| *n += 1);
+                let t = bucket.breakdowns.tables_mut();
+                t.errors_5xx_by_key.update(&*key, |n| *n += 1);
             }
             self.errors.update(&*key, |stats| {
                 stats.count += 1;
@@ -737,17 +728,11 @@ impl BucketStats {
         self.errors_4xx += theirs.errors_4xx;
         self.errors_5xx += theirs.errors_5xx;
         self.statuses_5xx.add_counts(theirs.statuses_5xx);
-        self.routes_5xx.merge(theirs.routes_5xx);
-        self.errors_5xx_by_key.merge(theirs.errors_5xx_by_key);
         for e in theirs.examples {
             keep_earliest(&mut self.examples, e);
         }
-        self.clients_5xx.merge(theirs.clients_5xx);
-        self.agents_5xx.merge(theirs.agents_5xx);
         self.sampled += theirs.sampled;
-        self.routes_all.merge(theirs.routes_all);
-        self.clients_all.merge(theirs.clients_all);
-        self.agents_all.merge(theirs.agents_all);
+        self.breakdowns.merge(theirs.breakdowns);
     }
 }
 

@@ -79,12 +79,13 @@ fn of_5xx<'a>(buckets: impl Iterator<Item = &'a BucketStats>) -> Counts {
     let mut c = Counts::default();
     for b in buckets {
         c.total = c.total.saturating_add(b.errors_5xx);
-        add_table(&mut c.by[0], &b.routes_5xx, route_name);
+        let t = b.breakdowns.tables();
+        add_table(&mut c.by[0], &t.routes_5xx, route_name);
         for (s, n) in &b.statuses_5xx {
             let m = c.by[1].entry(s.to_string()).or_default();
             *m = m.saturating_add(*n);
         }
-        for r in b.errors_5xx_by_key.rows() {
+        for r in t.errors_5xx_by_key.rows() {
             let k = r.key;
             let name = k
                 .code
@@ -94,8 +95,8 @@ fn of_5xx<'a>(buckets: impl Iterator<Item = &'a BucketStats>) -> Counts {
             let m = c.by[2].entry(name.to_owned()).or_default();
             *m = m.saturating_add(*r.value);
         }
-        add_table(&mut c.by[3], &b.clients_5xx, str::to_owned);
-        add_table(&mut c.by[4], &b.agents_5xx, str::to_owned);
+        add_table(&mut c.by[3], &t.clients_5xx, str::to_owned);
+        add_table(&mut c.by[4], &t.agents_5xx, str::to_owned);
     }
     c
 }
@@ -107,9 +108,10 @@ fn of_requests<'a>(buckets: impl Iterator<Item = &'a BucketStats>) -> Counts {
     let mut c = Counts::default();
     for b in buckets {
         c.total = c.total.saturating_add(b.sampled);
-        add_table(&mut c.by[0], &b.routes_all, route_name);
-        add_table(&mut c.by[3], &b.clients_all, str::to_owned);
-        add_table(&mut c.by[4], &b.agents_all, str::to_owned);
+        let t = b.breakdowns.tables();
+        add_table(&mut c.by[0], &t.routes_all, route_name);
+        add_table(&mut c.by[3], &t.clients_all, str::to_owned);
+        add_table(&mut c.by[4], &t.agents_all, str::to_owned);
     }
     c
 }

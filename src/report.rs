@@ -507,8 +507,9 @@ pub(crate) fn incident(
         for (s, n) in &b.statuses_5xx {
             *by_status.entry(*s).or_default() += n;
         }
-        merge_into(&mut routes, &b.routes_5xx);
-        merge_into(&mut errs, &b.errors_5xx_by_key);
+        let t = b.breakdowns.tables();
+        merge_into(&mut routes, &t.routes_5xx);
+        merge_into(&mut errs, &t.errors_5xx_by_key);
         for e in &b.examples {
             keep_earliest(&mut examples, e.clone());
         }

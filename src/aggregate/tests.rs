@@ -80,8 +80,9 @@ fn counts_routes_errors_and_buckets() {
     );
     let b1 = &agg.buckets[&1];
     assert_eq!((b1.requests, b1.errors_5xx), (2, 2));
-    assert_eq!(*b1.routes_5xx.get(&key).unwrap(), 2);
-    assert_eq!(*b1.errors_5xx_by_key.get(&overloaded).unwrap(), 2);
+    let t = b1.breakdowns.tables();
+    assert_eq!(*t.routes_5xx.get(&key).unwrap(), 2);
+    assert_eq!(*t.errors_5xx_by_key.get(&overloaded).unwrap(), 2);
     assert_eq!(agg.buckets[&2].errors_4xx, 1);
     assert_eq!(agg.by_class()["5xx"], 3);
     assert_eq!(agg.by_class()["1xx"], 0);

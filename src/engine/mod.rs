@@ -414,9 +414,10 @@ const HAND_OVER_EVERY: u32 = 8;
 
 /// A worker's aggregate in a batch run. Every [`HAND_OVER_EVERY`] chunks it
 /// hands the buckets it did not count in since the last hand-over to a map
-/// the workers share. A full bucket's breakdowns take 10 to 15 KB, and a
-/// few days at one-minute buckets are thousands of buckets: this way they
-/// are held once, not once per worker, until the end. A bucket counted in again
+/// the workers share, their breakdowns frozen (`aggregate::Breakdowns`). A
+/// full bucket's breakdowns take 10 to 15 KB live and about a third of that
+/// frozen, and a few days at one-minute buckets are thousands of buckets:
+/// this way they are held once, not once per worker, and packed, until the end. A bucket counted in again
 /// after its hand-over (lines out of order, or two workers on the same
 /// minute) is merged with the shared one at the end, as the workers'
 /// aggregates always were; a time-ordered input read by one worker never
@@ -461,9 +462,14 @@ impl<'a> Worker<'a> {
         if cold.is_empty() {
             return;
         }
+        // Frozen before the lock is taken, so workers pack in parallel.
         let moved: Vec<(i64, BucketStats)> = cold
             .iter()
             .filter_map(|i| self.agg.buckets.remove_entry(i))
+            .map(|(i, mut b)| {
+                b.breakdowns.freeze();
+                (i, b)
+            })
             .collect();
         let mut shared = self.shared.lock().unwrap_or_else(|e| e.into_inner());
         merge_buckets(&mut shared, moved);

@@ -312,4 +312,9 @@ fn a_hand_over_moves_only_cold_buckets() {
     assert_eq!(shared[&minute(0)].errors_5xx, 2);
     assert_eq!(shared[&minute(0)].examples.len(), 2);
     assert_eq!(shared[&minute(1)].errors_5xx, 2);
+    // Handed over frozen, and merged frozen: the breakdowns count both parts.
+    let zero = &shared[&minute(0)].breakdowns;
+    assert!(zero.is_frozen());
+    assert_eq!(zero.tables().clients_5xx.get("10.0.0.1"), Some(&2));
+    assert_eq!(zero.tables().agents_5xx.get("ua"), Some(&2));
 }
