@@ -91,10 +91,10 @@ pub(crate) fn from_text(text: &[u8], strict: bool) -> Body<'_> {
         // One UTF-8 check of the whole body, so that serde_json does not
         // check each string again; invalid text goes the byte route, which
         // fails it where it fails.
-        b'{' => match std::str::from_utf8(t) {
-            Ok(text) => scan_object(text)
+        b'{' => match super::utf8(t) {
+            Some(text) => scan_object(text)
                 .unwrap_or_else(|| read_object(&mut serde_json::Deserializer::from_str(text))),
-            Err(_) => read_object(&mut serde_json::Deserializer::from_slice(t)),
+            None => read_object(&mut serde_json::Deserializer::from_slice(t)),
         },
         b'<' => Body::Unparsed,
         _ if strict => Body::Unparsed,

@@ -477,7 +477,7 @@ impl<'a> LineText<'a> {
     fn new(line: &'a [u8]) -> Self {
         LineText {
             line,
-            text: std::str::from_utf8(line).ok(),
+            text: super::utf8(line),
             first_escape: memchr::memchr(b'\\', line).unwrap_or(line.len()),
         }
     }
@@ -516,10 +516,10 @@ pub(super) fn non_dash(s: Cow<'_, str>) -> Option<Cow<'_, str>> {
 /// A field as text: unescaped if it holds a backslash, lossy UTF-8.
 pub(super) fn text(raw: &[u8]) -> Cow<'_, str> {
     match unescape(raw) {
-        // from_utf8 checks ASCII a word at a time; from_utf8_lossy is slower on valid text.
-        Cow::Borrowed(b) => match std::str::from_utf8(b) {
-            Ok(s) => Cow::Borrowed(s),
-            Err(_) => String::from_utf8_lossy(b),
+        // The check is fast on ASCII; from_utf8_lossy is slower on valid text.
+        Cow::Borrowed(b) => match super::utf8(b) {
+            Some(s) => Cow::Borrowed(s),
+            None => String::from_utf8_lossy(b),
         },
         Cow::Owned(v) => Cow::Owned(match String::from_utf8(v) {
             Ok(s) => s,

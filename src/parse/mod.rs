@@ -33,6 +33,14 @@ use std::sync::Arc;
 use vhost_combined::VhostParser;
 use w3c::W3cParser;
 
+/// `bytes` as text if they are valid UTF-8. Every line (and error body) is
+/// checked once: simdutf8 checks 32 bytes a step where the standard
+/// library's check goes a word at a time, and the check was 4 % of a run.
+#[inline]
+pub(crate) fn utf8(bytes: &[u8]) -> Option<&str> {
+    simdutf8::basic::from_utf8(bytes).ok()
+}
+
 /// Why a line is not a request in its input's format (SPEC §3).
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,

@@ -269,7 +269,7 @@ impl KeyTree {
         // One UTF-8 check of the whole line, so that serde_json does not check
         // each string again; a line `Value` would reject for its encoding is
         // rejected here too (invalid UTF-8 outside a string is a syntax error).
-        let text = std::str::from_utf8(line).map_err(|_| ())?;
+        let text = crate::parse::utf8(line).ok_or(())?;
         if super::scan::read(self, text, caps) == super::scan::Scan::Done {
             return Ok(());
         }
