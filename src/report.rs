@@ -189,6 +189,21 @@ pub(crate) struct IncidentRoute {
     pub(crate) count_error: u64,
 }
 
+impl IncidentRoute {
+    /// Whether the count is near enough the truth to name the route as one
+    /// of the worst: exact, or off by at most a tenth. A period's routes are
+    /// summed from each bucket's 16 heaviest; when the 5xx are spread over
+    /// many more routes than that (an upstream down for every route), the
+    /// sums carry errors nearly as large as themselves, and ranking by them
+    /// would name routes that are no worse than the rest.
+    pub(crate) fn clearly_counted(&self) -> bool {
+        self.count_error.saturating_mul(10) <= self.errors_5xx
+    }
+}
+
+/// The words for an incident's routes when none is [`IncidentRoute::clearly_counted`].
+pub(crate) const ROUTES_SPREAD: &str = "5xx spread over many routes, none clearly the worst";
+
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub(crate) struct IncidentError {
     #[serde(rename = "type")]
@@ -786,22 +801,27 @@ pub(crate) fn describe(i: &Incident) -> String {
         percent(i.errors_5xx, i.requests),
         statuses.join(", ")
     );
-    if !i.top_routes.is_empty() {
-        let routes: Vec<String> = i
-            .top_routes
-            .iter()
-            .take(3)
-            .map(|r| {
-                format!(
-                    "{} {} ({})",
-                    r.method.as_deref().unwrap_or("-"),
-                    r.route.as_deref().unwrap_or("-"),
-                    r.errors_5xx
-                )
-            })
-            .collect();
+    let routes: Vec<String> = i
+        .top_routes
+        .iter()
+        .filter(|r| r.clearly_counted())
+        .take(3)
+        .map(|r| {
+            format!(
+                "{} {} ({}{})",
+                r.method.as_deref().unwrap_or("-"),
+                r.route.as_deref().unwrap_or("-"),
+                if r.count_error > 0 { "~" } else { "" },
+                r.errors_5xx
+            )
+        })
+        .collect();
+    if !routes.is_empty() {
         out.push_str("; worst routes: ");
         out.push_str(&routes.join(", "));
+    } else if !i.top_routes.is_empty() {
+        out.push_str("; ");
+        out.push_str(ROUTES_SPREAD);
     }
     if let Some(e) = i.top_errors.first() {
         let name = e.code.as_deref().or(e.error_type.as_deref()).unwrap_or("-");
@@ -973,6 +993,65 @@ mod tests {
         assert!(in_order.verdict.reason.starts_with(
             "Escalate: 5xx errors have persisted since 1970-01-01T00:02:00Z (7 min so far, still going): 42 of 140 requests failed with 5xx (30.0%), mostly 503 (42)"
         ), "{}", in_order.verdict.reason);
+    }
+
+    /// 10 minutes of 503s, 60 a minute on `/hot` (when `hot`) and one on
+    /// each of 40 other routes: far more routes than a bucket keeps (16).
+    fn spread_outage(hot: bool) -> Report {
+        let mut events = Vec::new();
+        for minute in 0..10i64 {
+            let mut at = |path: String, i: i64| {
+                let mut ev = Event::new((minute * 60 + i % 60) * 1_000_000, 503);
+                ev.method = Some("GET".into());
+                ev.path = Some(path.into());
+                events.push(ev);
+            };
+            if hot {
+                for i in 0..60 {
+                    at("/hot".to_owned(), i);
+                }
+            }
+            for r in 0..40 {
+                at(format!("/r{r}"), r);
+            }
+        }
+        report_of(events)
+    }
+
+    #[test]
+    fn the_verdict_names_only_routes_counted_clearly() {
+        let spread = spread_outage(false);
+        let i = &spread.incidents[0];
+        assert_eq!((i.errors_5xx, i.requests), (400, 400));
+        assert!(!i.top_routes.is_empty());
+        assert!(
+            i.top_routes.iter().all(|r| !r.clearly_counted()),
+            "{:?}",
+            i.top_routes
+        );
+        assert!(
+            spread.verdict.reason.contains(&format!(
+                "(100.0%), mostly 503 (400); {ROUTES_SPREAD}. Judged"
+            )),
+            "{}",
+            spread.verdict.reason
+        );
+        assert!(!spread.verdict.reason.contains("worst routes"));
+
+        let hot = spread_outage(true);
+        let i = &hot.incidents[0];
+        let first = &i.top_routes[0];
+        assert_eq!(first.route.as_deref(), Some("/hot"));
+        assert_eq!((first.errors_5xx, first.count_error), (600, 0));
+        assert!(i.top_routes[1..].iter().all(|r| !r.clearly_counted()));
+        assert!(
+            hot.verdict
+                .reason
+                .contains("; worst routes: GET /hot (600)"),
+            "{}",
+            hot.verdict.reason
+        );
+        assert!(!hot.verdict.reason.contains(ROUTES_SPREAD));
     }
 
     #[test]

@@ -86,7 +86,8 @@ impl Alert {
         );
         annotations.insert("description".to_owned(), reason.to_owned());
         annotations.insert("incident_start".to_owned(), incident.start.clone());
-        if let Some(r) = incident.top_routes.first() {
+        // Only a route that is clearly the worst: see `IncidentRoute::clearly_counted`.
+        if let Some(r) = incident.top_routes.first().filter(|r| r.clearly_counted()) {
             annotations.insert(
                 "top_route".to_owned(),
                 format!(

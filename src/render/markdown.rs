@@ -8,7 +8,7 @@
 //! are written as visible `\xHH`, so a line break cannot end a table row.
 
 use super::cells::{self, Style};
-use crate::report::{human_duration, percent, Level, Report};
+use crate::report::{human_duration, percent, Level, Report, ROUTES_SPREAD};
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
@@ -127,6 +127,7 @@ pub(crate) fn write(r: &Report, top: usize, mut out: impl Write) -> io::Result<(
                 let routes: Vec<String> = i
                     .top_routes
                     .iter()
+                    .filter(|x| x.clearly_counted())
                     .take(3)
                     .map(|x| {
                         format!(
@@ -159,7 +160,11 @@ pub(crate) fn write(r: &Report, top: usize, mut out: impl Write) -> io::Result<(
                     i.errors_5xx.to_string(),
                     percent(i.errors_5xx, i.requests),
                     statuses.join(", "),
-                    routes.join(", "),
+                    if routes.is_empty() && !i.top_routes.is_empty() {
+                        ROUTES_SPREAD.to_owned()
+                    } else {
+                        routes.join(", ")
+                    },
                     error,
                 ]
             })
