@@ -17,13 +17,19 @@ pub(crate) fn template_append(path: &str, out: &mut String) {
     // `path[copied..start]` is still to copy; `start` is the current segment's.
     let (mut copied, mut start) = (0, 0);
     loop {
-        // Segments are short: a plain loop beats memchr's setup.
-        let end = b[start..]
-            .iter()
-            .position(|c| *c == b'/')
-            .map_or(b.len(), |i| start + i);
+        // One pass finds the segment's end and ORs its byte classes.
+        let mut end = start;
+        let mut classes = 0;
+        while let Some(&c) = b.get(end) {
+            let class = CLASSES[usize::from(c)];
+            if class == SLASH {
+                break;
+            }
+            classes |= class;
+            end += 1;
+        }
         // Cutting at an ASCII '/' always falls on a char boundary.
-        if is_id(&b[start..end]) {
+        if is_id(&b[start..end], classes) {
             out.push_str(&path[copied..start]);
             out.push_str("{id}");
             copied = end;
@@ -52,6 +58,8 @@ const HEX_LETTER: u8 = 2;
 const OTHER_LETTER: u8 = 4;
 const UNDERSCORE: u8 = 8;
 const OTHER: u8 = 16;
+/// The segment separator, in a class of its own (never ORed into a segment's).
+const SLASH: u8 = 32;
 const CLASSES: [u8; 256] = {
     let mut t = [OTHER; 256];
     let mut c = 0;
@@ -62,6 +70,7 @@ const CLASSES: [u8; 256] = {
             b'a'..=b'f' | b'A'..=b'F' => HEX_LETTER,
             b'g'..=b'z' | b'G'..=b'Z' => OTHER_LETTER,
             b'_' => UNDERSCORE,
+            b'/' => SLASH,
             _ => OTHER,
         };
         c += 1;
@@ -69,12 +78,12 @@ const CLASSES: [u8; 256] = {
     t
 };
 
-/// All digits, a UUID, a long hex string, or a prefixed id such as `prod_8KdJ2x`.
-fn is_id(b: &[u8]) -> bool {
+/// All digits, a UUID, a long hex string, or a prefixed id such as
+/// `prod_8KdJ2x`. `classes` is the OR of the segment's [`CLASSES`].
+fn is_id(b: &[u8], classes: u8) -> bool {
     if b.is_empty() {
         return false;
     }
-    let classes = b.iter().fold(0, |acc, c| acc | CLASSES[usize::from(*c)]);
     if classes == DIGIT {
         return true;
     }

@@ -453,10 +453,14 @@ fn split_request_with<'a>(
         .iter()
         .position(|b| !b.is_ascii_whitespace())
         .map(|s| method_end + s);
+    // The path ends where the target does, or at its query or fragment:
+    // whichever comes first, found in one pass.
     let path = target_start.map(|start| {
-        let target = &req[start..word_end(start)];
-        let end = memchr::memchr2(b'?', b'#', target).unwrap_or(target.len());
-        text(&target[..end])
+        let end = req[start..]
+            .iter()
+            .position(|b| b.is_ascii_whitespace() || *b == b'?' || *b == b'#')
+            .map_or(req.len(), |e| start + e);
+        text(&req[start..end])
     });
     (method, path)
 }
@@ -755,6 +759,23 @@ mod fast_paths {
             let mut want = before;
             want.extend(unescape_reference(&raw));
             proptest::prop_assert_eq!(out, want);
+        }
+
+        /// The request read in one pass per word gives what splitting it into
+        /// words, then cutting the target at `?` or `#`, gives.
+        #[test]
+        fn split_request_agrees_with_splitting_words(raw in "[A-Z/a?#= \t\n-]{0,24}") {
+            let words: Vec<&str> = raw.split_ascii_whitespace().collect();
+            let want = match words.first() {
+                None | Some(&"-") if words.len() <= 1 => (None, None),
+                _ => (
+                    words.first().map(|m| Cow::Borrowed(*m)),
+                    words
+                        .get(1)
+                        .map(|t| Cow::Borrowed(t.split(['?', '#']).next().unwrap_or(t))),
+                ),
+            };
+            proptest::prop_assert_eq!(split_request(raw.as_bytes()), want);
         }
 
         /// Reading the words from the end finds what splitting the whole prefix finds.
