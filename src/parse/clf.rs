@@ -7,6 +7,7 @@
 //! when a field holds escapes (`\x22`, `\"`) or invalid UTF-8.
 
 use super::body;
+use super::find::find2;
 use super::time::ClfTimeCache;
 use super::Malformed;
 use crate::event::{Body, Event};
@@ -253,10 +254,7 @@ fn request_field<'a>(line: &'a [u8], pos: &mut usize) -> Result<&'a [u8], Malfor
     let mut i = start;
     let mut first_close = None;
     // Jump from quote or backslash to the next one.
-    while let Some(off) = line
-        .get(i..)
-        .and_then(|rest| memchr::memchr2(b'"', b'\\', rest))
-    {
+    while let Some(off) = line.get(i..).and_then(|rest| find2(rest, b'"', b'\\')) {
         let at = i + off;
         if line[at] == b'\\' {
             i = at + 2;
@@ -332,7 +330,7 @@ fn next_field<'a>(line: &'a [u8], pos: &mut usize) -> Result<Option<Field<'a>>, 
 /// Every search starts past the last, so a line is read a bounded number of
 /// times whatever it holds.
 fn closing_quote(line: &[u8], from: usize) -> Option<usize> {
-    let first = from + memchr::memchr2(b'"', b'\\', line.get(from..)?)?;
+    let first = from + find2(line.get(from..)?, b'"', b'\\')?;
     if line[first] == b'"'
         && line
             .get(first + 1)

@@ -9,6 +9,7 @@ pub(crate) mod clf;
 pub(crate) mod cloudfront;
 pub(crate) mod elb;
 pub(crate) mod envoy;
+pub(crate) mod find;
 pub(crate) mod gcp_lb;
 pub(crate) mod haproxy;
 pub(crate) mod json;

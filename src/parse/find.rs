@@ -1,0 +1,81 @@
+//! Byte searches over the short spans of a log line.
+//!
+//! memchr is built for long haystacks: each call chooses a routine and sets
+//! up 32-byte vectors, about 50 instructions before the first byte, and the
+//! fields of an access log line (`"-"`, a status, a request of 40 bytes) are
+//! short. These look at the first [`NEAR`] bytes sixteen at a time (one SSE2
+//! compare and movemask on x86_64, as safe functions from safe_arch), and
+//! hand a longer haystack to memchr.
+
+/// How far the sixteen-byte steps go before memchr takes over.
+const NEAR: usize = 64;
+
+/// The first `a` or `b` in `hay`.
+#[inline]
+pub(crate) fn find2(hay: &[u8], a: u8, b: u8) -> Option<usize> {
+    let near = hay.len().min(NEAR);
+    let mut i = 0;
+    #[cfg(target_arch = "x86_64")]
+    {
+        use safe_arch::{
+            bitor_m128i, cmp_eq_mask_i8_m128i, load_unaligned_m128i, move_mask_i8_m128i,
+            set_splat_i8_m128i,
+        };
+        let (va, vb) = (set_splat_i8_m128i(a as i8), set_splat_i8_m128i(b as i8));
+        while let Some(chunk) = hay.get(i..i + 16).filter(|_| i < near) {
+            let Ok(bytes) = <&[u8; 16]>::try_from(chunk) else {
+                break;
+            };
+            let v = load_unaligned_m128i(bytes);
+            let mask = move_mask_i8_m128i(bitor_m128i(
+                cmp_eq_mask_i8_m128i(v, va),
+                cmp_eq_mask_i8_m128i(v, vb),
+            ));
+            if mask != 0 {
+                return Some(i + mask.trailing_zeros() as usize);
+            }
+            i += 16;
+        }
+    }
+    if hay.len() - i > NEAR {
+        return memchr::memchr2(a, b, &hay[i..]).map(|at| i + at);
+    }
+    hay[i..]
+        .iter()
+        .position(|c| *c == a || *c == b)
+        .map(|at| i + at)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    proptest::proptest! {
+        /// Whatever the length (short, past the sixteen-byte steps, past
+        /// memchr's hand-over), the first of either byte.
+        #[test]
+        fn find2_finds_the_first_of_either(
+            hay in proptest::collection::vec(proptest::sample::select(b"ab\"\\ x".to_vec()), 0..200),
+            fill in 0usize..150,
+        ) {
+            // A run of plain bytes first, so the needles also sit far in.
+            let mut text = vec![b'x'; fill];
+            text.extend(hay);
+            let want = text.iter().position(|c| *c == b'"' || *c == b'\\');
+            proptest::prop_assert_eq!(find2(&text, b'"', b'\\'), want);
+            proptest::prop_assert_eq!(find2(&text, b'a', b'a'), text.iter().position(|c| *c == b'a'));
+        }
+    }
+
+    #[test]
+    fn edges() {
+        assert_eq!(find2(b"", b'a', b'b'), None);
+        assert_eq!(find2(&[b'x'; 16], b'a', b'b'), None);
+        let mut at_15 = [b'x'; 16];
+        at_15[15] = b'b';
+        assert_eq!(find2(&at_15, b'a', b'b'), Some(15));
+        let mut far = vec![b'x'; 300];
+        far[299] = b'a';
+        assert_eq!(find2(&far, b'a', b'a'), Some(299));
+    }
+}
