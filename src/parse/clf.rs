@@ -7,7 +7,7 @@
 //! when a field holds escapes (`\x22`, `\"`) or invalid UTF-8.
 
 use super::body;
-use super::find::find2;
+use super::find::{find2, mask16};
 use super::time::ClfTimeCache;
 use super::Malformed;
 use crate::event::{Body, Event};
@@ -543,8 +543,9 @@ pub(crate) fn unescape(raw: &[u8]) -> Cow<'_, [u8]> {
 
 /// Appends the unescaped bytes of `raw` to `out`.
 ///
-/// Plain bytes go eight at a time (a word copied, then the index moved to
-/// its first backslash, if any) into room made up front: an escaped body
+/// Plain bytes go sixteen at a time (copied, then the index moved to their
+/// first backslash, if any, found by one SSE2 compare), eight near the end,
+/// into room made up front: an escaped body
 /// has an escape every few bytes (`\x22` around every JSON string), and a
 /// search and a copy call per run between them cost more than the bytes.
 fn unescape_to(raw: &[u8], out: &mut Vec<u8>) {
@@ -558,7 +559,23 @@ fn unescape_to(raw: &[u8], out: &mut Vec<u8>) {
     let dst = &mut out[base..];
     let (mut i, mut j) = (0, 0);
     while i < raw.len() {
-        if let Some(word) = raw.get(i..i + 8) {
+        // Sixteen plain bytes a step while they last (one SSE2 compare)...
+        if let Some(chunk) = raw
+            .get(i..i + 16)
+            .and_then(|c| <&[u8; 16]>::try_from(c).ok())
+        {
+            dst[j..j + 16].copy_from_slice(chunk);
+            let found = mask16(chunk, b'\\');
+            if found == 0 {
+                i += 16;
+                j += 16;
+                continue;
+            }
+            let plain = found.trailing_zeros() as usize;
+            i += plain;
+            j += plain;
+        } else if let Some(word) = raw.get(i..i + 8) {
+            // ... then eight, near the end.
             let mut bytes = [0u8; 8];
             bytes.copy_from_slice(word);
             dst[j..j + 8].copy_from_slice(word);

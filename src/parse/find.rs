@@ -46,6 +46,26 @@ pub(crate) fn find2(hay: &[u8], a: u8, b: u8) -> Option<usize> {
         .map(|at| i + at)
 }
 
+/// Bit `i` set for each byte `i` of `bytes` that is `a`.
+#[inline]
+pub(crate) fn mask16(bytes: &[u8; 16], a: u8) -> u32 {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use safe_arch::{
+            cmp_eq_mask_i8_m128i, load_unaligned_m128i, move_mask_i8_m128i, set_splat_i8_m128i,
+        };
+        let v = load_unaligned_m128i(bytes);
+        move_mask_i8_m128i(cmp_eq_mask_i8_m128i(v, set_splat_i8_m128i(a as i8))) as u32
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        bytes
+            .iter()
+            .enumerate()
+            .fold(0, |m, (i, b)| m | (u32::from(*b == a) << i))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -65,6 +85,16 @@ mod tests {
             proptest::prop_assert_eq!(find2(&text, b'"', b'\\'), want);
             proptest::prop_assert_eq!(find2(&text, b'a', b'a'), text.iter().position(|c| *c == b'a'));
         }
+    }
+
+    #[test]
+    fn mask16_marks_each_match() {
+        let mut bytes = [b'x'; 16];
+        bytes[0] = b'\\';
+        bytes[9] = b'\\';
+        bytes[15] = b'\\';
+        assert_eq!(mask16(&bytes, b'\\'), 1 | 1 << 9 | 1 << 15);
+        assert_eq!(mask16(&[0; 16], b'\\'), 0);
     }
 
     #[test]
