@@ -7,7 +7,7 @@
 //! when a field holds escapes (`\x22`, `\"`) or invalid UTF-8.
 
 use super::body;
-use super::find::{find2, mask16};
+use super::find::{find2, find_any, mask16};
 use super::time::ClfTimeCache;
 use super::Malformed;
 use crate::event::{Body, Event};
@@ -306,11 +306,8 @@ fn next_field<'a>(line: &'a [u8], pos: &mut usize) -> Result<Option<Field<'a>>, 
     let end = if first == b'[' {
         memchr::memchr(b']', &line[start..]).map_or(line.len(), |e| start + e + 1)
     } else {
-        // Bare fields are a few bytes: a plain loop beats memchr's setup.
-        line[start..]
-            .iter()
-            .position(|b| *b == b' ' || *b == b'\t')
-            .map_or(line.len(), |e| start + e)
+        // Bare fields are a few bytes: memchr's setup costs more than them.
+        find2(&line[start..], b' ', b'\t').map_or(line.len(), |e| start + e)
     };
     *pos = end;
     Ok(Some(Field::Bare(&line[start..end])))
@@ -429,6 +426,9 @@ pub(super) fn split_request(raw: &[u8]) -> (Option<Cow<'_, str>>, Option<Cow<'_,
     split_request_with(raw, text)
 }
 
+/// What [`u8::is_ascii_whitespace`] takes for whitespace.
+const ASCII_WHITESPACE: [u8; 5] = [b' ', b'\t', b'\n', 0x0C, b'\r'];
+
 /// [`split_request`], the method and path made text by `text`.
 fn split_request_with<'a>(
     raw: &'a [u8],
@@ -438,14 +438,9 @@ fn split_request_with<'a>(
     if req.is_empty() || req == b"-" {
         return (None, None);
     }
-    // Words split by ASCII whitespace, scanned directly (this runs on every line).
-    let word_end = |from: usize| {
-        req[from..]
-            .iter()
-            .position(u8::is_ascii_whitespace)
-            .map_or(req.len(), |e| from + e)
-    };
-    let method_end = word_end(0);
+    // Words split by ASCII whitespace, found sixteen bytes a step (this runs
+    // on every line).
+    let method_end = find_any(req, ASCII_WHITESPACE).unwrap_or(req.len());
     let method = Some(text(&req[..method_end]));
     let target_start = req[method_end..]
         .iter()
@@ -454,9 +449,8 @@ fn split_request_with<'a>(
     // The path ends where the target does, or at its query or fragment:
     // whichever comes first, found in one pass.
     let path = target_start.map(|start| {
-        let end = req[start..]
-            .iter()
-            .position(|b| b.is_ascii_whitespace() || *b == b'?' || *b == b'#')
+        let [space, tab, newline, feed, cr] = ASCII_WHITESPACE;
+        let end = find_any(&req[start..], [space, tab, newline, feed, cr, b'?', b'#'])
             .map_or(req.len(), |e| start + e);
         text(&req[start..end])
     });
@@ -779,7 +773,7 @@ mod fast_paths {
         /// The request read in one pass per word gives what splitting it into
         /// words, then cutting the target at `?` or `#`, gives.
         #[test]
-        fn split_request_agrees_with_splitting_words(raw in "[A-Z/a?#= \t\n-]{0,24}") {
+        fn split_request_agrees_with_splitting_words(raw in "[A-Z/a?#= \t\n\r\x0B\x0C-]{0,40}") {
             let words: Vec<&str> = raw.split_ascii_whitespace().collect();
             let want = match words.first() {
                 None | Some(&"-") if words.len() <= 1 => (None, None),
