@@ -201,6 +201,17 @@ impl IncidentRoute {
     }
 }
 
+impl Incident {
+    /// The routes to name as the worst (the verdict, the Markdown report, the
+    /// alert): the first three that are [`IncidentRoute::clearly_counted`].
+    pub(crate) fn worst_routes(&self) -> impl Iterator<Item = &IncidentRoute> {
+        self.top_routes
+            .iter()
+            .filter(|r| r.clearly_counted())
+            .take(3)
+    }
+}
+
 /// The words for an incident's routes when none is [`IncidentRoute::clearly_counted`].
 pub(crate) const ROUTES_SPREAD: &str = "5xx spread over many routes, none clearly the worst";
 
@@ -802,10 +813,7 @@ pub(crate) fn describe(i: &Incident) -> String {
         statuses.join(", ")
     );
     let routes: Vec<String> = i
-        .top_routes
-        .iter()
-        .filter(|r| r.clearly_counted())
-        .take(3)
+        .worst_routes()
         .map(|r| {
             format!(
                 "{} {} ({}{})",

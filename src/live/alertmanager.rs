@@ -86,8 +86,8 @@ impl Alert {
         );
         annotations.insert("description".to_owned(), reason.to_owned());
         annotations.insert("incident_start".to_owned(), incident.start.clone());
-        // Only a route that is clearly the worst: see `IncidentRoute::clearly_counted`.
-        if let Some(r) = incident.top_routes.first().filter(|r| r.clearly_counted()) {
+        // The first route the verdict names (none when the 5xx are spread).
+        if let Some(r) = incident.worst_routes().next() {
             annotations.insert(
                 "top_route".to_owned(),
                 format!(

@@ -125,10 +125,7 @@ pub(crate) fn write(r: &Report, top: usize, mut out: impl Write) -> io::Result<(
                     .map(|(k, n)| format!("{}: {n}", escape(k)))
                     .collect();
                 let routes: Vec<String> = i
-                    .top_routes
-                    .iter()
-                    .filter(|x| x.clearly_counted())
-                    .take(3)
+                    .worst_routes()
                     .map(|x| {
                         format!(
                             "{} {} ({})",
