@@ -79,6 +79,24 @@ fn an_open_incident_fires_with_labels_annotations_and_its_start() {
     );
 }
 
+/// A route whose count is mostly error (5xx spread over many routes) is not
+/// named: the alert carries no `top_route` rather than a guess.
+#[test]
+fn a_route_not_clearly_counted_is_not_named() {
+    let mut spread = incident();
+    spread.top_routes[0].count_error = 35;
+    let p = Alert::persistent_5xx(Change::Opened, &spread, "open").payload(&common(), at(8));
+    assert_eq!(p["annotations"].get("top_route"), None);
+    assert_eq!(
+        p["annotations"]["top_error"],
+        json!("upstream_unavailable: The upstream is unavailable")
+    );
+    // Off by at most a tenth: named.
+    spread.top_routes[0].count_error = 4;
+    let p = Alert::persistent_5xx(Change::Opened, &spread, "open").payload(&common(), at(8));
+    assert_eq!(p["annotations"]["top_route"], json!("POST /v1/charges"));
+}
+
 #[test]
 fn a_closed_incident_ends_at_its_end_and_keeps_its_identity() {
     let opened = Alert::persistent_5xx(Change::Opened, &incident(), "open");
