@@ -417,11 +417,11 @@ const HAND_OVER_EVERY: u32 = 8;
 /// the workers share, their breakdowns frozen (`aggregate::Breakdowns`). A
 /// full bucket's breakdowns take 10 to 15 KB live and about a third of that
 /// frozen, and a few days at one-minute buckets are thousands of buckets:
-/// this way they are held once, not once per worker, and packed, until the end. A bucket counted in again
-/// after its hand-over (lines out of order, or two workers on the same
-/// minute) is merged with the shared one at the end, as the workers'
-/// aggregates always were; a time-ordered input read by one worker never
-/// splits a bucket.
+/// this way they are held once, not once per worker, and packed, until the
+/// end. A bucket counted in again after its hand-over (lines out of order,
+/// or two workers on the same minute) is merged with the shared one at the
+/// end, as the workers' aggregates always were; a time-ordered input read by
+/// one worker never splits a bucket.
 struct Worker<'a> {
     agg: Aggregate,
     shared: &'a Mutex<FastMap<i64, BucketStats>>,

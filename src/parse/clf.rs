@@ -539,9 +539,9 @@ pub(crate) fn unescape(raw: &[u8]) -> Cow<'_, [u8]> {
 ///
 /// Plain bytes go sixteen at a time (copied, then the index moved to their
 /// first backslash, if any, found by one SSE2 compare), eight near the end,
-/// into room made up front: an escaped body
-/// has an escape every few bytes (`\x22` around every JSON string), and a
-/// search and a copy call per run between them cost more than the bytes.
+/// into room made up front: an escaped body has an escape every few bytes
+/// (`\x22` around every JSON string), and a search and a copy call per run
+/// between them cost more than the bytes.
 fn unescape_to(raw: &[u8], out: &mut Vec<u8>) {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGHS: u64 = 0x8080_8080_8080_8080;
