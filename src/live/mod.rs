@@ -567,7 +567,7 @@ impl Live {
     }
 
     /// Drops the buckets older than the newest final one minus `--retain`
-    /// (SPEC §6), so memory and the checkpoint do not grow with uptime; the
+    /// (SPEC §6), and freezes the final ones, so memory and the checkpoint do not grow with uptime; the
     /// totals (summary, statuses, errors, routes) still cover the whole run.
     /// The cut never goes through an announced period: its buckets stay
     /// until all of it is older than the cut, or it would be found again,
@@ -582,6 +582,18 @@ impl Live {
         }
         self.agg.buckets.retain(|i, _| *i >= cutoff);
         self.announced.retain(|_, a| a.last_bucket >= cutoff);
+        // Final buckets' breakdowns are read again only around incidents
+        // and by checkpoints: frozen, they take a third of the memory
+        // (`--retain`'s default week is 10,080 one-minute buckets). A late
+        // line thaws its bucket; the next call freezes it again.
+        for (_, b) in self
+            .agg
+            .buckets
+            .iter_mut()
+            .filter(|(i, _)| **i <= last_final)
+        {
+            b.breakdowns.freeze();
+        }
     }
 
     /// Records the settings a checkpoint is made with.

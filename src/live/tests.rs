@@ -289,6 +289,18 @@ fn retain_keeps_a_window_of_buckets_and_every_total() {
     assert_eq!(changes[0].1.errors_5xx, 10);
     let kept = l.aggregate().buckets.len() as i64;
     assert!(kept <= day + 5 && kept >= day - 5, "{kept} buckets kept");
+    // Final buckets are frozen; the last ones, not final yet, are not.
+    let frozen = |l: &Live| {
+        let mut f: Vec<(i64, bool)> = l
+            .aggregate()
+            .buckets
+            .iter()
+            .map(|(i, b)| (*i, b.breakdowns.is_frozen()))
+            .collect();
+        f.sort_unstable();
+        f
+    };
+    assert!(frozen(&l).iter().all(|s| s.1), "every bucket is final");
     let r = l.report();
     assert_eq!(r.summary.requests, 3 * day as u64);
     assert_eq!(
@@ -319,4 +331,31 @@ fn retain_keeps_a_window_of_buckets_and_every_total() {
     );
     assert_eq!(resumed.poll(now), 0);
     assert!(resumed.changes(now + 20 * MIN).is_empty());
+    // Frozen buckets are saved (in checkpoints) as their tables: they read
+    // back equal, live.
+    let saved = serde_json::to_string(l.aggregate()).unwrap();
+    let back: crate::aggregate::Aggregate = serde_json::from_str(&saved).unwrap();
+    assert!(back.buckets.values().all(|b| !b.breakdowns.is_frozen()));
+    assert_eq!(back.buckets, l.aggregate().buckets);
+    // A bucket not final yet stays live; a later call freezes it.
+    let at = now + 20 * MIN;
+    let ts = chrono::DateTime::from_timestamp_micros(at).unwrap();
+    append(
+        &log,
+        &format!(
+            "10.0.0.1 - - [{}] \"GET /v1/x HTTP/1.1\" 503 1 \"-\" \"t\"\n",
+            ts.format("%d/%b/%Y:%H:%M:%S +0000")
+        ),
+    );
+    assert_eq!(resumed.poll(at), 1);
+    resumed.changes(at);
+    let newest = at.div_euclid(MIN);
+    let live: Vec<i64> = frozen(&resumed)
+        .into_iter()
+        .filter(|s| !s.1)
+        .map(|s| s.0)
+        .collect();
+    assert_eq!(live, [newest]);
+    resumed.changes(at + 5 * MIN);
+    assert!(frozen(&resumed).iter().all(|s| s.1));
 }
