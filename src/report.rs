@@ -197,8 +197,21 @@ impl IncidentRoute {
     /// sums carry errors nearly as large as themselves, and ranking by them
     /// would name routes that are no worse than the rest.
     pub(crate) fn clearly_counted(&self) -> bool {
-        self.count_error.saturating_mul(10) <= self.errors_5xx
+        clearly_counted(self.errors_5xx, self.count_error)
     }
+}
+
+impl IncidentError {
+    /// As [`IncidentRoute::clearly_counted`], for the error named as the top one.
+    pub(crate) fn clearly_counted(&self) -> bool {
+        clearly_counted(self.count, self.count_error)
+    }
+}
+
+/// Whether `count`, which may exceed the truth by `error`, is exact or off by
+/// at most a tenth.
+fn clearly_counted(count: u64, error: u64) -> bool {
+    error.saturating_mul(10) <= count
 }
 
 impl Incident {
@@ -210,10 +223,20 @@ impl Incident {
             .filter(|r| r.clearly_counted())
             .take(3)
     }
+
+    /// The error to name as the top one (the verdict, the alert): the first,
+    /// if it is [`IncidentError::clearly_counted`] (it is first by its count,
+    /// an upper bound).
+    pub(crate) fn top_error(&self) -> Option<&IncidentError> {
+        self.top_errors.first().filter(|e| e.clearly_counted())
+    }
 }
 
 /// The words for an incident's routes when none is [`IncidentRoute::clearly_counted`].
 pub(crate) const ROUTES_SPREAD: &str = "5xx spread over many routes, none clearly the worst";
+/// The words for an incident's errors when the first is not clearly counted.
+pub(crate) const ERRORS_SPREAD: &str =
+    "5xx error bodies spread over many codes, none clearly the most common";
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub(crate) struct IncidentError {
@@ -831,16 +854,20 @@ pub(crate) fn describe(i: &Incident) -> String {
         out.push_str("; ");
         out.push_str(ROUTES_SPREAD);
     }
-    if let Some(e) = i.top_errors.first() {
+    if let Some(e) = i.top_error() {
         let name = e.code.as_deref().or(e.error_type.as_deref()).unwrap_or("-");
+        let approx = if e.count_error > 0 { "~" } else { "" };
         match e.example_message.as_deref().filter(|m| !m.is_empty()) {
             Some(m) => out.push_str(&format!(
-                "; top error: {name} \"{}\" ({})",
+                "; top error: {name} \"{}\" ({approx}{})",
                 clip(m, 80),
                 e.count
             )),
-            None => out.push_str(&format!("; top error: {name} ({})", e.count)),
+            None => out.push_str(&format!("; top error: {name} ({approx}{})", e.count)),
         }
+    } else if !i.top_errors.is_empty() {
+        out.push_str("; ");
+        out.push_str(ERRORS_SPREAD);
     }
     out
 }
@@ -1060,6 +1087,50 @@ mod tests {
             hot.verdict.reason
         );
         assert!(!hot.verdict.reason.contains(ROUTES_SPREAD));
+    }
+
+    #[test]
+    fn the_verdict_names_the_top_error_only_when_counted_clearly() {
+        let mut i = Incident {
+            start: "2026-11-25T10:00:00Z".into(),
+            end: "2026-11-25T10:06:00Z".into(),
+            duration_s: 360,
+            ongoing: true,
+            bad_buckets: 6,
+            requests: 100,
+            errors_5xx: 100,
+            error_ratio: 1.0,
+            by_status: [("503".to_owned(), 100)].into_iter().collect(),
+            top_routes: Vec::new(),
+            top_errors: vec![IncidentError {
+                error_type: Some("api_error".into()),
+                code: Some("upstream_unavailable".into()),
+                param: None,
+                count: 100,
+                count_error: 10,
+                example_message: Some("down".into()),
+            }],
+            examples: Vec::new(),
+            changes: Vec::new(),
+        };
+        let with = |i: &Incident| describe(i);
+        assert!(
+            with(&i).ends_with("; top error: upstream_unavailable \"down\" (~100)"),
+            "{}",
+            with(&i)
+        );
+        i.top_errors[0].count_error = 11;
+        assert!(
+            with(&i).ends_with(&format!("(100.0%), mostly 503 (100); {ERRORS_SPREAD}")),
+            "{}",
+            with(&i)
+        );
+        i.top_errors[0].count_error = 0;
+        assert!(
+            with(&i).ends_with("; top error: upstream_unavailable \"down\" (100)"),
+            "{}",
+            with(&i)
+        );
     }
 
     #[test]

@@ -97,7 +97,7 @@ impl Alert {
                 ),
             );
         }
-        if let Some(e) = incident.top_errors.first() {
+        if let Some(e) = incident.top_error() {
             let code = e.code.as_deref().or(e.error_type.as_deref()).unwrap_or("-");
             let text = match &e.example_message {
                 Some(m) => format!("{code}: {m}"),

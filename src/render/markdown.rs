@@ -8,7 +8,7 @@
 //! are written as visible `\xHH`, so a line break cannot end a table row.
 
 use super::cells::{self, Style};
-use crate::report::{human_duration, percent, Level, Report, ROUTES_SPREAD};
+use crate::report::{human_duration, percent, Level, Report, ERRORS_SPREAD, ROUTES_SPREAD};
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
@@ -135,8 +135,14 @@ pub(crate) fn write(r: &Report, top: usize, mut out: impl Write) -> io::Result<(
                         )
                     })
                     .collect();
-                let error = i.top_errors.first().map_or_else(
-                    || "–".to_owned(),
+                let error = i.top_error().map_or_else(
+                    || {
+                        if i.top_errors.is_empty() {
+                            "–".to_owned()
+                        } else {
+                            ERRORS_SPREAD.to_owned()
+                        }
+                    },
                     |e| {
                         format!(
                             "{} ({})",

@@ -91,10 +91,19 @@ fn a_route_not_clearly_counted_is_not_named() {
         p["annotations"]["top_error"],
         json!("upstream_unavailable: The upstream is unavailable")
     );
+    // The same for the top error.
+    spread.top_errors[0].count_error = 6;
+    let p = Alert::persistent_5xx(Change::Opened, &spread, "open").payload(&common(), at(8));
+    assert_eq!(p["annotations"].get("top_error"), None);
+    spread.top_errors[0].count_error = 5;
     // Off by at most a tenth: named.
     spread.top_routes[0].count_error = 4;
     let p = Alert::persistent_5xx(Change::Opened, &spread, "open").payload(&common(), at(8));
     assert_eq!(p["annotations"]["top_route"], json!("POST /v1/charges"));
+    assert_eq!(
+        p["annotations"]["top_error"],
+        json!("upstream_unavailable: The upstream is unavailable")
+    );
 }
 
 #[test]
