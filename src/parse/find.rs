@@ -3,9 +3,12 @@
 //! memchr is built for long haystacks: each call chooses a routine and sets
 //! up 32-byte vectors, about 50 instructions before the first byte, and the
 //! fields of an access log line (`"-"`, a status, a request of 40 bytes) are
-//! short. These look at the first [`NEAR`] bytes sixteen at a time (one SSE2
-//! compare and movemask on x86_64, as safe functions from safe_arch), and
-//! hand a longer haystack to memchr.
+//! short. These go sixteen bytes a step (one SSE2 compare per wanted byte
+//! and a movemask on x86_64, as safe functions from safe_arch; plain loops
+//! elsewhere): [`find2`] over the first [`NEAR`] bytes, handing a longer
+//! haystack to memchr; [`find_any`] over the whole of a request's words,
+//! which memchr cannot search for more than three bytes; [`mask16`] for
+//! one step of a caller's own loop.
 
 /// How far the sixteen-byte steps go before memchr takes over.
 const NEAR: usize = 64;
