@@ -378,7 +378,43 @@ impl<'a> Scanner<'a> {
     /// Checks a string at `pos` and passes over it: the range of its raw
     /// text, and whether it holds escapes (`\u` ones as serde_json takes
     /// them; anything else odd goes to serde).
+    #[inline]
     fn scan_string(&mut self) -> Step<(usize, usize, bool)> {
+        match self.short_string() {
+            Some(range) => Some((range.0, range.1, false)),
+            None => self.any_string(),
+        }
+    }
+
+    /// The plain string of under sixteen bytes at `pos`, in one SIMD step
+    /// (see [`Scanner::short_key`]): the range of its text.
+    #[inline]
+    fn short_string(&mut self) -> Option<(usize, usize)> {
+        let close = self.short_close()?;
+        let start = self.pos + 1;
+        self.pos = close + 1;
+        Some((start, close))
+    }
+
+    /// Where the plain string of under sixteen bytes at `pos` closes: the
+    /// first quote, backslash or control byte after its opening quote is a
+    /// quote. `None` for any other string, or none at all.
+    #[inline]
+    fn short_close(&self) -> Option<usize> {
+        let chunk = self.b.get(self.pos..self.pos + 17)?;
+        if chunk[0] != b'"' {
+            return None;
+        }
+        let mut bytes = [0u8; 16];
+        bytes.copy_from_slice(&chunk[1..]);
+        let stops = stops16(bytes);
+        let close = self.pos + 1 + stops.trailing_zeros() as usize;
+        (stops != 0 && self.b[close] == b'"').then_some(close)
+    }
+
+    /// [`Scanner::scan_string`] for any string, kept out of line.
+    #[inline(never)]
+    fn any_string(&mut self) -> Step<(usize, usize, bool)> {
         self.eat(b'"')?;
         let start = self.pos;
         let mut escaped = false;
@@ -411,10 +447,36 @@ impl<'a> Scanner<'a> {
     /// scanner is left at the value.
     #[inline]
     pub(crate) fn key(&mut self) -> Step<&'a str> {
+        match self.short_key() {
+            Some(key) => Some(key),
+            None => self.any_key(),
+        }
+    }
+
+    /// [`Scanner::key`] for any key: kept out of line, so that the short
+    /// keys' path saves no registers for it.
+    #[inline(never)]
+    fn any_key(&mut self) -> Step<&'a str> {
         self.ws();
         let key = self.plain_string()?;
         self.ws();
         self.eat(b':')?;
+        self.ws();
+        Some(key)
+    }
+
+    /// The shape nearly every key of a log line has, read in one SIMD step:
+    /// `"name":` right at `pos`, the name plain and under sixteen bytes.
+    /// Anything else (whitespace, an escape, a longer name, the text's
+    /// last bytes) is left to the general path, which reads it the same.
+    #[inline]
+    fn short_key(&mut self) -> Option<&'a str> {
+        let close = self.short_close()?;
+        if self.b.get(close + 1) != Some(&b':') {
+            return None;
+        }
+        let key = self.text.get(self.pos + 1..close)?;
+        self.pos = close + 2;
         self.ws();
         Some(key)
     }
@@ -500,6 +562,21 @@ mod tests {
             let mask = stops16(bytes);
             let got = (mask != 0).then(|| mask.trailing_zeros() as usize);
             proptest::prop_assert_eq!(got, want);
+        }
+
+        /// The one-step paths for short strings and keys read what the
+        /// general ones read, at every length around sixteen bytes and at
+        /// the end of the text.
+        #[test]
+        fn short_strings_and_keys_read_as_any(text in "[\"a\\\\:é\t ]{0,3}\"[a\"\\\\:é\t\u{1} nu]{0,20}[\" :]{0,2}") {
+            let mut short = Scanner::new(&text);
+            let mut any = Scanner::new(&text);
+            let got = short.scan_string();
+            proptest::prop_assert_eq!(got, any.any_string(), "{:?}", text);
+            proptest::prop_assert_eq!(short.pos, any.pos);
+            let (mut short, mut any) = (Scanner::new(&text), Scanner::new(&text));
+            proptest::prop_assert_eq!(short.key(), any.any_key(), "{:?}", text);
+            proptest::prop_assert_eq!(short.pos, any.pos);
         }
 
         #[test]
