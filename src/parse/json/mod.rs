@@ -162,7 +162,7 @@ pub(crate) struct JsonParser {
     fields: FieldMap,
     keys: stream::KeyTree,
     /// The values `keys` keeps, reused from line to line.
-    caps: Vec<Option<stream::Cap<'static>>>,
+    caps: stream::Caps<'static>,
     /// An escaped body string, unescaped, for the event to borrow.
     body_text: String,
     /// The error bodies read lately, by their raw text.
@@ -183,7 +183,7 @@ impl JsonParser {
             keys: stream::KeyTree::compile(&fields, details),
             #[cfg(test)]
             fields,
-            caps: Vec::new(),
+            caps: stream::Caps::default(),
             body_text: String::new(),
             bodies: body::RecentBodies::default(),
             object_bodies: body::RecentBodies::default(),
@@ -195,9 +195,9 @@ impl JsonParser {
 
     pub(crate) fn parse<'a>(&'a mut self, line: &'a [u8]) -> Result<Event<'a>, Malformed> {
         let keys = &self.keys;
-        let mut caps = recycle(std::mem::take(&mut self.caps));
+        let mut caps = std::mem::take(&mut self.caps).recycle();
         if keys.read(line, &mut caps).is_err() {
-            self.caps = recycle(caps);
+            self.caps = caps.recycle();
             return Err(Malformed::NotJson);
         }
         let r = keys.resolve(&mut caps, &mut self.times);
@@ -212,7 +212,7 @@ impl JsonParser {
             (Ok(s), Ok(t)) => (s, t),
             (Err(e), _) | (_, Err(e)) => {
                 drop(r);
-                self.caps = recycle(caps);
+                self.caps = caps.recycle();
                 return Err(e);
             }
         };
@@ -248,7 +248,7 @@ impl JsonParser {
                 Some(_) => Body::Unparsed,
             };
         }
-        self.caps = recycle(caps);
+        self.caps = caps.recycle();
         if let Some(raw) = raw_body {
             ev.body = self.bodies.read(raw.as_bytes(), scan::unescape_json, true);
         } else if let Some(raw) = object_body {
@@ -265,13 +265,6 @@ impl JsonParser {
         }
         Ok(ev)
     }
-}
-
-/// Empties a vector of kept values and lets it hold values of another line
-/// (same layout, so the allocation is reused).
-fn recycle<'x, 'y>(mut v: Vec<Option<stream::Cap<'x>>>) -> Vec<Option<stream::Cap<'y>>> {
-    v.clear();
-    v.into_iter().map(|_| None).collect()
 }
 
 /// Whether a string field holds a value (`-` and empty do not).

@@ -11,7 +11,7 @@
 //! `Value` route.
 
 use super::as_str_value;
-use super::stream::{Cap, KeyTree, Node};
+use super::stream::{Cap, Caps, KeyTree, Node};
 use std::borrow::Cow;
 
 /// What the scanner made of a line.
@@ -123,13 +123,13 @@ static STOPS: [bool; 256] = {
 };
 
 /// Scans `text` (one line, already valid UTF-8) into `caps`.
-pub(crate) fn read<'a>(plan: &KeyTree, text: &'a str, caps: &mut [Option<Cap<'a>>]) -> Scan {
+pub(crate) fn read<'a>(plan: &KeyTree, text: &'a str, caps: &mut Caps<'a>) -> Scan {
     let mut s = Scanner::new(text);
     s.ws();
     if s.peek() != Some(b'{') {
         return Scan::Fallback;
     }
-    if s.object(Some(plan.top()), caps).is_none() {
+    if s.object(Some((plan.top(), caps))).is_none() {
         return Scan::Fallback;
     }
     s.ws();
@@ -181,7 +181,7 @@ impl<'a> Scanner<'a> {
     }
 
     /// An object at `pos`; with a node, keeps the values of its wanted children.
-    fn object(&mut self, node: Option<&Node>, caps: &mut [Option<Cap<'a>>]) -> Step {
+    fn object(&mut self, mut want: Option<(&Node, &mut Caps<'a>)>) -> Step {
         self.eat(b'{')?;
         self.depth += 1;
         if self.depth > MAX_DEPTH {
@@ -194,15 +194,16 @@ impl<'a> Scanner<'a> {
         }
         loop {
             let key = self.key()?;
-            match node.and_then(|n| n.child(key)) {
-                Some(child) => {
-                    // A repeated key replaces everything the earlier one gave.
-                    for slot in &mut caps[child.id..child.end] {
-                        *slot = None;
+            match &mut want {
+                Some((node, caps)) => match node.child(key) {
+                    Some(child) => {
+                        // A repeated key replaces everything the earlier one gave.
+                        caps.forget(child.id..child.end);
+                        let cap = self.wanted(child, caps)?;
+                        caps.set(child.id, cap);
                     }
-                    let cap = self.wanted(child, caps)?;
-                    caps[child.id] = Some(cap);
-                }
+                    None => self.skip()?,
+                },
                 None => self.skip()?,
             }
             self.ws();
@@ -219,7 +220,7 @@ impl<'a> Scanner<'a> {
     }
 
     /// The value of a wanted key, read as [`super::stream`] reads it.
-    fn wanted(&mut self, node: &Node, caps: &mut [Option<Cap<'a>>]) -> Step<Cap<'a>> {
+    fn wanted(&mut self, node: &Node, caps: &mut Caps<'a>) -> Step<Cap<'a>> {
         match self.peek()? {
             // A body is remembered by its raw text (see `RecentBodies`).
             b'"' if node.is_only_body() => {
@@ -232,12 +233,12 @@ impl<'a> Scanner<'a> {
             // production bodies are objects more often than strings.
             b'{' if node.is_body() && node.is_leaf() => {
                 let start = self.pos;
-                self.object(None, &mut [])?;
+                self.object(None)?;
                 Some(Cap::BodyObj(&self.text[start..self.pos]))
             }
             b'{' if node.is_body() => None,
             b'{' => {
-                self.object(Some(node), caps)?;
+                self.object(Some((node, caps)))?;
                 Some(Cap::Obj(None))
             }
             b'[' => Some(Cap::Arr(self.first_str()?)),
@@ -306,7 +307,7 @@ impl<'a> Scanner<'a> {
             // Checked, not decoded: `scan_string` accepts only escapes
             // that decode to valid text.
             b'"' => self.scan_string().map(drop),
-            b'{' => self.object(None, &mut []),
+            b'{' => self.object(None),
             b'[' => self.first_str().map(drop),
             b'n' => self.literal(b"null"),
             b't' => self.literal(b"true"),

@@ -151,6 +151,9 @@ pub(crate) struct KeyTree {
     nodes: usize,
     /// In order of preference within each kind.
     candidates: Vec<Candidate>,
+    /// Per node: the candidates that read it, as a mask of their indexes;
+    /// `None` for a field map of more than 128 names (all are visited).
+    candidates_of_node: Option<Vec<u128>>,
 }
 
 /// The value of a wanted key, as much of it as any field can read.
@@ -169,6 +172,92 @@ pub(crate) enum Cap<'a> {
     BodyRaw(&'a str),
     /// The raw text of a body object the scanner checked (no wanted keys in it).
     BodyObj(&'a str),
+}
+
+/// The values one line's wanted keys hold, by node id.
+///
+/// A line fills a dozen of the tree's nodes, so the values are a short list
+/// in the order read, with an index by node id beside it. After a line only
+/// the slots it filled are emptied: a slot per node, emptied and refilled
+/// with `None` every line, had cost more than reading the keys that fill them.
+#[derive(Debug, Default)]
+pub(crate) struct Caps<'a> {
+    found: Vec<(usize, Cap<'a>)>,
+    /// Per node id: its place in `found` plus one, or 0.
+    index: Vec<u32>,
+}
+
+impl<'a> Caps<'a> {
+    /// Empty slots for `nodes` nodes.
+    pub(crate) fn with_nodes(nodes: usize) -> Self {
+        Caps {
+            found: Vec::new(),
+            index: vec![0; nodes],
+        }
+    }
+
+    /// The value kept for a node.
+    pub(crate) fn get(&self, id: usize) -> Option<&Cap<'a>> {
+        let at = *self.index.get(id)? as usize;
+        self.found.get(at.checked_sub(1)?).map(|(_, cap)| cap)
+    }
+
+    fn get_mut(&mut self, id: usize) -> Option<&mut Cap<'a>> {
+        let at = *self.index.get(id)? as usize;
+        self.found.get_mut(at.checked_sub(1)?).map(|(_, cap)| cap)
+    }
+
+    /// Keeps a node's value (replacing one kept before).
+    pub(crate) fn set(&mut self, id: usize, cap: Cap<'a>) {
+        let Some(slot) = self.index.get_mut(id) else {
+            return;
+        };
+        match (*slot as usize).checked_sub(1) {
+            Some(at) => self.found[at].1 = cap,
+            None => {
+                self.found.push((id, cap));
+                *slot = self.found.len() as u32;
+            }
+        }
+    }
+
+    /// Forgets the values of the nodes `ids` (a node and its descendants,
+    /// when its key repeats).
+    pub(crate) fn forget(&mut self, ids: std::ops::Range<usize>) {
+        let held = self.index.get(ids.clone()).unwrap_or_default();
+        if held.iter().all(|&at| at == 0) {
+            return;
+        }
+        for (id, _) in &self.found {
+            self.index[*id] = 0;
+        }
+        self.found.retain(|(id, _)| !ids.contains(id));
+        for (at, (id, _)) in self.found.iter().enumerate() {
+            self.index[*id] = at as u32 + 1;
+        }
+    }
+
+    /// Forgets every value.
+    pub(crate) fn clear(&mut self) {
+        for (id, _) in &self.found {
+            self.index[*id] = 0;
+        }
+        self.found.clear();
+    }
+
+    /// Emptied, ready for the values of another line (the allocations are
+    /// reused: the list is empty, so it changes lifetime in place).
+    pub(crate) fn recycle<'b>(mut self) -> Caps<'b> {
+        self.clear();
+        Caps {
+            found: self
+                .found
+                .into_iter()
+                .map(|(id, _)| (id, Cap::Null))
+                .collect(),
+            index: self.index,
+        }
+    }
 }
 
 /// What [`KeyTree::resolve`] found; the body text is left to the caller, which
@@ -254,7 +343,7 @@ impl KeyTree {
             }
             node.id
         };
-        let candidates = paths
+        let candidates: Vec<Candidate> = paths
             .iter()
             .map(|(kind, literal, nested)| Candidate {
                 kind: *kind,
@@ -262,10 +351,21 @@ impl KeyTree {
                 nested: nested.as_deref().map(id_of),
             })
             .collect();
+        // Candidate `i` is bit `i` of the masks of its literal and nested nodes.
+        let candidates_of_node = (candidates.len() <= 128).then(|| {
+            let mut masks = vec![0u128; nodes];
+            for (i, c) in candidates.iter().enumerate() {
+                for id in std::iter::once(c.literal).chain(c.nested) {
+                    masks[id] |= 1 << i;
+                }
+            }
+            masks
+        });
         KeyTree {
             top,
             nodes,
             candidates,
+            candidates_of_node,
         }
     }
 
@@ -276,13 +376,11 @@ impl KeyTree {
 
     /// Fills `caps` (one slot per node) from one line; `Err` when the line is
     /// not a JSON object.
-    pub(crate) fn read<'a>(
-        &self,
-        line: &'a [u8],
-        caps: &mut Vec<Option<Cap<'a>>>,
-    ) -> Result<(), ()> {
+    pub(crate) fn read<'a>(&self, line: &'a [u8], caps: &mut Caps<'a>) -> Result<(), ()> {
         caps.clear();
-        caps.resize_with(self.nodes, || None);
+        if caps.index.len() != self.nodes {
+            *caps = Caps::with_nodes(self.nodes);
+        }
         // One UTF-8 check of the whole line, so that serde_json does not check
         // each string again; a line `Value` would reject for its encoding is
         // rejected here too (invalid UTF-8 outside a string is a syntax error).
@@ -291,7 +389,6 @@ impl KeyTree {
             return Ok(());
         }
         caps.clear();
-        caps.resize_with(self.nodes, || None);
         let mut de = serde_json::Deserializer::from_str(text);
         ObjectSeed {
             node: &self.top,
@@ -305,7 +402,7 @@ impl KeyTree {
     /// Applies the field lists to what [`KeyTree::read`] kept.
     pub(crate) fn resolve<'c, 'a>(
         &self,
-        caps: &'c mut [Option<Cap<'a>>],
+        caps: &'c mut Caps<'a>,
         times: &mut TimeCache,
     ) -> Resolved<'c, 'a> {
         let mut r = Resolved {
@@ -321,13 +418,26 @@ impl KeyTree {
             body: None,
         };
         let mut body_at = None;
-        for c in &self.candidates {
+        // Only the candidates whose nodes hold a value can read one: with a
+        // mask per node, a line visits its dozen instead of every name.
+        let visit = match &self.candidates_of_node {
+            Some(masks) => Visit::Mask(
+                caps.found
+                    .iter()
+                    .fold(0, |m, (id, _)| m | masks.get(*id).copied().unwrap_or(0)),
+            ),
+            None => Visit::All(0..self.candidates.len()),
+        };
+        for index in visit {
+            let Some(c) = self.candidates.get(index) else {
+                break;
+            };
             // A literal key, when present (even null), hides the dotted path.
-            let at = match (&caps[c.literal], c.nested) {
+            let at = match (caps.get(c.literal), c.nested) {
                 (Some(_), _) | (None, None) => c.literal,
                 (None, Some(n)) => n,
             };
-            let Some(cap) = &caps[at] else { continue };
+            let Some(cap) = caps.get(at) else { continue };
             let is_null = matches!(cap, Cap::Null);
             match c.kind {
                 Kind::Time if r.ts.is_none() && !is_null => r.ts = Some(time(cap, times)),
@@ -364,8 +474,31 @@ impl KeyTree {
                 _ => {}
             }
         }
-        r.body = body_at.and_then(|at| caps[at].as_mut());
+        r.body = body_at.and_then(|at| caps.get_mut(at));
         r
+    }
+}
+
+/// The indexes of the candidates [`KeyTree::resolve`] visits, in order.
+enum Visit {
+    /// Bit `i` for candidate `i`.
+    Mask(u128),
+    All(std::ops::Range<usize>),
+}
+
+impl Iterator for Visit {
+    type Item = usize;
+
+    fn next(&mut self) -> Option<usize> {
+        match self {
+            Visit::Mask(0) => None,
+            Visit::Mask(mask) => {
+                let index = mask.trailing_zeros() as usize;
+                *mask &= *mask - 1;
+                Some(index)
+            }
+            Visit::All(range) => range.next(),
+        }
     }
 }
 
@@ -430,7 +563,7 @@ fn as_str<'a>(cap: &Cap<'a>) -> Option<Cow<'a, str>> {
 /// Reads an object, keeping the values of `node`'s children.
 struct ObjectSeed<'n, 'c, 'a> {
     node: &'n Node,
-    caps: &'c mut Vec<Option<Cap<'a>>>,
+    caps: &'c mut Caps<'a>,
 }
 
 impl<'de> DeserializeSeed<'de> for ObjectSeed<'_, '_, 'de> {
@@ -456,14 +589,12 @@ impl<'de> Visitor<'de> for ObjectSeed<'_, '_, 'de> {
                 }
                 Some(child) => {
                     // A repeated key replaces everything the earlier one gave.
-                    for slot in &mut self.caps[child.id..child.end] {
-                        *slot = None;
-                    }
+                    self.caps.forget(child.id..child.end);
                     let cap = map.next_value_seed(ValueSeed {
                         node: child,
                         caps: &mut *self.caps,
                     })?;
-                    self.caps[child.id] = Some(cap);
+                    self.caps.set(child.id, cap);
                 }
             }
         }
@@ -496,7 +627,7 @@ impl<'de> de::Deserialize<'de> for Key<'de> {
 /// Reads the value of a wanted key.
 struct ValueSeed<'n, 'c, 'a> {
     node: &'n Node,
-    caps: &'c mut Vec<Option<Cap<'a>>>,
+    caps: &'c mut Caps<'a>,
 }
 
 impl<'de> DeserializeSeed<'de> for ValueSeed<'_, '_, 'de> {

@@ -299,8 +299,7 @@ fn a_body_holding_wanted_keys_gives_both() {
 fn plain_lines_take_the_scanner_and_odd_ones_fall_back() {
     let plan = stream::KeyTree::compile(&FieldMap::default(), false);
     let scan = |line: &str| {
-        let mut caps = Vec::new();
-        caps.resize_with(64, || None);
+        let mut caps = stream::Caps::with_nodes(64);
         scan::read(&plan, line, &mut caps)
     };
     let plain = r#"{"time":"2026-11-24T09:00:00.000Z","status":503,"path":"/v1/x","response_body":"{\"code\":\"c\"}","n":[1,{"a":null}],"f":-0.5}"#;
@@ -366,6 +365,39 @@ fn one_pass_reader_on_repeated_and_dotted_keys() {
             .parse(line.as_bytes())
             .map(Event::into_owned);
         assert_eq!(got, want, "{line}");
+    }
+}
+
+/// Past 128 names the resolver visits every candidate (no masks): the
+/// first name present still wins, whichever its place in the list.
+#[test]
+fn a_field_map_of_many_names_reads_like_the_reference() {
+    let fields = FieldMap {
+        time: (0..140).map(|i| format!("t{i}")).collect(),
+        ..FieldMap::default()
+    };
+    for (line, ts) in [
+        // `t2` comes first in the list, and is no time.
+        (
+            r#"{"t139":"2026-11-25T10:00:00Z","t2":"x","status":200}"#,
+            None,
+        ),
+        (
+            r#"{"t135":"2026-11-25T11:00:00Z","t130":"2026-11-25T10:00:00Z","status":503}"#,
+            Some("2026-11-25T10:00:00Z"),
+        ),
+        (
+            r#"{"t5":"2026-11-25T10:00:00Z","status":404}"#,
+            Some("2026-11-25T10:00:00Z"),
+        ),
+        (r#"{"status":404}"#, None),
+    ] {
+        let want = JsonParser::new(fields.clone(), true)
+            .parse_value(line.as_bytes())
+            .map(Event::into_owned);
+        let got = parse_with(fields.clone(), line);
+        assert_eq!(got, want, "{line}");
+        assert_eq!(got.ok().map(|e| e.ts), ts.and_then(parse_iso), "{line}");
     }
 }
 
