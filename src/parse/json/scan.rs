@@ -91,6 +91,23 @@ fn unicode_escape(raw: &[u8]) -> Option<(char, usize)> {
     }
 }
 
+/// A short key as [`Node::child_word`] takes it: the sixteen bytes from
+/// the key on, as one little-endian number, with the `len` of the key kept.
+#[inline]
+fn key_word(bytes: [u8; 16], len: usize) -> u128 {
+    // The masks by length: a load, where a shift of a u128 is a branch.
+    static LOW_BYTES: [u128; 16] = {
+        let mut masks = [0u128; 16];
+        let mut n = 1;
+        while n < 16 {
+            masks[n] = (1u128 << (8 * n)) - 1;
+            n += 1;
+        }
+        masks
+    };
+    u128::from_le_bytes(bytes) & LOW_BYTES.get(len).copied().unwrap_or(0)
+}
+
 /// Nesting the scanner follows before leaving a line to serde (whose own limit is 128).
 const MAX_DEPTH: usize = 64;
 
@@ -193,9 +210,15 @@ impl<'a> Scanner<'a> {
             return Some(());
         }
         loop {
-            let key = self.key()?;
+            let (key, bytes) = match self.short_key() {
+                Some((key, bytes)) => (key, Some(bytes)),
+                None => (self.any_key()?, None),
+            };
             match &mut want {
-                Some((node, caps)) => match node.child(key) {
+                Some((node, caps)) => match bytes.map_or_else(
+                    || node.child(key),
+                    |bytes| node.child_word(key_word(bytes, key.len()), key.len()),
+                ) {
                     Some(child) => {
                         // A repeated key replaces everything the earlier one gave.
                         caps.forget(child.id..child.end);
@@ -391,7 +414,7 @@ impl<'a> Scanner<'a> {
     /// (see [`Scanner::short_key`]): the range of its text.
     #[inline]
     fn short_string(&mut self) -> Option<(usize, usize)> {
-        let close = self.short_close()?;
+        let (close, _) = self.short_close()?;
         let start = self.pos + 1;
         self.pos = close + 1;
         Some((start, close))
@@ -399,9 +422,10 @@ impl<'a> Scanner<'a> {
 
     /// Where the plain string of under sixteen bytes at `pos` closes: the
     /// first quote, backslash or control byte after its opening quote is a
-    /// quote. `None` for any other string, or none at all.
+    /// quote; and the sixteen bytes after the opening quote. `None` for any
+    /// other string, or none at all.
     #[inline]
-    fn short_close(&self) -> Option<usize> {
+    fn short_close(&self) -> Option<(usize, [u8; 16])> {
         let chunk = self.b.get(self.pos..self.pos + 17)?;
         if chunk[0] != b'"' {
             return None;
@@ -410,7 +434,7 @@ impl<'a> Scanner<'a> {
         bytes.copy_from_slice(&chunk[1..]);
         let stops = stops16(bytes);
         let close = self.pos + 1 + stops.trailing_zeros() as usize;
-        (stops != 0 && self.b[close] == b'"').then_some(close)
+        (stops != 0 && self.b[close] == b'"').then_some((close, bytes))
     }
 
     /// [`Scanner::scan_string`] for any string, kept out of line.
@@ -449,7 +473,7 @@ impl<'a> Scanner<'a> {
     #[inline]
     pub(crate) fn key(&mut self) -> Step<&'a str> {
         match self.short_key() {
-            Some(key) => Some(key),
+            Some((key, _)) => Some(key),
             None => self.any_key(),
         }
     }
@@ -470,16 +494,18 @@ impl<'a> Scanner<'a> {
     /// `"name":` right at `pos`, the name plain and under sixteen bytes.
     /// Anything else (whitespace, an escape, a longer name, the text's
     /// last bytes) is left to the general path, which reads it the same.
+    ///
+    /// Also gives the sixteen bytes from the name on, for [`key_word`].
     #[inline]
-    fn short_key(&mut self) -> Option<&'a str> {
-        let close = self.short_close()?;
+    fn short_key(&mut self) -> Option<(&'a str, [u8; 16])> {
+        let (close, bytes) = self.short_close()?;
         if self.b.get(close + 1) != Some(&b':') {
             return None;
         }
         let key = self.text.get(self.pos + 1..close)?;
         self.pos = close + 2;
         self.ws();
-        Some(key)
+        Some((key, bytes))
     }
 
     /// A key: only plain strings (an escaped key goes to serde).
@@ -578,6 +604,12 @@ mod tests {
             let (mut short, mut any) = (Scanner::new(&text), Scanner::new(&text));
             proptest::prop_assert_eq!(short.key(), any.any_key(), "{:?}", text);
             proptest::prop_assert_eq!(short.pos, any.pos);
+            // A short key's word is its bytes, zeros above them.
+            if let Some((key, bytes)) = Scanner::new(&text).short_key() {
+                let mut padded = [0u8; 16];
+                padded[..key.len()].copy_from_slice(key.as_bytes());
+                proptest::prop_assert_eq!(key_word(bytes, key.len()), u128::from_le_bytes(padded));
+            }
         }
 
         #[test]

@@ -47,50 +47,50 @@ pub(crate) struct Node {
     children: Children,
 }
 
-/// A node's children, found by key length, first byte, then the whole key:
+/// A node's children, found by key length, then the key's bytes as numbers:
 /// a handful of keys per length, so cheaper than hashing every key of a line.
 #[derive(Debug, Default)]
 struct Children {
     entries: Vec<(String, Node)>,
-    /// Per key length: the entries of that length, with their first 8 bytes
-    /// as one number, so most keys are told apart by one comparison.
-    by_len: Vec<Vec<(u64, usize)>>,
+    /// Keys under [`SHORT`] bytes, per length: the key as one number
+    /// ([`word`]) and its entry. The scanner has a short key's bytes in a
+    /// register already ([`Node::child_word`]), so one comparison tells it.
+    short: Vec<Vec<(u128, usize)>>,
+    /// Longer keys, per length: their first 8 bytes as one number, and their entry.
+    long: Vec<Vec<(u64, usize)>>,
 }
 
-/// The first (up to) 8 bytes of a key as one number: among keys of one
-/// length, equal numbers mean equal first 8 bytes. Built from loads that
-/// may overlap (4 bytes from each end of a key of 4 to 8, the first, middle
-/// and last of a shorter one), which together cover the key: a copy of a
-/// variable length was a memcpy call for every key of every line.
-fn head(key: &[u8]) -> u64 {
-    let n = key.len();
-    if let Some(first) = key.first_chunk::<8>() {
-        return u64::from_le_bytes(*first);
+/// Keys shorter than this are looked up as one number.
+pub(crate) const SHORT: usize = 16;
+
+/// A key under [`SHORT`] bytes as one little-endian number, zeros above it:
+/// among keys of one length, equal words mean equal keys.
+fn word(key: &[u8]) -> u128 {
+    let mut bytes = [0u8; SHORT];
+    for (b, k) in bytes.iter_mut().zip(key) {
+        *b = *k;
     }
-    let word = |at: usize| {
-        key.get(at..at + 4)
-            .and_then(|w| <[u8; 4]>::try_from(w).ok())
-            .map_or(0, |w| u64::from(u32::from_le_bytes(w)))
-    };
-    if n >= 4 {
-        word(0) | word(n - 4) << 32
-    } else {
-        match key {
-            [] => 0,
-            [a, ..] => u64::from(*a) | u64::from(key[n / 2]) << 8 | u64::from(key[n - 1]) << 16,
-        }
-    }
+    u128::from_le_bytes(bytes)
 }
 
 impl Children {
     fn get(&self, key: &str) -> Option<&Node> {
         let k = key.as_bytes();
-        let candidates = self.by_len.get(k.len())?;
-        let h = head(k);
-        candidates.iter().find_map(|&(eh, i)| {
-            let (name, node) = &self.entries[i];
-            (eh == h && (k.len() <= 8 || name.as_bytes()[8..] == k[8..])).then_some(node)
+        if k.len() < SHORT {
+            return self.get_word(word(k), k.len());
+        }
+        let head = k.first_chunk::<8>().map(|h| u64::from_le_bytes(*h))?;
+        self.long.get(k.len())?.iter().find_map(|&(h, i)| {
+            let (name, node) = self.entries.get(i)?;
+            (h == head && name.as_bytes().get(8..) == k.get(8..)).then_some(node)
         })
+    }
+
+    /// The child whose key is `len` bytes long and reads as `word`.
+    #[inline]
+    fn get_word(&self, word: u128, len: usize) -> Option<&Node> {
+        let &(_, i) = self.short.get(len)?.iter().find(|(w, _)| *w == word)?;
+        self.entries.get(i).map(|(_, node)| node)
     }
 
     fn get_or_insert(&mut self, key: &str) -> &mut Node {
@@ -98,11 +98,21 @@ impl Children {
             Some(i) => i,
             None => {
                 self.entries.push((key.to_owned(), Node::default()));
-                if self.by_len.len() <= key.len() {
-                    self.by_len.resize(key.len() + 1, Vec::new());
+                let i = self.entries.len() - 1;
+                let k = key.as_bytes();
+                if k.len() < SHORT {
+                    if self.short.len() <= k.len() {
+                        self.short.resize(k.len() + 1, Vec::new());
+                    }
+                    self.short[k.len()].push((word(k), i));
+                } else {
+                    if self.long.len() <= k.len() {
+                        self.long.resize(k.len() + 1, Vec::new());
+                    }
+                    let head = k.first_chunk::<8>().map_or(0, |h| u64::from_le_bytes(*h));
+                    self.long[k.len()].push((head, i));
                 }
-                self.by_len[key.len()].push((head(key.as_bytes()), self.entries.len() - 1));
-                self.entries.len() - 1
+                i
             }
         };
         &mut self.entries[i].1
@@ -116,6 +126,13 @@ impl Children {
 impl Node {
     pub(crate) fn child(&self, key: &str) -> Option<&Node> {
         self.children.get(key)
+    }
+
+    /// [`Node::child`] for a key under [`SHORT`] bytes, given as its length
+    /// and its bytes as one little-endian number with zeros above them.
+    #[inline]
+    pub(crate) fn child_word(&self, word: u128, len: usize) -> Option<&Node> {
+        self.children.get_word(word, len)
     }
 
     /// Whether the key's object is read as an error body.
@@ -726,19 +743,27 @@ impl<'de> de::Deserialize<'de> for FirstStr<'de> {
 
 #[cfg(test)]
 mod tests {
-    use super::head;
+    use super::{word, Children, SHORT};
 
     proptest::proptest! {
-        /// Among keys of one length, equal heads mean equal first 8 bytes.
+        /// Lookups by the whole key, by its word, and by a scan of the
+        /// entries agree, for keys on both sides of [`SHORT`].
         #[test]
-        fn heads_tell_keys_of_one_length_apart(
-            a in proptest::collection::vec(proptest::sample::select(b"abz\0".to_vec()), 0..12),
-            b in proptest::collection::vec(proptest::sample::select(b"abz\0".to_vec()), 0..12),
+        fn keys_are_found_as_a_scan_finds_them(
+            keys in proptest::collection::vec("[ab\u{0}z]{0,20}", 0..12),
+            probe in "[ab\u{0}z]{0,20}",
         ) {
-            let mut b = b;
-            b.resize(a.len(), b'a');
-            let prefix = |k: &[u8]| k[..k.len().min(8)].to_vec();
-            proptest::prop_assert_eq!(head(&a) == head(&b), prefix(&a) == prefix(&b));
+            let mut children = Children::default();
+            for key in &keys {
+                children.get_or_insert(key);
+            }
+            let want = children.entries.iter().find(|(k, _)| *k == probe).map(|(_, n)| n as *const _);
+            let got = children.get(&probe).map(|n| n as *const _);
+            proptest::prop_assert_eq!(got, want);
+            if probe.len() < SHORT {
+                let got = children.get_word(word(probe.as_bytes()), probe.len()).map(|n| n as *const _);
+                proptest::prop_assert_eq!(got, want);
+            }
         }
     }
 }
