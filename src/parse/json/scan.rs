@@ -269,6 +269,9 @@ impl<'a> Scanner<'a> {
             b't' => self.literal(b"true").map(|()| Cap::Bool),
             b'f' => self.literal(b"false").map(|()| Cap::Bool),
             _ => {
+                if let Some(n) = self.plain_integer() {
+                    return Some(Cap::Num(n.into()));
+                }
                 let text = self.number()?;
                 // Plain non-negative integers as serde_json reads them (a u64;
                 // 19 digits always fit); anything else through serde_json itself.
@@ -345,6 +348,33 @@ impl<'a> Scanner<'a> {
             .then(|| self.pos += word.len())
     }
 
+    /// A plain non-negative integer of at most 19 digits (so it fits a
+    /// u64) at `pos`, read as it is scanned: statuses and byte counts.
+    /// `None`, `pos` unmoved, for any other number, left to
+    /// [`Scanner::number`].
+    #[inline]
+    fn plain_integer(&mut self) -> Option<u64> {
+        let start = self.pos;
+        let mut end = start;
+        let mut n: u64 = 0;
+        while let Some(&d) = self.b.get(end).filter(|b| b.is_ascii_digit()) {
+            if end - start == 19 {
+                return None;
+            }
+            n = n * 10 + u64::from(d - b'0');
+            end += 1;
+        }
+        let len = end - start;
+        if len == 0
+            || (len > 1 && self.b[start] == b'0')
+            || matches!(self.b.get(end), Some(b'.' | b'e' | b'E'))
+        {
+            return None;
+        }
+        self.pos = end;
+        Some(n)
+    }
+
     /// A number's text. Very long numbers go to serde; serde_json says
     /// whether one with an exponent is in range.
     fn number(&mut self) -> Step<&'a str> {
@@ -404,20 +434,28 @@ impl<'a> Scanner<'a> {
     /// them; anything else odd goes to serde).
     #[inline]
     fn scan_string(&mut self) -> Step<(usize, usize, bool)> {
-        match self.short_string() {
-            Some(range) => Some((range.0, range.1, false)),
-            None => self.any_string(),
+        // The first sixteen bytes in one SIMD step (see `short_key`): a
+        // short plain string ends in them; a longer one goes on after them.
+        if let Some(chunk) = self.b.get(self.pos..self.pos + 17) {
+            if chunk[0] == b'"' {
+                let mut bytes = [0u8; 16];
+                bytes.copy_from_slice(&chunk[1..]);
+                let stops = stops16(bytes);
+                let start = self.pos + 1;
+                if stops == 0 {
+                    self.pos = start + 16;
+                    return self.string_rest(start);
+                }
+                let close = start + stops.trailing_zeros() as usize;
+                if self.b[close] == b'"' {
+                    self.pos = close + 1;
+                    return Some((start, close, false));
+                }
+                self.pos = close;
+                return self.string_rest(start);
+            }
         }
-    }
-
-    /// The plain string of under sixteen bytes at `pos`, in one SIMD step
-    /// (see [`Scanner::short_key`]): the range of its text.
-    #[inline]
-    fn short_string(&mut self) -> Option<(usize, usize)> {
-        let (close, _) = self.short_close()?;
-        let start = self.pos + 1;
-        self.pos = close + 1;
-        Some((start, close))
+        self.any_string()
     }
 
     /// Where the plain string of under sixteen bytes at `pos` closes: the
@@ -442,6 +480,13 @@ impl<'a> Scanner<'a> {
     fn any_string(&mut self) -> Step<(usize, usize, bool)> {
         self.eat(b'"')?;
         let start = self.pos;
+        self.string_rest(start)
+    }
+
+    /// The rest of a string whose text began at `start`, from `pos` (past
+    /// plain bytes only).
+    #[inline(never)]
+    fn string_rest(&mut self, start: usize) -> Step<(usize, usize, bool)> {
         let mut escaped = false;
         loop {
             self.run();
@@ -609,6 +654,20 @@ mod tests {
                 let mut padded = [0u8; 16];
                 padded[..key.len()].copy_from_slice(key.as_bytes());
                 proptest::prop_assert_eq!(key_word(bytes, key.len()), u128::from_le_bytes(padded));
+            }
+        }
+
+        /// A plain integer reads as the general number path reads it.
+        #[test]
+        fn plain_integers_read_as_numbers(text in "-?[0-9]{0,22}[.eE]?[0-9]{0,2}[,}x]?") {
+            let mut fast = Scanner::new(&text);
+            if let Some(n) = fast.plain_integer() {
+                let mut general = Scanner::new(&text);
+                let number = general.number();
+                proptest::prop_assert_eq!(number.map(|t| t.parse::<u64>().ok()), Some(Some(n)), "{:?}", text);
+                proptest::prop_assert_eq!(fast.pos, general.pos);
+            } else {
+                proptest::prop_assert_eq!(fast.pos, 0);
             }
         }
 

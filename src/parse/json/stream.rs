@@ -225,6 +225,7 @@ impl<'a> Caps<'a> {
     }
 
     /// Keeps a node's value (replacing one kept before).
+    #[inline]
     pub(crate) fn set(&mut self, id: usize, cap: Cap<'a>) {
         let Some(slot) = self.index.get_mut(id) else {
             return;
@@ -240,11 +241,19 @@ impl<'a> Caps<'a> {
 
     /// Forgets the values of the nodes `ids` (a node and its descendants,
     /// when its key repeats).
+    #[inline]
     pub(crate) fn forget(&mut self, ids: std::ops::Range<usize>) {
         let held = self.index.get(ids.clone()).unwrap_or_default();
         if held.iter().all(|&at| at == 0) {
             return;
         }
+        self.forget_held(ids);
+    }
+
+    /// [`Caps::forget`] once some of `ids` hold a value (a repeated key):
+    /// rare, so out of line.
+    #[inline(never)]
+    fn forget_held(&mut self, ids: std::ops::Range<usize>) {
         for (id, _) in &self.found {
             self.index[*id] = 0;
         }
