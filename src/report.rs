@@ -521,6 +521,25 @@ fn bucket_start(index: i64, bucket_us: Micros) -> Micros {
     index.saturating_mul(bucket_us)
 }
 
+/// The first `n` of `rows` in `order`, sorted. `order` is total (it ends
+/// on the rows' unique keys), so these are the rows a full sort would put
+/// first; a period can hold tens of thousands of routes, of which a report
+/// shows a handful.
+fn first_in_order<T>(
+    mut rows: Vec<T>,
+    n: usize,
+    order: impl Fn(&T, &T) -> std::cmp::Ordering,
+) -> Vec<T> {
+    if rows.len() > n {
+        if let Some(last) = n.checked_sub(1) {
+            rows.select_nth_unstable_by(last, &order);
+        }
+        rows.truncate(n);
+    }
+    rows.sort_by(order);
+    rows
+}
+
 /// The details of one period: everything inside [start, end). `names` are
 /// the inputs' names, by source index, for the examples.
 pub(crate) fn incident(
@@ -564,22 +583,25 @@ pub(crate) fn incident(
         }
     }
     // By the count each surely has, then the upper bound, then the key.
-    let mut routes: Vec<(&str, u64, u64)> = routes
+    let routes: Vec<(&str, u64, u64)> = routes
         .iter()
         .flat_map(Table::rows)
         .map(|r| (r.key.as_str(), *r.value, r.error))
         .collect();
-    routes.sort_by(|a, b| {
+    let routes = first_in_order(routes, INCIDENT_TOP, |a, b| {
         (b.1, b.2)
             .cmp(&(a.1, a.2))
             .then_with(|| split_route_key(a.0).cmp(&split_route_key(b.0)))
+            .then_with(|| a.0.cmp(b.0))
     });
-    let mut errs: Vec<(&ErrorKey, u64, u64)> = errs
+    let errs: Vec<(&ErrorKey, u64, u64)> = errs
         .iter()
         .flat_map(Table::rows)
         .map(|r| (r.key, *r.value, r.error))
         .collect();
-    errs.sort_by(|a, b| (b.1, b.2).cmp(&(a.1, a.2)).then(a.0.cmp(b.0)));
+    let errs = first_in_order(errs, INCIDENT_TOP, |a, b| {
+        (b.1, b.2).cmp(&(a.1, a.2)).then(a.0.cmp(b.0))
+    });
     let start = bucket_start(p.first_bucket, bucket_us);
     let end = bucket_start(p.last_bucket.saturating_add(1), bucket_us);
     Incident {
