@@ -61,7 +61,7 @@ struct Children {
 }
 
 /// Keys shorter than this are looked up as one number.
-pub(crate) const SHORT: usize = 16;
+const SHORT: usize = 16;
 
 /// A key under [`SHORT`] bytes as one little-endian number, zeros above it:
 /// among keys of one length, equal words mean equal keys.
