@@ -436,26 +436,34 @@ impl<'a> Scanner<'a> {
     fn scan_string(&mut self) -> Step<(usize, usize, bool)> {
         // The first sixteen bytes in one SIMD step (see `short_key`): a
         // short plain string ends in them; a longer one goes on after them.
-        if let Some(chunk) = self.b.get(self.pos..self.pos + 17) {
-            if chunk[0] == b'"' {
-                let mut bytes = [0u8; 16];
-                bytes.copy_from_slice(&chunk[1..]);
-                let stops = stops16(bytes);
-                let start = self.pos + 1;
-                if stops == 0 {
-                    self.pos = start + 16;
-                    return self.string_rest(start);
-                }
-                let close = start + stops.trailing_zeros() as usize;
-                if self.b[close] == b'"' {
-                    self.pos = close + 1;
-                    return Some((start, close, false));
-                }
-                self.pos = close;
-                return self.string_rest(start);
-            }
+        let Some((stops, _)) = self.first_step() else {
+            return self.any_string();
+        };
+        let start = self.pos + 1;
+        if stops == 0 {
+            self.pos = start + 16;
+            return self.string_rest(start);
         }
-        self.any_string()
+        let close = start + stops.trailing_zeros() as usize;
+        if self.b[close] == b'"' {
+            self.pos = close + 1;
+            return Some((start, close, false));
+        }
+        self.pos = close;
+        self.string_rest(start)
+    }
+
+    /// With a quote at `pos` and sixteen bytes after it: the mask of the
+    /// stops ([`stops16`]) among those bytes, and the bytes.
+    #[inline]
+    fn first_step(&self) -> Option<(u32, [u8; 16])> {
+        let chunk = self.b.get(self.pos..self.pos + 17)?;
+        if chunk[0] != b'"' {
+            return None;
+        }
+        let mut bytes = [0u8; 16];
+        bytes.copy_from_slice(&chunk[1..]);
+        Some((stops16(bytes), bytes))
     }
 
     /// Where the plain string of under sixteen bytes at `pos` closes: the
@@ -464,13 +472,7 @@ impl<'a> Scanner<'a> {
     /// other string, or none at all.
     #[inline]
     fn short_close(&self) -> Option<(usize, [u8; 16])> {
-        let chunk = self.b.get(self.pos..self.pos + 17)?;
-        if chunk[0] != b'"' {
-            return None;
-        }
-        let mut bytes = [0u8; 16];
-        bytes.copy_from_slice(&chunk[1..]);
-        let stops = stops16(bytes);
+        let (stops, bytes) = self.first_step()?;
         let close = self.pos + 1 + stops.trailing_zeros() as usize;
         (stops != 0 && self.b[close] == b'"').then_some((close, bytes))
     }

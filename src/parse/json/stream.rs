@@ -759,8 +759,9 @@ mod tests {
         /// entries agree, for keys on both sides of [`SHORT`].
         #[test]
         fn keys_are_found_as_a_scan_finds_them(
-            keys in proptest::collection::vec("[ab\u{0}z]{0,20}", 0..12),
-            probe in "[ab\u{0}z]{0,20}",
+            // Shared 8-byte heads, so keys of one length often differ only past them.
+            keys in proptest::collection::vec("(aaaaaaaa|abababab)?[ab\u{0}z]{0,12}", 0..12),
+            probe in "(aaaaaaaa|abababab)?[ab\u{0}z]{0,12}",
         ) {
             let mut children = Children::default();
             for key in &keys {
