@@ -715,12 +715,13 @@ impl Scope {
 
     /// "2926 requests in 4 inputs from 2026-11-24T09:00:04Z to 2026-11-24T10:59:52Z"
     fn judged(&self, requests: u64) -> String {
+        let noun = if requests == 1 { "request" } else { "requests" };
         match (&self.first_ts, &self.last_ts) {
             (Some(first), Some(last)) => format!(
-                "{requests} requests in {} from {first} to {last}",
+                "{requests} {noun} in {} from {first} to {last}",
                 self.inputs
             ),
-            _ => format!("{requests} requests in {}", self.inputs),
+            _ => format!("{requests} {noun} in {}", self.inputs),
         }
     }
 }
@@ -803,9 +804,10 @@ fn verdict_of_periods(agg: &Aggregate, incidents: &[Incident], scope: &Scope) ->
     Verdict {
         level: Level::Ok,
         reason: format!(
-            "OK: no persistent 5xx period in {}; {} were 5xx ({}).",
+            "OK: no persistent 5xx period in {}; {} {} 5xx ({}).",
             scope.judged(agg.requests),
             e5,
+            if e5 == 1 { "was" } else { "were" },
             percent(e5, agg.requests)
         ),
     }
@@ -1073,6 +1075,22 @@ mod tests {
             }
         }
         report_of(events)
+    }
+
+    #[test]
+    fn an_ok_verdict_of_one_request_reads_in_the_singular() {
+        let one_5xx = report_of(vec![Event::new(0, 503)]);
+        assert_eq!(
+            one_5xx.verdict.reason,
+            "OK: no persistent 5xx period in 1 request in 0 inputs from 1970-01-01T00:00:00Z \
+             to 1970-01-01T00:00:00Z; 1 was 5xx (100.0%)."
+        );
+        let no_5xx = report_of(vec![Event::new(0, 200), Event::new(1_000_000, 200)]);
+        assert_eq!(
+            no_5xx.verdict.reason,
+            "OK: no persistent 5xx period in 2 requests in 0 inputs from 1970-01-01T00:00:00Z \
+             to 1970-01-01T00:00:01Z; 0 were 5xx (0.0%)."
+        );
     }
 
     #[test]
