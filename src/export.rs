@@ -19,7 +19,7 @@
 mod dataset;
 mod manifest;
 
-pub(crate) use dataset::{dataset_files, is_dataset, Destination};
+pub(crate) use dataset::{dataset_files, local_paths, DatasetFile, Destination};
 pub(crate) use manifest::{Fingerprint, Manifest, RunRecord, SourceRecord};
 
 use crate::engine::Blocks;

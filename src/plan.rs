@@ -551,38 +551,37 @@ pub(crate) enum QueryInput {
     /// The files the datasets' manifests name (uncommitted leftovers of an
     /// interrupted export are not read), and their rows.
     Dataset {
-        files: Vec<PathBuf>,
+        files: Vec<crate::export::DatasetFile>,
         rows: u64,
     },
 }
 
 /// `PATH...` as logs, or as datasets when they are (SPEC §9): a directory
-/// with an export manifest. Both at once is refused: one `events` table
-/// would mix line numbering from two sources of truth.
+/// or `s3://` prefix with an export manifest. Both at once is refused: one
+/// `events` table would mix line numbering from two sources of truth.
 #[cfg(feature = "query")]
 fn query_input(paths: &[String]) -> Result<QueryInput, PlanError> {
-    use crate::export::{Destination, Manifest};
-    let (datasets, logs): (Vec<&String>, Vec<&String>) = paths
-        .iter()
-        .partition(|p| crate::export::is_dataset(std::path::Path::new(p)));
-    if datasets.is_empty() {
-        return Ok(QueryInput::Logs(resolve(paths)?));
+    use crate::export::Destination;
+    let (mut datasets, mut logs) = (Vec::new(), Vec::new());
+    for p in paths {
+        match Destination::existing(p).map_err(|e| PlanError::Usage(format!("{e:#}")))? {
+            Some(found) => datasets.push((p, found)),
+            None => logs.push(p),
+        }
     }
+    let Some((first, _)) = datasets.first() else {
+        return Ok(QueryInput::Logs(resolve(paths)?));
+    };
     if let Some(log) = logs.first() {
         return Err(PlanError::Usage(format!(
-            "{log}: not a dataset, but {} is: query logs or datasets, not both at once",
-            datasets[0]
+            "{log}: not a dataset, but {first} is: query logs or datasets, not both at once"
         )));
     }
     let (mut files, mut rows) = (Vec::new(), 0);
-    for d in datasets {
-        let dir = PathBuf::from(d);
-        let manifest: Manifest = Destination::Local(dir.clone())
-            .read_manifest()
-            .map_err(|e| PlanError::Usage(format!("{e:#}")))?;
+    for (_, (dest, manifest)) in &datasets {
         let mut names: Vec<&str> = manifest.files().collect();
         names.sort_unstable();
-        files.extend(names.into_iter().map(|n| dir.join(n)));
+        files.extend(names.into_iter().map(|n| dest.file(n)));
         rows += manifest.runs.iter().map(|r| r.rows).sum::<u64>();
     }
     Ok(QueryInput::Dataset { files, rows })

@@ -17,6 +17,7 @@
 
 use crate::engine::{self, Blocks, InputOutcome, Numbering, Sink};
 use crate::event::{status_class, Body, Event};
+use crate::export::DatasetFile;
 use crate::input::Source;
 use crate::parse::{Malformed, ParseOptions};
 use crate::route;
@@ -363,13 +364,15 @@ pub(crate) struct SpilledEvents {
 
 impl SpilledEvents {
     /// Table `events` over exported datasets' files (nothing is spilled;
-    /// the temporary directory is only for a streamed result).
-    pub(crate) fn over_dataset(files: &[PathBuf], rows: u64) -> anyhow::Result<Self> {
+    /// the temporary directory holds the files of a dataset in a bucket,
+    /// downloaded, and a streamed result).
+    pub(crate) fn over_dataset(files: &[DatasetFile], rows: u64) -> anyhow::Result<Self> {
         use anyhow::Context;
         let dir = SpillDir::new().context("cannot create a temporary directory")?;
+        let paths = crate::export::local_paths(files, dir.path())?;
         Ok(SpilledEvents {
             dir,
-            events: dataset_events(files)?,
+            events: dataset_events(&paths)?,
             rows,
         })
     }

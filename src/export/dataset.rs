@@ -286,3 +286,130 @@ pub(crate) fn dataset_files(root: &Path) -> anyhow::Result<Vec<(String, PathBuf)
 pub(crate) fn is_dataset(path: &Path) -> bool {
     path.join(MANIFEST).is_file()
 }
+
+/// One committed file of a dataset, where a reader finds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum DatasetFile {
+    Local(PathBuf),
+    #[cfg(feature = "s3")]
+    S3 {
+        bucket: String,
+        key: String,
+    },
+}
+
+impl Destination {
+    /// The dataset named by `arg` (`query`'s PATH), with its manifest, or
+    /// `None` when `arg` holds no manifest (a directory or `s3://` prefix of
+    /// logs). A prefix in a bucket that does not exist is `None` too: read
+    /// as logs, it fails there with the store's own message.
+    pub(crate) fn existing(arg: &str) -> anyhow::Result<Option<(Destination, Manifest)>> {
+        if arg.starts_with("s3://") {
+            #[cfg(feature = "s3")]
+            {
+                let Ok(dest) = Destination::parse(arg) else {
+                    return Ok(None);
+                };
+                if let Destination::S3 { bucket, prefix } = &dest {
+                    let key = format!("{prefix}{MANIFEST}");
+                    if crate::input::s3::get_small(bucket, &key)
+                        .with_context(|| format!("{arg}: cannot read {MANIFEST}"))?
+                        .is_none()
+                    {
+                        return Ok(None);
+                    }
+                }
+                let manifest = dest.read_manifest()?;
+                return Ok(Some((dest, manifest)));
+            }
+            #[cfg(not(feature = "s3"))]
+            return Ok(None);
+        }
+        if !is_dataset(Path::new(arg)) {
+            return Ok(None);
+        }
+        let dest = Destination::Local(PathBuf::from(arg));
+        let manifest = dest.read_manifest()?;
+        Ok(Some((dest, manifest)))
+    }
+
+    /// The committed file `name` (a manifest's `date=…/hour=…/….parquet`).
+    pub(crate) fn file(&self, name: &str) -> DatasetFile {
+        match self {
+            Destination::Local(dir) => DatasetFile::Local(dir.join(name)),
+            #[cfg(feature = "s3")]
+            Destination::S3 { bucket, prefix } => DatasetFile::S3 {
+                bucket: bucket.clone(),
+                key: format!("{prefix}{name}"),
+            },
+        }
+    }
+}
+
+/// Local paths of `files`, in their order: a local file as it is, an
+/// object downloaded into `scratch` (Polars reads local files; the caller
+/// removes `scratch`). Downloads run a few at a time, each streamed to disk,
+/// so memory does not grow with the dataset.
+// Without S3 support every file is local, and `scratch` goes unused.
+#[cfg_attr(not(feature = "s3"), allow(unused_variables))]
+pub(crate) fn local_paths(files: &[DatasetFile], scratch: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    let downloaded = |i: usize| scratch.join(format!("dataset-{i:08}.parquet"));
+    #[cfg(feature = "s3")]
+    {
+        let remote: Vec<(usize, &str, &str)> = files
+            .iter()
+            .enumerate()
+            .filter_map(|(i, f)| match f {
+                DatasetFile::S3 { bucket, key } => Some((i, bucket.as_str(), key.as_str())),
+                DatasetFile::Local(_) => None,
+            })
+            .collect();
+        if !remote.is_empty() {
+            tracing::info!(files = remote.len(), "downloading the dataset's files");
+        }
+        download_all(&remote, &downloaded)?;
+    }
+    Ok(files
+        .iter()
+        .enumerate()
+        .map(|(i, f)| match f {
+            DatasetFile::Local(p) => p.clone(),
+            #[cfg(feature = "s3")]
+            DatasetFile::S3 { .. } => downloaded(i),
+        })
+        .collect())
+}
+
+/// Downloads at most this many objects at once.
+#[cfg(feature = "s3")]
+const DOWNLOADS: usize = 8;
+
+/// Downloads each `(index, bucket, key)` to `to(index)`, [`DOWNLOADS`] at a
+/// time; the first failure is the error.
+#[cfg(feature = "s3")]
+fn download_all(
+    remote: &[(usize, &str, &str)],
+    to: &(dyn Fn(usize) -> PathBuf + Sync),
+) -> anyhow::Result<()> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let next = AtomicUsize::new(0);
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..DOWNLOADS.min(remote.len()))
+            .map(|_| {
+                scope.spawn(|| -> anyhow::Result<()> {
+                    while let Some(&(i, bucket, key)) =
+                        remote.get(next.fetch_add(1, Ordering::Relaxed))
+                    {
+                        crate::input::s3::download(bucket, key, &to(i))
+                            .with_context(|| format!("s3://{bucket}/{key}: cannot download"))?;
+                    }
+                    Ok(())
+                })
+            })
+            .collect();
+        workers.into_iter().try_for_each(|w| {
+            w.join()
+                .map_err(|_| anyhow::anyhow!("a download thread panicked"))?
+        })
+    })
+}

@@ -301,6 +301,20 @@ pub(crate) fn delete(bucket: &str, key: &str) -> io::Result<()> {
     }
 }
 
+/// Writes the object `key` to the local file `to`, streamed (a few chunks
+/// in memory whatever its size).
+pub(crate) fn download(bucket: &str, key: &str, to: &std::path::Path) -> io::Result<()> {
+    let object = S3Object {
+        bucket: bucket.to_owned(),
+        key: key.to_owned(),
+        size: 0,
+        e_tag: None,
+    };
+    let mut body = open(&object)?;
+    let mut file = std::fs::File::create(to)?;
+    io::copy(&mut body, &mut file).map(drop)
+}
+
 /// A reader of an object's body, streamed.
 pub(crate) fn open(object: &S3Object) -> io::Result<Box<dyn Read + Send>> {
     let store = store(&object.bucket)?;

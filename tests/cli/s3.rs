@@ -335,3 +335,99 @@ fn export_to_a_bucket_is_the_local_dataset_and_adds_nothing_twice() {
     let local_part = from_s3.filter(&mask).unwrap();
     assert!(local_part.equals_missing(&crate::export::dataset_rows(&local)));
 }
+
+/// `query s3://…` over a dataset in a bucket reads the files its manifest
+/// names, as over the same dataset downloaded: the same rows in the same
+/// order. An object the manifest does not name (a crashed run's leftover,
+/// here not even Parquet) is not read; a prefix without a manifest is logs.
+#[test]
+fn query_reads_a_dataset_in_a_bucket_as_the_same_dataset_on_disk() {
+    let moto = Moto::start();
+    moto.python("s3.create_bucket(Bucket='lake')\n");
+    let inputs = ["query.jsonl", "combined.log.zst", "formats/alb.log"];
+    moto.faultline()
+        .args(["export", "--no-progress", "--out", "s3://lake/ds/events"])
+        .args(inputs)
+        .assert()
+        .success();
+    let tmp = tempfile::tempdir().unwrap();
+    let local = tmp.path().join("local");
+    crate::export::export(&local, &inputs);
+    moto.python(
+        "s3.put_object(Bucket='lake', Key='ds/events/date=2026-11-25/hour=10/crashed-00000000.parquet', \
+         Body=b'not parquet')\n\
+         s3.put_object(Bucket='lake', Key='logs/combined.log', Body=open('combined.log', 'rb').read())\n",
+    );
+
+    let sql = "SELECT * FROM events ORDER BY source, line";
+    let query = |path: &str| {
+        let out = moto
+            .faultline()
+            .args(["query", "--sql", sql, "-o", "csv", path])
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+        String::from_utf8(out).unwrap()
+    };
+    let over_bucket = query("s3://lake/ds/events");
+    let over_disk = query(local.to_str().unwrap());
+    let rows = crate::export::dataset_rows(&local).height();
+    assert_eq!(over_bucket.lines().count(), rows + 1, "{over_bucket}");
+    assert_eq!(over_bucket, over_disk);
+    // A trailing slash names the same dataset; a shipped query runs on it.
+    assert_eq!(query("s3://lake/ds/events/"), over_disk);
+    let codes = moto
+        .faultline()
+        .args([
+            "query",
+            "top-error-codes",
+            "-o",
+            "csv",
+            "s3://lake/ds/events",
+        ])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let codes_on_disk = faultline()
+        .args(["query", "top-error-codes", "-o", "csv"])
+        .arg(&local)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    assert_eq!(codes, codes_on_disk);
+
+    // A prefix of logs is still logs, and the two do not mix.
+    let logs = query("s3://lake/logs/");
+    assert_eq!(logs, {
+        let out = faultline()
+            .args(["query", "--sql", sql, "-o", "csv", "combined.log"])
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+        String::from_utf8(out)
+            .unwrap()
+            .replace("combined.log", "s3://lake/logs/combined.log")
+    });
+    moto.faultline()
+        .args([
+            "query",
+            "--sql",
+            sql,
+            "s3://lake/ds/events",
+            "s3://lake/logs/",
+        ])
+        .assert()
+        .code(2)
+        .stderr(
+            "faultline: error: s3://lake/logs/: not a dataset, but s3://lake/ds/events is: \
+             query logs or datasets, not both at once\n",
+        );
+}
