@@ -156,6 +156,11 @@ pub struct ExportArgs {
     /// No progress bar, even on a terminal.
     #[arg(long)]
     pub no_progress: bool,
+
+    /// Tests only: once the files are published, create DIR/paused and wait for DIR/resume
+    /// before committing.
+    #[arg(long, value_name = "DIR", hide = true)]
+    pub pause_before_commit: Option<std::path::PathBuf>,
 }
 
 /// `faultline rules --help`.

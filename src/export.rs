@@ -19,7 +19,7 @@
 mod dataset;
 mod manifest;
 
-pub(crate) use dataset::{dataset_files, local_paths, DatasetFile, Destination};
+pub(crate) use dataset::{dataset_files, local_paths, Commit, DatasetFile, Destination};
 pub(crate) use manifest::{Fingerprint, Manifest, RunRecord, SourceRecord};
 
 use crate::engine::Blocks;
@@ -41,6 +41,10 @@ pub(crate) struct ExportJob<'a> {
     pub(crate) dest: &'a Destination,
     /// Raw bytes read so far, for a progress bar.
     pub(crate) bytes_read: Arc<AtomicU64>,
+    /// Tests only: a directory in which, once its files are published, the
+    /// run creates `paused` and waits for `resume` before committing, so a
+    /// test can commit another export in between.
+    pub(crate) pause_before_commit: Option<PathBuf>,
 }
 
 /// What an export did, for the command to print.
@@ -68,19 +72,28 @@ enum Plan {
     From(u64),
 }
 
-/// A dataset held for one export: its lock and its manifest.
+/// A dataset held for one export: its lock, its manifest and the
+/// manifest's version.
 pub(crate) struct Opened {
     lock: Option<std::fs::File>,
     manifest: Manifest,
+    version: Option<String>,
 }
 
 /// Locks the dataset and reads its manifest: the checks before any work
 /// (another export running, a damaged manifest).
 pub(crate) fn open(dest: &Destination) -> anyhow::Result<Opened> {
     let lock = dest.lock()?;
-    let manifest = dest.read_manifest()?;
-    Ok(Opened { lock, manifest })
+    let (manifest, version) = dest.read_manifest_version()?;
+    Ok(Opened {
+        lock,
+        manifest,
+        version,
+    })
 }
+
+/// Commits at most this many times over exports that committed first.
+const COMMIT_TRIES: usize = 20;
 
 /// Runs an export: fingerprints, the spill, the hourly files, publish,
 /// manifest.
@@ -89,6 +102,7 @@ pub(crate) fn run(job: &ExportJob<'_>, opened: Opened) -> anyhow::Result<ExportO
     let Opened {
         lock: _lock,
         mut manifest,
+        mut version,
     } = opened;
     let mut outcome = ExportOutcome {
         swept: dest.sweep(&manifest)?,
@@ -155,18 +169,89 @@ pub(crate) fn run(job: &ExportJob<'_>, opened: Opened) -> anyhow::Result<ExportO
         dest.publish(path, name)
             .with_context(|| format!("cannot publish {name} to {dest}"))?;
     }
-    manifest.runs.push(RunRecord {
+    if let Some(dir) = &job.pause_before_commit {
+        pause(dir)?;
+    }
+    let run = RunRecord {
         id,
         finished: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         faultline: env!("CARGO_PKG_VERSION").to_owned(),
         rows: outcome.rows,
         files,
         sources: records,
-    });
-    // The commit: from here on the files are the dataset's.
-    dest.write_manifest(&manifest)?;
-    drop(staging);
-    Ok(outcome)
+    };
+    // The commit: from here on the files are the dataset's. On S3 another
+    // export may have committed since the manifest was read (there is no
+    // lock there): this run is then added to that manifest instead, when
+    // its inputs would still have been read the same way.
+    for _ in 0..COMMIT_TRIES {
+        let mut next = manifest.clone();
+        next.runs.push(run.clone());
+        if dest.commit(&next, version.as_deref())? == Commit::Written {
+            drop(staging);
+            return Ok(outcome);
+        }
+        let (fresh, fresh_version) = dest.read_manifest_version()?;
+        if let Some(name) = planned_otherwise(&fresh, &to_read, &from_lines)? {
+            take_back(dest, &run.files);
+            anyhow::bail!(
+                "{dest}: another export committed {name} (or part of it) while this one ran; \
+                 nothing of this run was committed: run it again to add what is still new"
+            );
+        }
+        tracing::info!(dataset = %dest, "another export committed first: adding this run after it");
+        (manifest, version) = (fresh, fresh_version);
+    }
+    take_back(dest, &run.files);
+    anyhow::bail!("{dest}: other exports kept committing first; nothing of this run was committed")
+}
+
+/// The first input that `fresh` (a manifest another export committed while
+/// this one ran) would have planned differently from `plans` (lines
+/// before the new ones): it now holds some of the same content.
+fn planned_otherwise(
+    fresh: &Manifest,
+    sources: &[Source],
+    plans: &[u64],
+) -> anyhow::Result<Option<String>> {
+    let sizes = fresh.plain_sizes();
+    for (source, &from) in sources.iter().zip(plans) {
+        let name = source.display_name();
+        let print =
+            Fingerprint::of(source, &sizes).with_context(|| format!("{name}: cannot read"))?;
+        match plan_for(fresh, &print) {
+            Plan::From(now) if now == from => {}
+            _ => return Ok(Some(name)),
+        }
+    }
+    Ok(None)
+}
+
+/// Removes a run's published files after it failed to commit (best
+/// effort: what stays is swept by a later export).
+fn take_back(dest: &Destination, files: &[String]) {
+    for f in files {
+        if let Err(e) = dest.unpublish(f) {
+            tracing::warn!(error = %format!("{e:#}"), "cannot take back an uncommitted file");
+        }
+    }
+}
+
+/// [`ExportJob::pause_before_commit`]: `DIR/paused`, then wait (at most a
+/// minute) for `DIR/resume`.
+fn pause(dir: &Path) -> anyhow::Result<()> {
+    std::fs::write(dir.join("paused"), b"")
+        .with_context(|| format!("{}: cannot write", dir.display()))?;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !dir.join("resume").exists() {
+        anyhow::ensure!(
+            std::time::Instant::now() < deadline,
+            "{}: no resume within a minute",
+            dir.display()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    Ok(())
 }
 
 /// Skip what the dataset holds; a plain file that starts with content the

@@ -597,6 +597,7 @@ pub(crate) struct ExportPlan {
     pub(crate) threads: usize,
     pub(crate) blocks: Blocks,
     pub(crate) progress: bool,
+    pub(crate) pause_before_commit: Option<PathBuf>,
 }
 
 #[cfg(feature = "query")]
@@ -616,6 +617,7 @@ pub(crate) fn export(args: &ExportArgs, env: &Env) -> Result<ExportPlan, PlanErr
         threads: threads(args.threads),
         blocks: blocks(args.block_size),
         progress: env.stderr_is_terminal && !args.no_progress,
+        pause_before_commit: args.pause_before_commit.clone(),
     })
 }
 

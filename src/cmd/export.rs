@@ -34,6 +34,7 @@ pub(crate) fn run(args: &ExportArgs) -> Result<Exit, Failure> {
         blocks: plan.blocks,
         dest: &plan.dest,
         bytes_read,
+        pause_before_commit: plan.pause_before_commit.clone(),
     };
     // A damaged manifest, or a dataset another export holds: nothing was
     // done, like a usage error (SPEC §3). Anything after fails part-way.

@@ -1,5 +1,5 @@
 //! Where a dataset lives: a local directory or an `s3://bucket/prefix`.
-//! Both get the same steps — lock, read the manifest, sweep leftovers,
+//! Both get the same steps — lock (local only), read the manifest, sweep leftovers,
 //! stage, publish, write the manifest — so the commit rule is one.
 
 use super::manifest::{is_dataset_file_name, Manifest};
@@ -9,10 +9,23 @@ use std::path::{Path, PathBuf};
 
 /// The manifest's name in the dataset's root.
 pub(crate) const MANIFEST: &str = "_faultline_manifest.json";
+/// Uncommitted objects in a bucket are removed as leftovers once this old.
+#[cfg(feature = "s3")]
+const SWEEP_AFTER_HOURS: i64 = 24;
 /// Staging directories of local runs, in the dataset's root (the `_`
 /// hides them from readers' partition discovery).
 const STAGING: &str = "_staging-";
 const LOCK: &str = "_faultline.lock";
+
+/// What committing a run's manifest did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Commit {
+    Written,
+    /// Another export committed since the manifest was read; nothing
+    /// written. (Only on S3: a local dataset is locked.)
+    #[cfg_attr(not(feature = "s3"), allow(dead_code))]
+    Changed,
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Destination {
@@ -89,7 +102,8 @@ impl Destination {
 
     /// One export at a time into a local dataset: an exclusive lock on a
     /// file in it, released when the value drops (and by the OS when the
-    /// process dies). S3 has no such lock; the README says so.
+    /// process dies). S3 has no lock: exports there commit by a conditional
+    /// write instead ([`Destination::commit`]).
     pub(crate) fn lock(&self) -> anyhow::Result<Option<std::fs::File>> {
         match self {
             Destination::Local(dir) => {
@@ -117,41 +131,70 @@ impl Destination {
 
     /// The manifest, or an empty one for a new dataset.
     pub(crate) fn read_manifest(&self) -> anyhow::Result<Manifest> {
-        let bytes = match self {
+        Ok(self.read_manifest_version()?.0)
+    }
+
+    /// The manifest and the version of it that was read (an S3 object's
+    /// entity tag; `None` locally or when there is no manifest yet), for
+    /// [`Destination::commit`].
+    pub(crate) fn read_manifest_version(&self) -> anyhow::Result<(Manifest, Option<String>)> {
+        let (bytes, version) = match self {
             Destination::Local(dir) => match std::fs::read(dir.join(MANIFEST)) {
-                Ok(b) => Some(b),
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+                Ok(b) => (Some(b), None),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => (None, None),
                 Err(e) => return Err(e).context(format!("{self}/{MANIFEST}: cannot read")),
             },
             #[cfg(feature = "s3")]
             Destination::S3 { bucket, prefix } => {
-                crate::input::s3::get_small(bucket, &format!("{prefix}{MANIFEST}"))
+                match crate::input::s3::get_small(bucket, &format!("{prefix}{MANIFEST}"))
                     .with_context(|| format!("{self}{MANIFEST}: cannot read"))?
+                {
+                    Some((b, tag)) => (Some(b), tag),
+                    None => (None, None),
+                }
             }
         };
-        match bytes {
-            None => Ok(Manifest::default()),
+        let manifest = match bytes {
+            None => Manifest::default(),
             Some(b) => Manifest::from_json(&b).map_err(|e| {
                 anyhow::anyhow!("{self}: the dataset's manifest {MANIFEST} is damaged: {e}")
-            }),
-        }
+            })?,
+        };
+        Ok((manifest, version))
     }
 
-    /// Replaces the manifest whole: a rename locally, one PUT on S3.
-    pub(crate) fn write_manifest(&self, m: &Manifest) -> anyhow::Result<()> {
+    /// Replaces the manifest whole, which commits a run: a rename locally
+    /// (under the export lock), one conditional PUT on S3 that succeeds only
+    /// if the manifest is still the `version` read. `Changed`: another
+    /// export committed meanwhile, and nothing was written.
+    pub(crate) fn commit(&self, m: &Manifest, version: Option<&str>) -> anyhow::Result<Commit> {
         match self {
             Destination::Local(dir) => {
+                let _ = version;
                 let tmp = dir.join(format!("{MANIFEST}.tmp"));
                 std::fs::write(&tmp, m.to_json())
                     .with_context(|| format!("{}: cannot write", tmp.display()))?;
                 std::fs::rename(&tmp, dir.join(MANIFEST))
                     .with_context(|| format!("{}/{MANIFEST}: cannot write", dir.display()))?;
-                Ok(())
+                Ok(Commit::Written)
             }
             #[cfg(feature = "s3")]
             Destination::S3 { bucket, prefix } => {
-                crate::input::s3::put_small(bucket, &format!("{prefix}{MANIFEST}"), m.to_json())
-                    .with_context(|| format!("{self}{MANIFEST}: cannot write"))
+                use crate::input::s3::{put_if, Put};
+                let key = format!("{prefix}{MANIFEST}");
+                match put_if(bucket, &key, m.to_json(), version)
+                    .with_context(|| format!("{self}{MANIFEST}: cannot write"))?
+                {
+                    Put::Written => Ok(Commit::Written),
+                    Put::Changed => Ok(Commit::Changed),
+                    Put::Unchecked => {
+                        tracing::warn!(
+                            dataset = %self,
+                            "the store does not do conditional writes: committed without checking for a concurrent export"
+                        );
+                        Ok(Commit::Written)
+                    }
+                }
             }
         }
     }
@@ -183,13 +226,17 @@ impl Destination {
                     }
                 }
             }
+            // Exports into one prefix may run at once (no lock on S3): an
+            // object no manifest names yet may be another run's, published
+            // and about to be committed. Only those a day old are leftovers.
             #[cfg(feature = "s3")]
             Destination::S3 { bucket, prefix } => {
-                for key in crate::input::s3::keys(bucket, prefix)? {
+                let old_enough = chrono::Utc::now() - chrono::Duration::hours(SWEEP_AFTER_HOURS);
+                for (key, written) in crate::input::s3::keys(bucket, prefix)? {
                     let Some(rel) = key.strip_prefix(prefix.as_str()) else {
                         continue;
                     };
-                    if is_dataset_file_name(rel) && !named.contains(rel) {
+                    if is_dataset_file_name(rel) && !named.contains(rel) && written < old_enough {
                         tracing::warn!(key, "removing an object an interrupted export left");
                         crate::input::s3::delete(bucket, &key)?;
                         removed += 1;
@@ -224,6 +271,27 @@ impl Destination {
                     dir: temp.path().to_owned(),
                     temp: Some(temp),
                 })
+            }
+        }
+    }
+
+    /// Removes the published, uncommitted file `rel` (a run that cannot
+    /// commit takes its files back).
+    pub(crate) fn unpublish(&self, rel: &str) -> anyhow::Result<()> {
+        match self {
+            Destination::Local(dir) => {
+                let path = dir.join(rel);
+                match std::fs::remove_file(&path) {
+                    Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                        Err(e).with_context(|| format!("{}: cannot remove", path.display()))
+                    }
+                    _ => Ok(()),
+                }
+            }
+            #[cfg(feature = "s3")]
+            Destination::S3 { bucket, prefix } => {
+                crate::input::s3::delete(bucket, &format!("{prefix}{rel}"))
+                    .with_context(|| format!("{self}{rel}: cannot remove"))
             }
         }
     }

@@ -218,15 +218,18 @@ pub(crate) fn list(arg: &str) -> Result<Vec<Source>, String> {
     Ok(objects)
 }
 
-/// The whole (small) object at `key`, or `None` when there is none: the
-/// dataset manifest.
-pub(crate) fn get_small(bucket: &str, key: &str) -> io::Result<Option<Vec<u8>>> {
+/// The whole (small) object at `key` and its entity tag, or `None` when
+/// there is none: the dataset manifest.
+pub(crate) fn get_small(bucket: &str, key: &str) -> io::Result<Option<(Vec<u8>, Option<String>)>> {
     let store = store(bucket)?;
     let rt = runtime()?;
     let path = ObjectPath::from(key);
     rt.block_on(async {
         match store.get(&path).await {
-            Ok(got) => Ok(Some(got.bytes().await?.to_vec())),
+            Ok(got) => {
+                let e_tag = got.meta.e_tag.clone();
+                Ok(Some((got.bytes().await?.to_vec(), e_tag)))
+            }
             Err(object_store::Error::NotFound { .. }) => Ok(None),
             Err(e) => Err(e),
         }
@@ -234,13 +237,53 @@ pub(crate) fn get_small(bucket: &str, key: &str) -> io::Result<Option<Vec<u8>>> 
     .map_err(|e| io::Error::other(one_line(&e)))
 }
 
-/// Writes `bytes` as the object `key` (one PUT: S3 makes it visible whole).
-pub(crate) fn put_small(bucket: &str, key: &str, bytes: Vec<u8>) -> io::Result<()> {
+/// What a conditional write did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Put {
+    /// The object was what the caller read, and is now `bytes`.
+    Written,
+    /// Another writer changed (or created, or deleted) it since: nothing written.
+    Changed,
+    /// The store does not do conditional writes (`AWS_CONDITIONAL_PUT=disabled`
+    /// for one that rejects them): written unconditionally.
+    Unchecked,
+}
+
+/// Writes `bytes` as the object `key` (one PUT: S3 makes it visible whole)
+/// only if it is still the version the caller read: the entity tag
+/// `e_tag`, or no object at all when `None` (S3's `If-Match` and
+/// `If-None-Match` conditional writes).
+pub(crate) fn put_if(
+    bucket: &str,
+    key: &str,
+    bytes: Vec<u8>,
+    e_tag: Option<&str>,
+) -> io::Result<Put> {
+    use object_store::{PutMode, UpdateVersion};
     let store = store(bucket)?;
     let rt = runtime()?;
-    rt.block_on(store.put(&ObjectPath::from(key), bytes.into()))
-        .map(drop)
-        .map_err(|e| io::Error::other(one_line(&e)))
+    let path = ObjectPath::from(key);
+    let mode = match e_tag {
+        Some(tag) => PutMode::Update(UpdateVersion {
+            e_tag: Some(tag.to_owned()),
+            version: None,
+        }),
+        None => PutMode::Create,
+    };
+    let payload: object_store::PutPayload = bytes.into();
+    match rt.block_on(store.put_opts(&path, payload.clone(), mode.into())) {
+        Ok(_) => Ok(Put::Written),
+        Err(
+            object_store::Error::Precondition { .. }
+            | object_store::Error::AlreadyExists { .. }
+            | object_store::Error::NotFound { .. },
+        ) => Ok(Put::Changed),
+        Err(object_store::Error::NotImplemented { .. }) => rt
+            .block_on(store.put(&path, payload))
+            .map(|_| Put::Unchecked)
+            .map_err(|e| io::Error::other(one_line(&e))),
+        Err(e) => Err(io::Error::other(one_line(&e))),
+    }
 }
 
 /// Uploads the local file `from` as the object `key`, in parts of a few
@@ -279,14 +322,21 @@ pub(crate) fn upload(bucket: &str, key: &str, from: &std::path::Path) -> io::Res
 /// Upload parts: S3's minimum part size is 5 MiB.
 const PART: usize = 8 << 20;
 
-/// The keys under `prefix` (a folder: it ends with `/` or is empty).
-pub(crate) fn keys(bucket: &str, prefix: &str) -> io::Result<Vec<String>> {
+/// The keys under `prefix` (a folder: it ends with `/` or is empty), with
+/// when each was last written.
+pub(crate) fn keys(
+    bucket: &str,
+    prefix: &str,
+) -> io::Result<Vec<(String, chrono::DateTime<chrono::Utc>)>> {
     let store = store(bucket)?;
     let rt = runtime()?;
     let path = ObjectPath::from(prefix.trim_end_matches('/'));
     rt.block_on(async {
         let metas: Vec<_> = store.list(Some(&path)).try_collect().await?;
-        Ok(metas.into_iter().map(|m| m.location.to_string()).collect())
+        Ok(metas
+            .into_iter()
+            .map(|m| (m.location.to_string(), m.last_modified))
+            .collect())
     })
     .map_err(|e: object_store::Error| io::Error::other(one_line(&e)))
 }

@@ -92,6 +92,22 @@ impl Moto {
         c
     }
 
+    /// [`Moto::faultline`] as a process to start in the background.
+    fn faultline_process(&self) -> Command {
+        let mut c = Command::new(assert_cmd::cargo::cargo_bin("faultline"));
+        c.current_dir(data())
+            .env_remove("RUST_LOG")
+            .env_remove("AWS_PROFILE")
+            .env_remove("AWS_SESSION_TOKEN")
+            .env_remove("AWS_DEFAULT_REGION")
+            .env("AWS_ENDPOINT_URL", &self.endpoint)
+            .env("AWS_ACCESS_KEY_ID", "test")
+            .env("AWS_SECRET_ACCESS_KEY", "test")
+            .env("AWS_REGION", "us-east-1")
+            .env("AWS_EC2_METADATA_DISABLED", "true");
+        c
+    }
+
     fn analyze(&self, args: &[&str], code: i32) -> Value {
         let out = self
             .faultline()
@@ -430,4 +446,139 @@ fn query_reads_a_dataset_in_a_bucket_as_the_same_dataset_on_disk() {
             "faultline: error: s3://lake/logs/: not a dataset, but s3://lake/ds/events is: \
              query logs or datasets, not both at once\n",
         );
+}
+
+/// Starts `export --out s3://lake/ds INPUTS` and returns once it has
+/// published its files and waits to commit (`resume` in `pause` lets it).
+fn paused_export(moto: &Moto, pause: &Path, inputs: &[&str]) -> Child {
+    std::fs::create_dir_all(pause).unwrap();
+    let child = moto
+        .faultline_process()
+        .args(["export", "--no-progress", "--out", "s3://lake/ds"])
+        .arg("--pause-before-commit")
+        .arg(pause)
+        .args(inputs)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    while !pause.join("paused").exists() {
+        assert!(
+            start.elapsed() < Duration::from_secs(120),
+            "the export never reached its commit"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child
+}
+
+/// Exports into one bucket prefix from two hosts at once (S3 has no lock):
+/// the run that commits second adds itself to the manifest the first wrote
+/// (a conditional write fails, it reads the manifest again), the first
+/// run's sweep leaves the second's fresh, uncommitted objects alone, and no
+/// row is lost or counted twice. When both read the same input, the second
+/// commits nothing and takes its objects back.
+#[test]
+fn concurrent_exports_into_a_bucket_commit_one_after_the_other() {
+    let moto = Moto::start();
+    moto.python("s3.create_bucket(Bucket='lake')\n");
+    let tmp = tempfile::tempdir().unwrap();
+    let rows = |inputs: &[&str]| crate::export::query_rows(inputs).height();
+    let count = || {
+        let out = moto
+            .faultline()
+            .args([
+                "query",
+                "--sql",
+                "SELECT count(*) AS n FROM events",
+                "-o",
+                "csv",
+            ])
+            .arg("s3://lake/ds")
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+        String::from_utf8(out).unwrap()
+    };
+    let objects = || {
+        let listed = tmp.path().join("listed");
+        moto.python(&format!(
+            "keys = [o['Key'] for o in s3.list_objects_v2(Bucket='lake', Prefix='ds/').get('Contents', [])]\n\
+             open('{}', 'w').write('\\n'.join(k for k in keys if k.endswith('.parquet')))\n",
+            listed.display()
+        ));
+        std::fs::read_to_string(listed).unwrap().lines().count()
+    };
+
+    // Host A waits at its commit; host B exports other logs and commits.
+    let a_pause = tmp.path().join("a");
+    let a = paused_export(&moto, &a_pause, &["query.jsonl"]);
+    let a_objects = objects();
+    assert!(a_objects > 0);
+    moto.faultline()
+        .args([
+            "export",
+            "--no-progress",
+            "--out",
+            "s3://lake/ds",
+            "combined.log.zst",
+        ])
+        .assert()
+        .success();
+    // B's sweep left A's objects; A commits after B.
+    assert!(objects() > a_objects);
+    std::fs::write(a_pause.join("resume"), b"").unwrap();
+    let a = a.wait_with_output().unwrap();
+    assert!(a.status.success(), "{}", String::from_utf8_lossy(&a.stderr));
+    let both = rows(&["query.jsonl"]) + rows(&["combined.log.zst"]);
+    assert_eq!(count(), format!("n\n{both}\n"));
+    let held = objects();
+
+    // Host C waits at its commit; host D exports the same log and commits.
+    let c_pause = tmp.path().join("c");
+    let c = paused_export(&moto, &c_pause, &["combined.log"]);
+    let c_objects = objects() - held;
+    assert!(c_objects > 0);
+    moto.faultline()
+        .args([
+            "export",
+            "--no-progress",
+            "--out",
+            "s3://lake/ds",
+            "combined.log",
+        ])
+        .assert()
+        .success();
+    let d_objects = objects() - held - c_objects;
+    assert!(d_objects > 0);
+    std::fs::write(c_pause.join("resume"), b"").unwrap();
+    let c = c.wait_with_output().unwrap();
+    assert_eq!(c.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&c.stderr);
+    assert!(
+        stderr.contains(
+            "s3://lake/ds/: another export committed combined.log (or part of it) while this \
+             one ran; nothing of this run was committed"
+        ),
+        "{stderr}"
+    );
+    let all = both + rows(&["combined.log"]);
+    assert_eq!(count(), format!("n\n{all}\n"));
+    // C took its objects back: only D's were added.
+    assert_eq!(objects(), held + d_objects);
+    moto.faultline()
+        .args([
+            "export",
+            "--no-progress",
+            "--out",
+            "s3://lake/ds",
+            "combined.log",
+        ])
+        .assert()
+        .success()
+        .stdout(predicates::str::contains(": 0 events from 0 input(s)"));
+    assert_eq!(count(), format!("n\n{all}\n"));
 }
