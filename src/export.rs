@@ -11,7 +11,8 @@
 //! a staging directory. The staged files are then published (renamed into place, or
 //! uploaded to S3), and only then is the manifest, which names them,
 //! replaced — so the manifest is the commit: a run that dies before it left
-//! files no manifest names, and the next export deletes them.
+//! files no manifest names, and a later export deletes them (in a bucket,
+//! once they are a day old: exports there may run at once).
 //!
 //! Memory: the spill and the streaming sink hold a few chunks at a time,
 //! whatever the input's size.
@@ -19,7 +20,9 @@
 mod dataset;
 mod manifest;
 
-pub(crate) use dataset::{dataset_files, local_paths, Commit, DatasetFile, Destination};
+pub(crate) use dataset::{
+    dataset_files, local_paths, Commit, DatasetFile, Destination, ManifestVersion,
+};
 pub(crate) use manifest::{Fingerprint, Manifest, RunRecord, SourceRecord};
 
 use crate::engine::Blocks;
@@ -77,7 +80,7 @@ enum Plan {
 pub(crate) struct Opened {
     lock: Option<std::fs::File>,
     manifest: Manifest,
-    version: Option<String>,
+    version: ManifestVersion,
 }
 
 /// Locks the dataset and reads its manifest: the checks before any work
@@ -101,8 +104,8 @@ pub(crate) fn run(job: &ExportJob<'_>, opened: Opened) -> anyhow::Result<ExportO
     let dest = job.dest;
     let Opened {
         lock: _lock,
-        mut manifest,
-        mut version,
+        manifest,
+        version,
     } = opened;
     let mut outcome = ExportOutcome {
         swept: dest.sweep(&manifest)?,
@@ -165,12 +168,12 @@ pub(crate) fn run(job: &ExportJob<'_>, opened: Opened) -> anyhow::Result<ExportO
         files.push(final_name(rel, &id));
     }
     outcome.files = files.len();
-    for ((_, path), name) in staged.iter().zip(&files) {
-        dest.publish(path, name)
-            .with_context(|| format!("cannot publish {name} to {dest}"))?;
-    }
-    if let Some(dir) = &job.pause_before_commit {
-        pause(dir)?;
+    // A run that stops before its commit takes back what it published.
+    for (n, ((_, path), name)) in staged.iter().zip(&files).enumerate() {
+        if let Err(e) = dest.publish(path, name) {
+            take_back(dest, &files[..n]);
+            return Err(e.context(format!("cannot publish {name} to {dest}")));
+        }
     }
     let run = RunRecord {
         id,
@@ -180,42 +183,105 @@ pub(crate) fn run(job: &ExportJob<'_>, opened: Opened) -> anyhow::Result<ExportO
         files,
         sources: records,
     };
-    // The commit: from here on the files are the dataset's. On S3 another
-    // export may have committed since the manifest was read (there is no
-    // lock there): this run is then added to that manifest instead, when
-    // its inputs would still have been read the same way.
-    for _ in 0..COMMIT_TRIES {
+    let reread = Reread {
+        sources: &to_read,
+        from_lines: &from_lines,
+    };
+    match commit_run(job, manifest, version, &run, &reread) {
+        Ok(()) => {
+            drop(staging);
+            Ok(outcome)
+        }
+        Err(NotCommitted(e)) => {
+            take_back(dest, &run.files);
+            Err(e)
+        }
+        // The manifest may name the files now: they stay (a later export
+        // sweeps them if it does not).
+        Err(MaybeCommitted(e)) => Err(e),
+    }
+}
+
+/// Why a run's commit failed.
+enum CommitFailure {
+    /// The manifest does not name the run: its files can go.
+    NotCommitted(anyhow::Error),
+    /// The manifest may or may not name the run (a write whose answer was
+    /// lost).
+    MaybeCommitted(anyhow::Error),
+}
+use CommitFailure::{MaybeCommitted, NotCommitted};
+
+/// A run's inputs as planned, to plan them again against a newer manifest.
+struct Reread<'a> {
+    sources: &'a [Source],
+    from_lines: &'a [u64],
+}
+
+/// Commits `run`: the manifest `manifest` (read as `version`) plus the
+/// run. On S3 another export may have committed since the manifest was
+/// read (there is no lock there): the run is then added to that manifest
+/// instead, when its inputs would still have been read the same way.
+fn commit_run(
+    job: &ExportJob<'_>,
+    mut manifest: Manifest,
+    mut version: ManifestVersion,
+    run: &RunRecord,
+    reread: &Reread<'_>,
+) -> Result<(), CommitFailure> {
+    let dest = job.dest;
+    if let Some(dir) = &job.pause_before_commit {
+        pause(dir).map_err(NotCommitted)?;
+    }
+    for attempt in 0..COMMIT_TRIES {
         let mut next = manifest.clone();
         next.runs.push(run.clone());
-        if dest.commit(&next, version.as_deref())? == Commit::Written {
-            drop(staging);
-            return Ok(outcome);
+        match dest.commit(&next, &version) {
+            Ok(Commit::Written) => return Ok(()),
+            Ok(Commit::Changed) => {}
+            Err(e) => return Err(MaybeCommitted(e)),
         }
-        let (fresh, fresh_version) = dest.read_manifest_version()?;
-        if let Some(name) = planned_otherwise(&fresh, &to_read, &from_lines)? {
-            take_back(dest, &run.files);
-            anyhow::bail!(
+        let (fresh, fresh_version) = dest.read_manifest_version().map_err(MaybeCommitted)?;
+        // S3 applied an earlier write whose answer was lost, and the
+        // client's retry of it found the manifest changed: by this run.
+        if fresh.runs.iter().any(|r| r.id == run.id) {
+            return Ok(());
+        }
+        if let Some(name) = planned_otherwise(&fresh, run, reread).map_err(NotCommitted)? {
+            return Err(NotCommitted(anyhow::anyhow!(
                 "{dest}: another export committed {name} (or part of it) while this one ran; \
                  nothing of this run was committed: run it again to add what is still new"
-            );
+            )));
         }
         tracing::info!(dataset = %dest, "another export committed first: adding this run after it");
         (manifest, version) = (fresh, fresh_version);
+        // Apart, so that runs racing for the manifest do not meet again.
+        let wait = fastrand::u64(20..200) << attempt.min(4);
+        std::thread::sleep(std::time::Duration::from_millis(wait));
     }
-    take_back(dest, &run.files);
-    anyhow::bail!("{dest}: other exports kept committing first; nothing of this run was committed")
+    Err(NotCommitted(anyhow::anyhow!(
+        "{dest}: other exports kept committing first; nothing of this run was committed"
+    )))
 }
 
-/// The first input that `fresh` (a manifest another export committed while
-/// this one ran) would have planned differently from `plans` (lines
-/// before the new ones): it now holds some of the same content.
+/// The first input of `run` that `fresh` (a manifest another export
+/// committed while this one ran) holds some of: content the run read (as
+/// recorded, whatever the file holds now), or, read again, a prefix that
+/// would have been planned differently.
 fn planned_otherwise(
     fresh: &Manifest,
-    sources: &[Source],
-    plans: &[u64],
+    run: &RunRecord,
+    reread: &Reread<'_>,
 ) -> anyhow::Result<Option<String>> {
+    if let Some(r) = run
+        .sources
+        .iter()
+        .find(|r| fresh.run_holding(&r.content).is_some())
+    {
+        return Ok(Some(r.name.clone()));
+    }
     let sizes = fresh.plain_sizes();
-    for (source, &from) in sources.iter().zip(plans) {
+    for (source, &from) in reread.sources.iter().zip(reread.from_lines) {
         let name = source.display_name();
         let print =
             Fingerprint::of(source, &sizes).with_context(|| format!("{name}: cannot read"))?;
@@ -441,12 +507,14 @@ fn final_name(rel: &str, id: &str) -> String {
     }
 }
 
-/// A run's id: its start time (UTC, sortable) and the process id.
+/// A run's id: its start time (UTC, sortable), the process id and a
+/// random part (hosts exporting into one bucket at once may share both).
 fn run_id() -> String {
     format!(
-        "{}-{}",
+        "{}-{}-{:08x}",
         chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ"),
-        std::process::id()
+        std::process::id(),
+        fastrand::u32(..)
     )
 }
 

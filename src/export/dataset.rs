@@ -17,6 +17,19 @@ const SWEEP_AFTER_HOURS: i64 = 24;
 const STAGING: &str = "_staging-";
 const LOCK: &str = "_faultline.lock";
 
+/// Which manifest a run read, for its commit to check it is still there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum ManifestVersion {
+    /// None yet: a new dataset.
+    Absent,
+    /// An S3 object's entity tag.
+    #[cfg_attr(not(feature = "s3"), allow(dead_code))]
+    Tag(String),
+    /// A local manifest (the lock keeps it), or an object its store gave
+    /// no tag for.
+    Untagged,
+}
+
 /// What committing a run's manifest did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Commit {
@@ -129,19 +142,15 @@ impl Destination {
         }
     }
 
-    /// The manifest, or an empty one for a new dataset.
-    pub(crate) fn read_manifest(&self) -> anyhow::Result<Manifest> {
-        Ok(self.read_manifest_version()?.0)
-    }
-
-    /// The manifest and the version of it that was read (an S3 object's
-    /// entity tag; `None` locally or when there is no manifest yet), for
-    /// [`Destination::commit`].
-    pub(crate) fn read_manifest_version(&self) -> anyhow::Result<(Manifest, Option<String>)> {
+    /// The manifest (an empty one for a new dataset) and the version of it
+    /// that was read, for [`Destination::commit`].
+    pub(crate) fn read_manifest_version(&self) -> anyhow::Result<(Manifest, ManifestVersion)> {
         let (bytes, version) = match self {
             Destination::Local(dir) => match std::fs::read(dir.join(MANIFEST)) {
-                Ok(b) => (Some(b), None),
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => (None, None),
+                Ok(b) => (Some(b), ManifestVersion::Untagged),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    (None, ManifestVersion::Absent)
+                }
                 Err(e) => return Err(e).context(format!("{self}/{MANIFEST}: cannot read")),
             },
             #[cfg(feature = "s3")]
@@ -149,8 +158,9 @@ impl Destination {
                 match crate::input::s3::get_small(bucket, &format!("{prefix}{MANIFEST}"))
                     .with_context(|| format!("{self}{MANIFEST}: cannot read"))?
                 {
-                    Some((b, tag)) => (Some(b), tag),
-                    None => (None, None),
+                    Some((b, Some(tag))) => (Some(b), ManifestVersion::Tag(tag)),
+                    Some((b, None)) => (Some(b), ManifestVersion::Untagged),
+                    None => (None, ManifestVersion::Absent),
                 }
             }
         };
@@ -167,9 +177,10 @@ impl Destination {
     /// (under the export lock), one conditional PUT on S3 that succeeds only
     /// if the manifest is still the `version` read. `Changed`: another
     /// export committed meanwhile, and nothing was written.
-    pub(crate) fn commit(&self, m: &Manifest, version: Option<&str>) -> anyhow::Result<Commit> {
+    pub(crate) fn commit(&self, m: &Manifest, version: &ManifestVersion) -> anyhow::Result<Commit> {
         match self {
             Destination::Local(dir) => {
+                // The export lock keeps a local manifest: no version to check.
                 let _ = version;
                 let tmp = dir.join(format!("{MANIFEST}.tmp"));
                 std::fs::write(&tmp, m.to_json())
@@ -181,8 +192,17 @@ impl Destination {
             #[cfg(feature = "s3")]
             Destination::S3 { bucket, prefix } => {
                 use crate::input::s3::{put_if, Put};
+                let expected = match version {
+                    ManifestVersion::Absent => None,
+                    ManifestVersion::Tag(tag) => Some(tag.as_str()),
+                    ManifestVersion::Untagged => anyhow::bail!(
+                        "{self}{MANIFEST}: the store gave no entity tag (ETag) for the manifest, \
+                         so a concurrent export cannot be told apart; with \
+                         AWS_CONDITIONAL_PUT=disabled faultline commits without checking"
+                    ),
+                };
                 let key = format!("{prefix}{MANIFEST}");
-                match put_if(bucket, &key, m.to_json(), version)
+                match put_if(bucket, &key, m.to_json(), expected)
                     .with_context(|| format!("{self}{MANIFEST}: cannot write"))?
                 {
                     Put::Written => Ok(Commit::Written),
@@ -372,33 +392,21 @@ impl Destination {
     /// logs). A prefix in a bucket that does not exist is `None` too: read
     /// as logs, it fails there with the store's own message.
     pub(crate) fn existing(arg: &str) -> anyhow::Result<Option<(Destination, Manifest)>> {
-        if arg.starts_with("s3://") {
-            #[cfg(feature = "s3")]
-            {
-                let Ok(dest) = Destination::parse(arg) else {
-                    return Ok(None);
-                };
-                if let Destination::S3 { bucket, prefix } = &dest {
-                    let key = format!("{prefix}{MANIFEST}");
-                    if crate::input::s3::get_small(bucket, &key)
-                        .with_context(|| format!("{arg}: cannot read {MANIFEST}"))?
-                        .is_none()
-                    {
-                        return Ok(None);
-                    }
-                }
-                let manifest = dest.read_manifest()?;
-                return Ok(Some((dest, manifest)));
+        let dest = if arg.starts_with("s3://") {
+            match Destination::parse(arg) {
+                Ok(dest) => dest,
+                // No S3 support, or not a bucket URL: logs, which fail there.
+                Err(_) => return Ok(None),
             }
-            #[cfg(not(feature = "s3"))]
+        } else if is_dataset(Path::new(arg)) {
+            Destination::Local(PathBuf::from(arg))
+        } else {
             return Ok(None);
+        };
+        match dest.read_manifest_version()? {
+            (_, ManifestVersion::Absent) => Ok(None),
+            (manifest, _) => Ok(Some((dest, manifest))),
         }
-        if !is_dataset(Path::new(arg)) {
-            return Ok(None);
-        }
-        let dest = Destination::Local(PathBuf::from(arg));
-        let manifest = dest.read_manifest()?;
-        Ok(Some((dest, manifest)))
     }
 
     /// The committed file `name` (a manifest's `date=…/hour=…/….parquet`).
@@ -459,8 +467,10 @@ fn download_all(
     remote: &[(usize, &str, &str)],
     to: &(dyn Fn(usize) -> PathBuf + Sync),
 ) -> anyhow::Result<()> {
-    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
     let next = AtomicUsize::new(0);
+    // After a failure the others stop: the run fails anyway.
+    let failed = AtomicBool::new(false);
     std::thread::scope(|scope| {
         let workers: Vec<_> = (0..DOWNLOADS.min(remote.len()))
             .map(|_| {
@@ -468,8 +478,14 @@ fn download_all(
                     while let Some(&(i, bucket, key)) =
                         remote.get(next.fetch_add(1, Ordering::Relaxed))
                     {
-                        crate::input::s3::download(bucket, key, &to(i))
-                            .with_context(|| format!("s3://{bucket}/{key}: cannot download"))?;
+                        if failed.load(Ordering::Relaxed) {
+                            break;
+                        }
+                        if let Err(e) = crate::input::s3::download(bucket, key, &to(i)) {
+                            failed.store(true, Ordering::Relaxed);
+                            return Err(anyhow::Error::from(e)
+                                .context(format!("s3://{bucket}/{key}: cannot download")));
+                        }
                     }
                     Ok(())
                 })

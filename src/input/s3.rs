@@ -1,5 +1,8 @@
 //! `s3://bucket/prefix` inputs: every object under the prefix, read as the
-//! files of a directory would be (SPEC §2), streamed, never downloaded whole.
+//! files of a directory would be (SPEC §2), streamed, never downloaded whole;
+//! and the calls `export` and `query` make on a dataset in a bucket (a
+//! manifest read and written conditionally, files uploaded, downloaded for
+//! Polars, listed and deleted).
 //!
 //! The client is `object_store`'s, configured the AWS way from the
 //! environment: `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY` /
@@ -273,11 +276,12 @@ pub(crate) fn put_if(
     let payload: object_store::PutPayload = bytes.into();
     match rt.block_on(store.put_opts(&path, payload.clone(), mode.into())) {
         Ok(_) => Ok(Put::Written),
+        // A manifest deleted since it was read counts as changed; a
+        // missing bucket on a create is an error.
         Err(
-            object_store::Error::Precondition { .. }
-            | object_store::Error::AlreadyExists { .. }
-            | object_store::Error::NotFound { .. },
+            object_store::Error::Precondition { .. } | object_store::Error::AlreadyExists { .. },
         ) => Ok(Put::Changed),
+        Err(object_store::Error::NotFound { .. }) if e_tag.is_some() => Ok(Put::Changed),
         Err(object_store::Error::NotImplemented { .. }) => rt
             .block_on(store.put(&path, payload))
             .map(|_| Put::Unchecked)

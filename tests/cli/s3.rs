@@ -5,6 +5,7 @@
 
 use crate::*;
 use serde_json::Value;
+use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -353,8 +354,7 @@ fn export_to_a_bucket_is_the_local_dataset_and_adds_nothing_twice() {
 }
 
 /// `query s3://…` over a dataset in a bucket reads the files its manifest
-/// names, as over the same dataset downloaded: the same rows in the same
-/// order. An object the manifest does not name (a crashed run's leftover,
+/// names, as over the same dataset on disk: the same rows. An object the manifest does not name (a crashed run's leftover,
 /// here not even Parquet) is not read; a prefix without a manifest is logs.
 #[test]
 fn query_reads_a_dataset_in_a_bucket_as_the_same_dataset_on_disk() {
@@ -503,21 +503,26 @@ fn concurrent_exports_into_a_bucket_commit_one_after_the_other() {
             .clone();
         String::from_utf8(out).unwrap()
     };
-    let objects = || {
+    // The dataset's Parquet objects.
+    let objects = || -> BTreeSet<String> {
         let listed = tmp.path().join("listed");
         moto.python(&format!(
             "keys = [o['Key'] for o in s3.list_objects_v2(Bucket='lake', Prefix='ds/').get('Contents', [])]\n\
              open('{}', 'w').write('\\n'.join(k for k in keys if k.endswith('.parquet')))\n",
             listed.display()
         ));
-        std::fs::read_to_string(listed).unwrap().lines().count()
+        std::fs::read_to_string(listed)
+            .unwrap()
+            .lines()
+            .map(str::to_owned)
+            .collect()
     };
 
     // Host A waits at its commit; host B exports other logs and commits.
     let a_pause = tmp.path().join("a");
     let a = paused_export(&moto, &a_pause, &["query.jsonl"]);
     let a_objects = objects();
-    assert!(a_objects > 0);
+    assert!(!a_objects.is_empty());
     moto.faultline()
         .args([
             "export",
@@ -528,20 +533,22 @@ fn concurrent_exports_into_a_bucket_commit_one_after_the_other() {
         ])
         .assert()
         .success();
-    // B's sweep left A's objects; A commits after B.
-    assert!(objects() > a_objects);
+    // B's sweep left A's uncommitted objects; A commits after B.
+    let after_b = objects();
+    assert!(after_b.is_superset(&a_objects) && after_b.len() > a_objects.len());
     std::fs::write(a_pause.join("resume"), b"").unwrap();
     let a = a.wait_with_output().unwrap();
     assert!(a.status.success(), "{}", String::from_utf8_lossy(&a.stderr));
     let both = rows(&["query.jsonl"]) + rows(&["combined.log.zst"]);
     assert_eq!(count(), format!("n\n{both}\n"));
     let held = objects();
+    assert_eq!(held, after_b);
 
     // Host C waits at its commit; host D exports the same log and commits.
     let c_pause = tmp.path().join("c");
     let c = paused_export(&moto, &c_pause, &["combined.log"]);
-    let c_objects = objects() - held;
-    assert!(c_objects > 0);
+    let with_c = objects();
+    assert!(with_c.len() > held.len());
     moto.faultline()
         .args([
             "export",
@@ -552,8 +559,8 @@ fn concurrent_exports_into_a_bucket_commit_one_after_the_other() {
         ])
         .assert()
         .success();
-    let d_objects = objects() - held - c_objects;
-    assert!(d_objects > 0);
+    let with_d = objects();
+    assert!(with_d.len() > with_c.len());
     std::fs::write(c_pause.join("resume"), b"").unwrap();
     let c = c.wait_with_output().unwrap();
     assert_eq!(c.status.code(), Some(1));
@@ -567,8 +574,9 @@ fn concurrent_exports_into_a_bucket_commit_one_after_the_other() {
     );
     let all = both + rows(&["combined.log"]);
     assert_eq!(count(), format!("n\n{all}\n"));
-    // C took its objects back: only D's were added.
-    assert_eq!(objects(), held + d_objects);
+    // C took its objects back: D's stay.
+    let c_only: BTreeSet<String> = with_c.difference(&held).cloned().collect();
+    assert_eq!(objects(), with_d.difference(&c_only).cloned().collect());
     moto.faultline()
         .args([
             "export",
