@@ -235,13 +235,7 @@ fn leftovers_of_an_interrupted_export_are_swept_and_never_read() {
     std::fs::create_dir_all(dir.join("_staging-x/date=2026-01-01/hour=00")).unwrap();
     let count = |dir: &Path| {
         let out = faultline()
-            .args([
-                "query",
-                "--sql",
-                "SELECT count(*) AS n FROM events",
-                "-o",
-                "csv",
-            ])
+            .args(COUNT_EVENTS)
             .arg(dir)
             .assert()
             .success()

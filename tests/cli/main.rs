@@ -88,6 +88,15 @@ pub fn stdout_of(cmd: &mut Command) -> String {
     String::from_utf8(out).unwrap()
 }
 
+/// `query` arguments that print the number of events as CSV (`n`, then the count).
+pub const COUNT_EVENTS: [&str; 5] = [
+    "query",
+    "--sql",
+    "SELECT count(*) AS n FROM events",
+    "-o",
+    "csv",
+];
+
 /// `(lines, requests, malformed)` of a report's summary.
 pub fn counts(summary: &Value) -> (u64, u64, u64) {
     let n = |k: &str| summary[k].as_u64().unwrap_or_else(|| panic!("summary.{k}"));

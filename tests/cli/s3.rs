@@ -178,14 +178,8 @@ fn a_prefix_of_gzipped_alb_logs_reads_as_the_same_files_on_disk() {
 
     let out = moto
         .faultline()
-        .args([
-            "query",
-            "--sql",
-            "SELECT count(*) AS n FROM events",
-            "-o",
-            "csv",
-            &url,
-        ])
+        .args(COUNT_EVENTS)
+        .arg(&url)
         .assert()
         .success()
         .get_output()
@@ -322,13 +316,7 @@ fn export_to_a_bucket_is_the_local_dataset_and_adds_nothing_twice() {
     ));
     // The downloaded dataset is a dataset: `query` reads it.
     let n = faultline()
-        .args([
-            "query",
-            "--sql",
-            "SELECT count(*) AS n FROM events",
-            "-o",
-            "csv",
-        ])
+        .args(COUNT_EVENTS)
         .arg(&down)
         .assert()
         .success()
@@ -377,15 +365,10 @@ fn query_reads_a_dataset_in_a_bucket_as_the_same_dataset_on_disk() {
 
     let sql = "SELECT * FROM events ORDER BY source, line";
     let query = |path: &str| {
-        let out = moto
-            .faultline()
-            .args(["query", "--sql", sql, "-o", "csv", path])
-            .assert()
-            .success()
-            .get_output()
-            .stdout
-            .clone();
-        String::from_utf8(out).unwrap()
+        stdout_of(
+            moto.faultline()
+                .args(["query", "--sql", sql, "-o", "csv", path]),
+        )
     };
     let over_bucket = query("s3://lake/ds/events");
     let over_disk = query(local.to_str().unwrap());
@@ -394,44 +377,28 @@ fn query_reads_a_dataset_in_a_bucket_as_the_same_dataset_on_disk() {
     assert_eq!(over_bucket, over_disk);
     // A trailing slash names the same dataset; a shipped query runs on it.
     assert_eq!(query("s3://lake/ds/events/"), over_disk);
-    let codes = moto
-        .faultline()
-        .args([
-            "query",
-            "top-error-codes",
-            "-o",
-            "csv",
-            "s3://lake/ds/events",
-        ])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let codes_on_disk = faultline()
-        .args(["query", "top-error-codes", "-o", "csv"])
-        .arg(&local)
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
+    let codes = stdout_of(moto.faultline().args([
+        "query",
+        "top-error-codes",
+        "-o",
+        "csv",
+        "s3://lake/ds/events",
+    ]));
+    let codes_on_disk = stdout_of(
+        faultline()
+            .args(["query", "top-error-codes", "-o", "csv"])
+            .arg(&local),
+    );
     assert_eq!(codes, codes_on_disk);
 
     // A prefix of logs is still logs, and the two do not mix.
     let logs = query("s3://lake/logs/");
-    assert_eq!(logs, {
-        let out = faultline()
-            .args(["query", "--sql", sql, "-o", "csv", "combined.log"])
-            .assert()
-            .success()
-            .get_output()
-            .stdout
-            .clone();
-        String::from_utf8(out)
-            .unwrap()
-            .replace("combined.log", "s3://lake/logs/combined.log")
-    });
+    let logs_on_disk =
+        stdout_of(faultline().args(["query", "--sql", sql, "-o", "csv", "combined.log"]));
+    assert_eq!(
+        logs,
+        logs_on_disk.replace("combined.log", "s3://lake/logs/combined.log")
+    );
     moto.faultline()
         .args([
             "query",
@@ -485,23 +452,15 @@ fn concurrent_exports_into_a_bucket_commit_one_after_the_other() {
     moto.python("s3.create_bucket(Bucket='lake')\n");
     let tmp = tempfile::tempdir().unwrap();
     let rows = |inputs: &[&str]| crate::export::query_rows(inputs).height();
-    let count = || {
-        let out = moto
-            .faultline()
-            .args([
-                "query",
-                "--sql",
-                "SELECT count(*) AS n FROM events",
-                "-o",
-                "csv",
-            ])
-            .arg("s3://lake/ds")
-            .assert()
-            .success()
-            .get_output()
-            .stdout
-            .clone();
-        String::from_utf8(out).unwrap()
+    let count = || stdout_of(moto.faultline().args(COUNT_EVENTS).arg("s3://lake/ds"));
+    let export = |input: &str| {
+        stdout_of(moto.faultline().args([
+            "export",
+            "--no-progress",
+            "--out",
+            "s3://lake/ds",
+            input,
+        ]))
     };
     // The dataset's Parquet objects.
     let objects = || -> BTreeSet<String> {
@@ -523,16 +482,7 @@ fn concurrent_exports_into_a_bucket_commit_one_after_the_other() {
     let a = paused_export(&moto, &a_pause, &["query.jsonl"]);
     let a_objects = objects();
     assert!(!a_objects.is_empty());
-    moto.faultline()
-        .args([
-            "export",
-            "--no-progress",
-            "--out",
-            "s3://lake/ds",
-            "combined.log.zst",
-        ])
-        .assert()
-        .success();
+    export("combined.log.zst");
     // B's sweep left A's uncommitted objects; A commits after B.
     let after_b = objects();
     assert!(after_b.is_superset(&a_objects) && after_b.len() > a_objects.len());
@@ -549,16 +499,7 @@ fn concurrent_exports_into_a_bucket_commit_one_after_the_other() {
     let c = paused_export(&moto, &c_pause, &["combined.log"]);
     let with_c = objects();
     assert!(with_c.len() > held.len());
-    moto.faultline()
-        .args([
-            "export",
-            "--no-progress",
-            "--out",
-            "s3://lake/ds",
-            "combined.log",
-        ])
-        .assert()
-        .success();
+    export("combined.log");
     let with_d = objects();
     assert!(with_d.len() > with_c.len());
     std::fs::write(c_pause.join("resume"), b"").unwrap();
@@ -577,16 +518,6 @@ fn concurrent_exports_into_a_bucket_commit_one_after_the_other() {
     // C took its objects back: D's stay.
     let c_only: BTreeSet<String> = with_c.difference(&held).cloned().collect();
     assert_eq!(objects(), with_d.difference(&c_only).cloned().collect());
-    moto.faultline()
-        .args([
-            "export",
-            "--no-progress",
-            "--out",
-            "s3://lake/ds",
-            "combined.log",
-        ])
-        .assert()
-        .success()
-        .stdout(predicates::str::contains(": 0 events from 0 input(s)"));
+    assert!(export("combined.log").contains(": 0 events from 0 input(s)"));
     assert_eq!(count(), format!("n\n{all}\n"));
 }
