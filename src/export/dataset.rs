@@ -371,7 +371,7 @@ pub(crate) fn dataset_files(root: &Path) -> anyhow::Result<Vec<(String, PathBuf)
 }
 
 /// Whether `path` is a local dataset: a directory with a manifest.
-pub(crate) fn is_dataset(path: &Path) -> bool {
+fn is_dataset(path: &Path) -> bool {
     path.join(MANIFEST).is_file()
 }
 
